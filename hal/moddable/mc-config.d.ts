@@ -1,0 +1,4 @@
+declare module "mc/config" {
+  const config: Record<string, unknown>;
+  export default config;
+}

@@ -1,0 +1,45 @@
+/**
+ * The XS harness bundle: the unchanged core on the simulated HAL, driven from the host through `globalThis.harness`.
+ * Results go back to the host with `issueCommand` (xsnap's channel to its parent), as JSON.
+ */
+import { createSimHal, type SimHal } from "../../hal/sim/index";
+import { bootGateway, type Gateway } from "../../src/app/gateway";
+import { resolveConfig } from "../../src/config/gateway-config";
+
+declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
+declare function print(...values: unknown[]): void;
+
+let sim: SimHal | null = null;
+let gateway: Gateway | null = null;
+
+function reply(value: unknown): void {
+  issueCommand(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
+}
+
+function need(): { sim: SimHal; gateway: Gateway } {
+  if (!sim || !gateway) throw new Error("harness: boot first");
+  return { sim, gateway };
+}
+
+const harness = {
+  boot(configJson: string, seed: number, echoLog: boolean): void {
+    const config = resolveConfig(JSON.parse(configJson));
+    sim = createSimHal({ seed, echo: echoLog ? (line) => print(line) : undefined });
+    gateway = bootGateway(sim, config);
+  },
+  /** Advance simulated time; every due timer (ticks included) fires. */
+  runFor(ms: number): void {
+    need().sim.loop.runFor(ms);
+  },
+  /** Run `count` control ticks directly (for step and allocation measurements). */
+  ticks(count: number): void {
+    const { gateway } = need();
+    for (let i = 0; i < count; i++) gateway.tick();
+  },
+  status(): void {
+    const { sim, gateway } = need();
+    reply({ status: gateway.status(), log: sim.simLog.lines, restarts: sim.restarts });
+  },
+};
+
+(globalThis as unknown as { harness: typeof harness }).harness = harness;
