@@ -77,3 +77,28 @@ export async function startXsWithScript(path: string, options: { echo?: boolean 
   const boot = await xs.run(source);
   return { xs, boot };
 }
+
+/**
+ * Bundle a TypeScript entry (and everything it imports) into one script for XS with esbuild, the same transpiler
+ * the device build uses. For module-level XS tests and benchmarks: the entry sets `globalThis.<name>` to whatever
+ * the host should drive.
+ */
+export async function bundleForXs(entryPath: string): Promise<string> {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: [entryPath],
+    bundle: true,
+    format: "iife",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+/** A fresh worker with `entryPath` bundled and loaded. */
+export async function startXsWithEntry(entryPath: string, options: { echo?: boolean } = {}): Promise<{ xs: XsWorker; boot: XsRun }> {
+  const xs = await startXs(options);
+  const boot = await xs.run(await bundleForXs(entryPath));
+  return { xs, boot };
+}
