@@ -15,36 +15,9 @@ import {
   type FieldSpec,
   type StrategyBody,
 } from "./model";
+import { hasOwn as has, isPlainObject, putField as put, shortJson, type Plain } from "../json-values";
 
 export type Checked = { ok: true; value: StrategyBody } | { ok: false; msg: string };
-
-type Plain = Record<string, unknown>;
-
-export function isPlainObject(value: unknown): value is Plain {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A short rendering of a wrong value for error messages (bounded: a message must fit any reply). */
-export function shortJson(value: unknown): string {
-  let text: string;
-  if (value === undefined) return "nothing";
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-/** `JSON.parse` gives "__proto__" as an own key; plain assignment would set the prototype instead of a field. */
-function put(target: Plain, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
-
-function has(object: Plain, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
-}
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
