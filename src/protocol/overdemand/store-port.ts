@@ -1,0 +1,77 @@
+/**
+ * What the strategy handler needs from the flash store. One `commit` is one store transaction: after a power cut
+ * either all of it is on flash (strategy writes, deletes, the id counter, the remembered reply) or none of it is.
+ * `commit` throws when the store cannot take it (full, flash error); the handler then answers 400 and reloads.
+ *
+ * store-adapter.ts implements it over src/store; MemoryStrategyStore (tests, hosts without flash) keeps it in RAM.
+ */
+export interface StoredStrategy {
+  id: number;
+  /** The normalised strategy object as JSON text (see model.ts). */
+  json: string;
+}
+
+export interface StrategyCommit {
+  /** Delete every stored strategy first (update_all). */
+  replaceAll: boolean;
+  /** Strategies written (created or replaced by id). */
+  put: StoredStrategy[];
+  /** Ids removed. */
+  remove: number[];
+  /** The id counter after this change: the next id create will assign. Never decreases. */
+  nextId: number;
+  /** The command's mid and the exact reply text, so a redelivered command is answered the same without re-applying. */
+  reply: { mid: string; text: string };
+}
+
+export interface StrategyStorePort {
+  /** Every stored strategy, at boot (order does not matter). */
+  loadAll(): StoredStrategy[];
+  /** The persisted id counter (1 on a fresh store). */
+  loadNextId(): number;
+  /** The reply remembered for a command mid, or null. The store keeps a bounded number of recent ones. */
+  recentReply(mid: string): string | null;
+  commit(change: StrategyCommit): void;
+}
+
+/** A RAM-only store with the same contract (nothing survives a reboot). */
+export class MemoryStrategyStore implements StrategyStorePort {
+  readonly strategies = new Map<number, string>();
+  readonly replies: { mid: string; text: string }[] = [];
+  nextId = 1;
+  commits = 0;
+  /** Make the next commit throw, as a full store would (tests). */
+  failNext: string | null = null;
+
+  constructor(readonly replyCapacity = 16) {}
+
+  loadAll(): StoredStrategy[] {
+    const out: StoredStrategy[] = [];
+    this.strategies.forEach((json, id) => out.push({ id, json }));
+    return out;
+  }
+
+  loadNextId(): number {
+    return this.nextId;
+  }
+
+  recentReply(mid: string): string | null {
+    for (const entry of this.replies) if (entry.mid === mid) return entry.text;
+    return null;
+  }
+
+  commit(change: StrategyCommit): void {
+    if (this.failNext !== null) {
+      const message = this.failNext;
+      this.failNext = null;
+      throw new Error(message);
+    }
+    if (change.replaceAll) this.strategies.clear();
+    for (const id of change.remove) this.strategies.delete(id);
+    for (const item of change.put) this.strategies.set(item.id, item.json);
+    this.nextId = change.nextId;
+    if (this.replies.length === this.replyCapacity) this.replies.shift();
+    this.replies.push(change.reply);
+    this.commits++;
+  }
+}
