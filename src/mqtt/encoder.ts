@@ -1,0 +1,311 @@
+import { MAX_REMAINING_LENGTH, MqttError, PacketType } from "./constants";
+import { checkTopicFilter, checkTopicName, utf8Length, writeUtf8 } from "./utf8";
+
+/**
+ * MQTT 3.1.1 packet encoders writing into a caller's buffer at an offset. Convention: the return value is the
+ * packet's length in bytes (> 0); 0 means it does not fit in the room left (nothing written that matters); a
+ * negative value is `-MqttError` for an argument that would make an invalid packet (bad topic, packet id 0, ...).
+ * The per-packet encoders (PUBLISH, acks, PINGREQ) allocate nothing; CONNECT and SUBSCRIBE take strings and run
+ * once per connection.
+ */
+
+export function varintSize(value: number): number {
+  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+}
+
+/** Write the fixed header; returns the offset after it. */
+function writeHeader(out: Uint8Array, offset: number, first: number, remaining: number): number {
+  out[offset++] = first;
+  let value = remaining;
+  do {
+    let b = value % 128;
+    value = (value - b) / 128;
+    if (value > 0) b |= 128;
+    out[offset++] = b;
+  } while (value > 0);
+  return offset;
+}
+
+function fits(out: Uint8Array, offset: number, total: number): boolean {
+  return offset >= 0 && offset + total <= out.length;
+}
+
+/** Total bytes of a PUBLISH packet. */
+export function publishSize(topicBytes: number, payloadBytes: number, qos: number): number {
+  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadBytes;
+  return 1 + varintSize(remaining) + remaining;
+}
+
+function publishFirstByte(qos: number, retain: boolean, dup: boolean): number {
+  return (PacketType.Publish << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+}
+
+function checkPublishArgs(qos: number, dup: boolean, packetId: number, remaining: number): MqttError {
+  if (!(qos === 0 || qos === 1 || qos === 2) || (dup && qos === 0)) return MqttError.BadQos;
+  if (qos > 0 && !(packetId >= 1 && packetId <= 65535)) return MqttError.ZeroPacketId;
+  if (remaining > MAX_REMAINING_LENGTH) return MqttError.PacketTooLarge;
+  return MqttError.None;
+}
+
+/** PUBLISH with the topic already UTF-8 encoded (the topic router keeps outgoing topics that way). */
+export function encodePublish(
+  out: Uint8Array,
+  offset: number,
+  topic: Uint8Array,
+  topicOffset: number,
+  topicLength: number,
+  payload: Uint8Array,
+  payloadOffset: number,
+  payloadLength: number,
+  qos: number,
+  retain: boolean,
+  dup: boolean,
+  packetId: number,
+): number {
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
+  const argError = checkPublishArgs(qos, dup, packetId, remaining);
+  if (argError !== MqttError.None) return -argError;
+  const topicError = checkTopicName(topic, topicOffset, topicLength);
+  if (topicError !== MqttError.None) return -topicError;
+  if (topicLength > 65535) return -MqttError.BadTopic;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
+  out[p++] = topicLength >> 8;
+  out[p++] = topicLength & 255;
+  copy(topic, topicOffset, out, p, topicLength);
+  p += topicLength;
+  if (qos > 0) {
+    out[p++] = packetId >> 8;
+    out[p++] = packetId & 255;
+  }
+  copy(payload, payloadOffset, out, p, payloadLength);
+  return total;
+}
+
+/** PUBLISH to a topic given as a string: encodes it in place (no allocation), then checks it like a received one. */
+export function encodePublishText(
+  out: Uint8Array,
+  offset: number,
+  topic: string,
+  payload: Uint8Array,
+  payloadOffset: number,
+  payloadLength: number,
+  qos: number,
+  retain: boolean,
+  dup: boolean,
+  packetId: number,
+): number {
+  const topicLength = utf8Length(topic);
+  if (topicLength < 0) return -MqttError.BadUtf8;
+  if (topicLength === 0 || topicLength > 65535) return -MqttError.BadTopic;
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
+  const argError = checkPublishArgs(qos, dup, packetId, remaining);
+  if (argError !== MqttError.None) return -argError;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
+  out[p++] = topicLength >> 8;
+  out[p++] = topicLength & 255;
+  writeUtf8(topic, out, p);
+  const topicError = checkTopicName(out, p, topicLength);
+  if (topicError !== MqttError.None) return -topicError;
+  p += topicLength;
+  if (qos > 0) {
+    out[p++] = packetId >> 8;
+    out[p++] = packetId & 255;
+  }
+  copy(payload, payloadOffset, out, p, payloadLength);
+  return total;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: four bytes carrying a packet identifier. */
+export function encodeAck(out: Uint8Array, offset: number, type: PacketType, packetId: number): number {
+  if (!(packetId >= 1 && packetId <= 65535)) return -MqttError.ZeroPacketId;
+  if (!fits(out, offset, 4)) return 0;
+  out[offset] = (type << 4) | (type === PacketType.Pubrel ? 2 : 0);
+  out[offset + 1] = 2;
+  out[offset + 2] = packetId >> 8;
+  out[offset + 3] = packetId & 255;
+  return 4;
+}
+
+/** PINGREQ, PINGRESP, DISCONNECT: two bytes. */
+export function encodeEmpty(out: Uint8Array, offset: number, type: PacketType): number {
+  if (!fits(out, offset, 2)) return 0;
+  out[offset] = type << 4;
+  out[offset + 1] = 0;
+  return 2;
+}
+
+export function encodeConnack(out: Uint8Array, offset: number, sessionPresent: boolean, returnCode: number): number {
+  if (!fits(out, offset, 4)) return 0;
+  out[offset] = PacketType.Connack << 4;
+  out[offset + 1] = 2;
+  out[offset + 2] = sessionPresent ? 1 : 0;
+  out[offset + 3] = returnCode;
+  return 4;
+}
+
+export interface ConnectFields {
+  clientId: string;
+  cleanSession: boolean;
+  keepAliveSec: number;
+  username?: string;
+  /** Binary in MQTT; a string is sent as its UTF-8 bytes. */
+  password?: string | Uint8Array;
+  will?: { topic: string; payload: Uint8Array; qos: number; retain: boolean };
+}
+
+/** Thrown for CONNECT/SUBSCRIBE arguments that cannot form a valid packet (a configuration mistake). */
+export class MqttArgumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MqttArgumentError";
+  }
+}
+
+function stringLength(what: string, text: string): number {
+  const n = utf8Length(text);
+  if (n < 0) throw new MqttArgumentError(`${what}: not encodable as an MQTT string (lone surrogate or U+0000)`);
+  if (n > 65535) throw new MqttArgumentError(`${what}: ${n} bytes, more than 65535`);
+  return n;
+}
+
+function writeString(out: Uint8Array, p: number, text: string, length: number): number {
+  out[p++] = length >> 8;
+  out[p++] = length & 255;
+  return writeUtf8(text, out, p);
+}
+
+function writeBinary(out: Uint8Array, p: number, data: Uint8Array): number {
+  out[p++] = data.length >> 8;
+  out[p++] = data.length & 255;
+  copy(data, 0, out, p, data.length);
+  return p + data.length;
+}
+
+export function encodeConnect(out: Uint8Array, offset: number, fields: ConnectFields): number {
+  const clientIdLength = stringLength("client id", fields.clientId);
+  if (!(Number.isInteger(fields.keepAliveSec) && fields.keepAliveSec >= 0 && fields.keepAliveSec <= 65535)) {
+    throw new MqttArgumentError(`keepalive ${fields.keepAliveSec} s outside 0..65535`);
+  }
+  let remaining = 10 + 2 + clientIdLength;
+  let flags = fields.cleanSession ? 2 : 0;
+  let willTopicLength = 0;
+  const will = fields.will;
+  if (will) {
+    willTopicLength = stringLength("will topic", will.topic);
+    if (!(will.qos === 0 || will.qos === 1 || will.qos === 2)) throw new MqttArgumentError(`will QoS ${will.qos} is not 0, 1 or 2`);
+    if (will.payload.length > 65535) throw new MqttArgumentError(`will payload ${will.payload.length} bytes, more than 65535`);
+    remaining += 2 + willTopicLength + 2 + will.payload.length;
+    flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
+  }
+  let usernameLength = 0;
+  if (fields.username !== undefined) {
+    usernameLength = stringLength("user name", fields.username);
+    remaining += 2 + usernameLength;
+    flags |= 128;
+  }
+  let passwordLength = 0;
+  if (fields.password !== undefined) {
+    if (fields.username === undefined) throw new MqttArgumentError("a password needs a user name in MQTT 3.1.1");
+    passwordLength = typeof fields.password === "string" ? stringLength("password", fields.password) : fields.password.length;
+    if (passwordLength > 65535) throw new MqttArgumentError(`password ${passwordLength} bytes, more than 65535`);
+    remaining += 2 + passwordLength;
+    flags |= 64;
+  }
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, PacketType.Connect << 4, remaining);
+  p = writeString(out, p, "MQTT", 4);
+  out[p++] = 4;
+  out[p++] = flags;
+  out[p++] = fields.keepAliveSec >> 8;
+  out[p++] = fields.keepAliveSec & 255;
+  p = writeString(out, p, fields.clientId, clientIdLength);
+  if (will) {
+    const topicAt = p + 2;
+    p = writeString(out, p, will.topic, willTopicLength);
+    if (checkTopicName(out, topicAt, willTopicLength) !== MqttError.None) throw new MqttArgumentError(`will topic "${will.topic}" is not a valid topic name`);
+    p = writeBinary(out, p, will.payload);
+  }
+  if (fields.username !== undefined) p = writeString(out, p, fields.username, usernameLength);
+  if (fields.password !== undefined) {
+    p = typeof fields.password === "string" ? writeString(out, p, fields.password, passwordLength) : writeBinary(out, p, fields.password);
+  }
+  return total;
+}
+
+/**
+ * SUBSCRIBE for `count` filters starting at `first` of `filters`, each at QoS `qos[i]`. Returns 0 when they do not
+ * fit, so a caller can retry with fewer filters per packet.
+ */
+export function encodeSubscribe(
+  out: Uint8Array,
+  offset: number,
+  packetId: number,
+  filters: readonly string[],
+  qos: ArrayLike<number>,
+  first: number,
+  count: number,
+): number {
+  return encodeFilterList(out, offset, PacketType.Subscribe, packetId, filters, qos, first, count);
+}
+
+export function encodeUnsubscribe(out: Uint8Array, offset: number, packetId: number, filters: readonly string[], first: number, count: number): number {
+  return encodeFilterList(out, offset, PacketType.Unsubscribe, packetId, filters, null, first, count);
+}
+
+function encodeFilterList(
+  out: Uint8Array,
+  offset: number,
+  type: PacketType,
+  packetId: number,
+  filters: readonly string[],
+  qos: ArrayLike<number> | null,
+  first: number,
+  count: number,
+): number {
+  if (!(packetId >= 1 && packetId <= 65535)) return -MqttError.ZeroPacketId;
+  if (count < 1 || first < 0 || first + count > filters.length) throw new MqttArgumentError(`filter range ${first}+${count} of ${filters.length}`);
+  let remaining = 2;
+  for (let i = first; i < first + count; i++) {
+    remaining += 2 + stringLength(`topic filter "${filters[i]}"`, filters[i]) + (qos ? 1 : 0);
+    if (qos && !(qos[i] === 0 || qos[i] === 1 || qos[i] === 2)) throw new MqttArgumentError(`QoS ${qos[i]} for "${filters[i]}" is not 0, 1 or 2`);
+  }
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, (type << 4) | 2, remaining);
+  out[p++] = packetId >> 8;
+  out[p++] = packetId & 255;
+  for (let i = first; i < first + count; i++) {
+    const length = utf8Length(filters[i]);
+    const at = p + 2;
+    p = writeString(out, p, filters[i], length);
+    if (checkTopicFilter(out, at, length) !== MqttError.None) throw new MqttArgumentError(`"${filters[i]}" is not a valid topic filter`);
+    if (qos) out[p++] = qos[i];
+  }
+  return total;
+}
+
+/** SUBACK with `count` return codes (0, 1, 2 or 0x80): for test brokers. */
+export function encodeSuback(out: Uint8Array, offset: number, packetId: number, codes: ArrayLike<number>, count: number): number {
+  const remaining = 2 + count;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, PacketType.Suback << 4, remaining);
+  out[p++] = packetId >> 8;
+  out[p++] = packetId & 255;
+  for (let i = 0; i < count; i++) out[p++] = codes[i];
+  return total;
+}
+
+/** Byte copy that is safe for overlapping ranges of the same buffer and allocates nothing. */
+function copy(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number, length: number): void {
+  if (from === to) {
+    to.copyWithin(toOffset, fromOffset, fromOffset + length);
+    return;
+  }
+  for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i];
+}
