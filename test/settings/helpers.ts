@@ -5,7 +5,7 @@ import { Counters } from "../../src/core/counters";
 import type { SettingsPersistence } from "../../src/settings/persistence";
 import { contextFromConfig, defaultSettings, type PropertyName, type SettingsValues } from "../../src/settings/registry";
 import { Settings, type SettingsListener } from "../../src/settings/settings";
-import { checkPosixTz } from "../../src/settings/timezone-check";
+import { checkTimezone } from "../../src/settings/timezone";
 
 export class CapturingLog implements Log {
   readonly lines: string[] = [];
@@ -24,7 +24,7 @@ export class CapturingListener implements SettingsListener {
 export function makeSettings(persistence: SettingsPersistence, config: GatewayConfig = resolveConfig(DEFAULT_CONFIG)) {
   const counters = new Counters();
   const log = new CapturingLog();
-  const settings = new Settings(contextFromConfig(config, checkPosixTz), defaultSettings(config), persistence, counters, log);
+  const settings = new Settings(contextFromConfig(config, checkTimezone), defaultSettings(config), persistence, counters, log);
   const listener = new CapturingListener();
   settings.setListener(listener);
   settings.load();

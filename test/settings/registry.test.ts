@@ -9,10 +9,10 @@ import {
   propertyIndex,
   type SettingValue,
 } from "../../src/settings/registry";
-import { checkPosixTz } from "../../src/settings/timezone-check";
+import { checkTimezone } from "../../src/settings/timezone";
 
 const config = resolveConfig(DEFAULT_CONFIG);
-const context = contextFromConfig(config, checkPosixTz);
+const context = contextFromConfig(config, checkTimezone);
 
 function parse(name: string, raw: unknown): { value?: SettingValue; problem?: string } {
   const out: SettingValue[] = [0];
@@ -98,5 +98,15 @@ test("defaults follow the board config", (t) => {
   t.is(d.meter_silence_timeout_ms, 3000);
   t.is(d.timezone, "EST5EDT,M3.2.0,M11.1.0");
   t.is(d.site_longitude, -74);
-  t.is(checkWhole(d, contextFromConfig(other, checkPosixTz)), null);
+  t.is(checkWhole(d, contextFromConfig(other, checkTimezone)), null);
+});
+
+test("timezone: checked by the time code's POSIX TZ parser, its reason in the message", (t) => {
+  for (const tz of ["CST-8", "UTC0", "<+0330>-3:30", "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1", "IST-1GMT0,M10.5.0,M3.5.0/1", "EST5EDT"]) {
+    t.deepEqual(parse("timezone", tz), { value: tz }, tz);
+  }
+  for (const tz of ["", "Europe/Berlin", "CST-25", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.5.0"]) {
+    const problem = parse("timezone", tz).problem ?? "accepted";
+    t.regex(problem, /^not a valid POSIX TZ string \(at \d+: .+\), got ".*"$/, tz);
+  }
 });
