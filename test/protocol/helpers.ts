@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createSimHal, type SimHal } from "../../hal/sim/index";
 import { Counters } from "../../src/core/counters";
 import { OverdemandHandler, type OverdemandAction, type OverdemandOutput } from "../../src/protocol/overdemand/handler";
-import { FixedOffsetCalendar } from "../../src/protocol/overdemand/local-month";
+import { PosixCalendar } from "../../src/protocol/overdemand/local-month";
 import { MemoryStrategyStore, type StrategyStorePort } from "../../src/protocol/overdemand/store-port";
 
 export const DEVICE_UID = "iYRkfVpi77";
@@ -59,7 +59,7 @@ export function rig(options: { store?: StrategyStorePort; seed?: number; maxStra
     clock: hal.clock,
     random: hal.random,
     store,
-    calendar: new FixedOffsetCalendar("CST-8"),
+    calendar: PosixCalendar.fromTz("CST-8"),
     counters,
     log: hal.log,
     maxStrategies: options.maxStrategies ?? 16,
