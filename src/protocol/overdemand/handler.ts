@@ -162,7 +162,8 @@ export class OverdemandHandler {
       this.options.log.write(LogLevel.Error, "overdemand", `${action} ${mid}: store commit failed: ${String(error)}`);
       // The transaction is all-or-nothing; reload so RAM matches whatever the store now holds.
       this.reload();
-      return [this.reject(action, mid, traceId, `store: the change could not be saved (${shortJson(String(error))})`)];
+      const reason = String(error);
+      return [this.reject(action, mid, traceId, `store: the change could not be saved (${reason.length > 60 ? reason.slice(0, 60) + "..." : reason})`)];
     }
     this.entries = plan.entries;
     this.nextId = plan.commit.nextId;
