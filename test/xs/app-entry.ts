@@ -43,3 +43,19 @@ const harness = {
 };
 
 (globalThis as unknown as { harness: typeof harness }).harness = harness;
+
+/**
+ * Test-only: add a service that allocates on every tick, so the allocation test can show that the measurement does
+ * see allocation (a test that could never fail would prove nothing).
+ */
+(harness as unknown as Record<string, unknown>).addAllocatingService = (): void => {
+  const keep: unknown[] = [];
+  // Reachable from the global object, so neither the bundler nor the GC can drop what the service allocates.
+  (harness as unknown as Record<string, unknown>).kept = keep;
+  need().gateway.addService({
+    name: "allocating",
+    tick(nowMs: number) {
+      keep.push({ nowMs });
+    },
+  });
+};
