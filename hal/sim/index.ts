@@ -1,4 +1,4 @@
-import type { Hal, Log, LogLevel, MemoryInfo, SerialConfig, SerialHandlers, SerialPort, Watchdog } from "../types";
+import type { FlashProvider, Hal, Log, LogLevel, MemoryInfo, SerialConfig, SerialHandlers, SerialPort, Watchdog } from "../types";
 import { SimFlashProvider, SimNorFlash } from "./flash";
 import { SimLoop } from "./loop";
 import { SimOtaSlots } from "./ota";
@@ -20,7 +20,7 @@ export interface SimHalOptions {
   /** Partitions of simulated flash by name, in 4 KiB sectors. */
   partitions?: Record<string, { sectorCount: number; sectorSize?: number }>;
   /** Reuse existing flash content (a reboot of the same simulated device). */
-  flash?: SimFlashProvider;
+  flash?: FlashProvider;
   /** Echo log lines through this function (e.g. print on XS, console.log on Node). */
   echo?: (line: string) => void;
   /** Lines kept for inspection; older ones are counted and dropped. */
@@ -71,7 +71,7 @@ export interface SimHal extends Hal {
   loop: SimLoop;
   network: SimNetwork;
   bus: SimSerialBus;
-  flashProvider: SimFlashProvider;
+  flashProvider: FlashProvider;
   simRandom: SeededRandom;
   simLog: SimLog;
   simWatchdog: SimWatchdog;
