@@ -1,0 +1,153 @@
+/**
+ * A controllable device (PCS, PV inverter, charger) read and commanded through its register map. The control loop
+ * calls `startCycle` to read actual power (and SoC), and `command` to send a power in W in the conventions of
+ * device-maps.ts; encoding, scale factors and the revert timer are the driver's business.
+ */
+import { ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
+import { BlockPoller, type PollListener } from "./blocks";
+import type { DeviceMap } from "./device-maps";
+import { pow10, writePoint } from "./points";
+
+export interface DeviceListener {
+  onDeviceRead(device: DeviceDriver): void;
+  onDeviceCommandDone(device: DeviceDriver, ok: boolean): void;
+}
+
+export interface DeviceDriverOptions {
+  /** Nameplate power, W: the PV percentage base, and the ESS/charger command range. */
+  ratedW: number;
+  /** Revert timer written with every command (s); 0 disables it on the device. */
+  revertSeconds: number;
+}
+
+export class DeviceDriver implements PollListener, ModbusListener {
+  readonly poller: BlockPoller;
+  readonly commandTx: ModbusTransaction;
+  /** Actual AC power in this file's conventions, W (NaN until read). */
+  actualW = NaN;
+  /** Monotonic ms of the last good actual-power reading. */
+  actualAtMs = -Infinity;
+  socPct = NaN;
+  /** The last command the device acknowledged, W, and when. */
+  ackedW = NaN;
+  ackedAtMs = -Infinity;
+  /** The command on the wire (or last sent), W. */
+  sentW = NaN;
+  commandsSent = 0;
+  commandFailures = 0;
+  /** Commands that could not be encoded yet (a scale factor not read so far) or found the previous one still busy. */
+  commandsDeferred = 0;
+
+  constructor(
+    readonly id: number,
+    readonly map: DeviceMap,
+    unit: number,
+    private transport: ModbusTransport,
+    readonly options: DeviceDriverOptions,
+    private readonly listener: DeviceListener,
+  ) {
+    if (!(options.ratedW > 0)) throw new Error(`device ${id}: ratedW must be > 0`);
+    this.poller = new BlockPoller(map.blocks, unit, transport, this);
+    this.commandTx = new ModbusTransaction(map.command.count, this);
+    this.commandTx.setWrite(unit, map.command.address, map.command.count, map.command.single === true);
+  }
+
+  get kind(): DeviceMap["kind"] {
+    return this.map.kind;
+  }
+
+  get busy(): boolean {
+    return this.poller.busy;
+  }
+
+  startCycle(): boolean {
+    return this.poller.startCycle() > 0;
+  }
+
+  /** True once the scale factors a command needs have been read. */
+  get ready(): boolean {
+    const encoding = this.map.command.encoding;
+    if (encoding.unit === "A") return true;
+    return encoding.sf === undefined || this.poller.valid[encoding.sf.block] === 1;
+  }
+
+  /**
+   * Send a power command (W, this file's conventions; a limit for PV and chargers). Returns false when it could
+   * not be sent now (previous command still on the bus, scale factor unknown, transport full): the caller retries
+   * next cycle.
+   */
+  command(watts: number): boolean {
+    const tx = this.commandTx;
+    if (tx.busy || !this.ready) {
+      this.commandsDeferred++;
+      return false;
+    }
+    const raw = this.encode(watts);
+    if (raw !== raw) {
+      this.commandsDeferred++;
+      return false;
+    }
+    const fields = this.map.command.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      const value = field.value === "setpoint" ? raw : field.value === "revertSeconds" ? this.options.revertSeconds : field.value;
+      writePoint(tx.registers, field.offset, field.type, value);
+    }
+    this.sentW = watts;
+    if (!this.transport.submit(tx)) {
+      this.commandFailures++;
+      return false;
+    }
+    this.commandsSent++;
+    return true;
+  }
+
+  /** The raw register value for `watts`, or NaN when a scale factor is still unknown. */
+  encode(watts: number): number {
+    const encoding = this.map.command.encoding;
+    switch (encoding.unit) {
+      case "W": {
+        const sf = encoding.sf ? this.poller.value(encoding.sf) : 0;
+        return Math.round((encoding.sign * watts) / encoding.unitW / pow10(sf));
+      }
+      case "pct": {
+        const sf = encoding.sf ? this.poller.value(encoding.sf) : 0;
+        const pct = (100 * Math.max(0, Math.min(watts, this.options.ratedW))) / this.options.ratedW;
+        // Round down: a limit must never let through more than asked.
+        return Math.floor(pct / encoding.unitPct / pow10(sf) + 1e-9);
+      }
+      case "A": {
+        const amps = Math.max(0, watts) / (encoding.phases * encoding.volts);
+        return Math.floor(amps / encoding.unitA + 1e-9);
+      }
+    }
+  }
+
+  onPollDone(poller: BlockPoller): void {
+    const powerTx = poller.txs[this.map.power.block];
+    if (powerTx.status === TxStatus.Ok && powerTx.doneAtMs > this.actualAtMs) {
+      const w = poller.value(this.map.power) * this.map.powerSign;
+      if (w === w) {
+        this.actualW = w;
+        this.actualAtMs = powerTx.doneAtMs;
+      }
+    }
+    if (this.map.soc) {
+      const soc = poller.value(this.map.soc);
+      if (soc === soc) this.socPct = soc;
+    }
+    this.listener.onDeviceRead(this);
+  }
+
+  onModbusDone(tx: ModbusTransaction): void {
+    if (tx !== this.commandTx) return;
+    const ok = tx.status === TxStatus.Ok;
+    if (ok) {
+      this.ackedW = this.sentW;
+      this.ackedAtMs = tx.doneAtMs;
+    } else {
+      this.commandFailures++;
+    }
+    this.listener.onDeviceCommandDone(this, ok);
+  }
+}

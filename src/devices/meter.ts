@@ -1,0 +1,127 @@
+/**
+ * A grid meter read through its register map, scaled to primary-side values with the platform's rate, pt, ct and
+ * direction (spec 000 eleMeter). Sign convention after scaling: power > 0 is import from the grid.
+ */
+import { TxStatus, type ModbusTransport } from "../modbus/transaction";
+import { BlockPoller, type PollListener } from "./blocks";
+import type { MeterMap } from "./meter-maps";
+
+export interface MeterScalingInput {
+  /** 倍率: the meter's overall multiplier. Absent or 0 reads as 1. */
+  rate?: number;
+  /** Voltage transformer ratio. Absent or 0 reads as 1. */
+  pt?: number;
+  /** Current transformer ratio. Absent or 0 reads as 1. */
+  ct?: number;
+  /** 1: installed as intended (import reads positive); 2: reversed (the meter's import is the site's export). */
+  direction?: number;
+}
+
+export interface MeterScaling {
+  /** Multiplier from the meter's (secondary) figures to primary power and energy. */
+  readonly factor: number;
+  readonly voltageFactor: number;
+  readonly currentFactor: number;
+  /** +1, or -1 when the meter is installed reversed. */
+  readonly sign: 1 | -1;
+}
+
+/**
+ * Resolve rate/pt/ct/direction. `rate` is the total multiplier when given (> 1); otherwise pt x ct. When both are
+ * given they must agree (rate = pt x ct): a 100x error in grid power is worse than refusing the configuration.
+ * Returns the scaling or a message naming the bad field.
+ */
+export function resolveMeterScaling(input: MeterScalingInput): MeterScaling | string {
+  const rate = input.rate ?? 0;
+  const pt = input.pt ?? 0;
+  const ct = input.ct ?? 0;
+  for (const [name, value] of [["rate", rate], ["pt", pt], ["ct", ct]] as const) {
+    if (!(Number.isFinite(value) && value >= 0 && value <= 1_000_000)) return `${name} must be a number from 0 to 1000000, got ${value}`;
+  }
+  const ptRatio = pt > 0 ? pt : 1;
+  const ctRatio = ct > 0 ? ct : 1;
+  const transformers = ptRatio * ctRatio;
+  if (rate > 1 && transformers > 1 && Math.abs(rate - transformers) > 1e-9 * rate) {
+    return `rate ${rate} disagrees with pt x ct = ${ptRatio} x ${ctRatio} = ${transformers}`;
+  }
+  const direction = input.direction ?? 1;
+  if (direction !== 1 && direction !== 2) return `direction must be 1 (forward) or 2 (reversed), got ${direction}`;
+  return {
+    factor: rate > 1 ? rate : transformers,
+    voltageFactor: ptRatio,
+    currentFactor: ctRatio,
+    sign: direction === 2 ? -1 : 1,
+  };
+}
+
+export interface MeterListener {
+  /** The cycle's reads finished; `fresh` says whether the power block was answered in it. */
+  onMeterRead(meter: MeterDriver, fresh: boolean): void;
+}
+
+export class MeterDriver implements PollListener {
+  readonly poller: BlockPoller;
+  /** Primary-side active power, W, import positive (NaN until read). */
+  totalW = NaN;
+  readonly phaseW = new Float64Array(3).fill(NaN);
+  readonly voltageV = new Float64Array(3).fill(NaN);
+  readonly currentA = new Float64Array(3).fill(NaN);
+  /** Energy from the grid / to the grid, kWh primary (swapped when the meter is reversed). */
+  importKwh = NaN;
+  exportKwh = NaN;
+  /** The meter's own forward demand, W (NaN when it has none, or when installed reversed). */
+  demandW = NaN;
+  /** Monotonic ms when the power values were last answered. */
+  powerAtMs = -Infinity;
+  private readonly powerBlock: number;
+
+  constructor(
+    readonly id: number,
+    readonly map: MeterMap,
+    unit: number,
+    transport: ModbusTransport,
+    readonly scaling: MeterScaling,
+    private readonly listener: MeterListener,
+  ) {
+    this.poller = new BlockPoller(map.blocks, unit, transport, this);
+    this.powerBlock = map.phasePower[0].block;
+  }
+
+  /** Queue this cycle's reads; false when none could be queued (the listener will not be called). */
+  startCycle(): boolean {
+    return this.poller.startCycle() > 0;
+  }
+
+  get busy(): boolean {
+    return this.poller.busy;
+  }
+
+  onPollDone(poller: BlockPoller): void {
+    const map = this.map;
+    const s = this.scaling;
+    const k = s.factor * s.sign;
+    const tx = poller.txs[this.powerBlock];
+    const fresh = tx.status === TxStatus.Ok && tx.doneAtMs > this.powerAtMs;
+    if (fresh) {
+      let sum = 0;
+      for (let i = 0; i < 3; i++) {
+        const w = poller.value(map.phasePower[i]) * k;
+        this.phaseW[i] = w;
+        sum += w;
+      }
+      this.totalW = map.totalPower ? poller.value(map.totalPower) * k : sum;
+      // A NaN here would be a map bug or a meter answering garbage floats: never count it as a fresh reading.
+      if (this.totalW === this.totalW && sum === sum) this.powerAtMs = tx.doneAtMs;
+    }
+    if (map.voltage) for (let i = 0; i < 3; i++) this.voltageV[i] = poller.value(map.voltage[i]) * s.voltageFactor;
+    if (map.current) for (let i = 0; i < 3; i++) this.currentA[i] = poller.value(map.current[i]) * s.currentFactor;
+    if (map.importKwh && map.exportKwh) {
+      const imported = poller.value(map.importKwh) * s.factor;
+      const exported = poller.value(map.exportKwh) * s.factor;
+      this.importKwh = s.sign === 1 ? imported : exported;
+      this.exportKwh = s.sign === 1 ? exported : imported;
+    }
+    if (map.demandW) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
+    this.listener.onMeterRead(this, fresh && this.powerAtMs === tx.doneAtMs);
+  }
+}
