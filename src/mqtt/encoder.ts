@@ -47,6 +47,59 @@ function checkPublishArgs(qos: number, dup: boolean, packetId: number, remaining
   return MqttError.None;
 }
 
+/**
+ * PUBLISH from any mix of sources: the topic as a string (`topicText`) or pre-encoded bytes, the payload as bytes
+ * or as a string written straight as UTF-8 (`payloadText`, for JSON built at command rate). Unused sources are
+ * null. Checks the topic like a received one.
+ */
+export function encodePublishFrom(
+  out: Uint8Array,
+  offset: number,
+  topicText: string | null,
+  topicBytes: Uint8Array | null,
+  topicOffset: number,
+  topicLength: number,
+  payloadText: string | null,
+  payloadBytes: Uint8Array | null,
+  payloadOffset: number,
+  payloadLength: number,
+  qos: number,
+  retain: boolean,
+  dup: boolean,
+  packetId: number,
+): number {
+  const tLength = topicText !== null ? utf8Length(topicText) : topicLength;
+  if (tLength < 0) return -MqttError.BadUtf8;
+  if (tLength === 0 || tLength > 65535) return -MqttError.BadTopic;
+  const pLength = payloadText !== null ? utf8Length(payloadText) : payloadLength;
+  if (pLength < 0) return -MqttError.BadUtf8;
+  const remaining = 2 + tLength + (qos > 0 ? 2 : 0) + pLength;
+  const argError = checkPublishArgs(qos, dup, packetId, remaining);
+  if (argError !== MqttError.None) return -argError;
+  if (topicBytes !== null) {
+    const topicError = checkTopicName(topicBytes, topicOffset, tLength);
+    if (topicError !== MqttError.None) return -topicError;
+  }
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
+  out[p++] = tLength >> 8;
+  out[p++] = tLength & 255;
+  if (topicText !== null) {
+    writeUtf8(topicText, out, p);
+    const topicError = checkTopicName(out, p, tLength);
+    if (topicError !== MqttError.None) return -topicError;
+  } else copy(topicBytes!, topicOffset, out, p, tLength);
+  p += tLength;
+  if (qos > 0) {
+    out[p++] = packetId >> 8;
+    out[p++] = packetId & 255;
+  }
+  if (payloadText !== null) writeUtf8(payloadText, out, p);
+  else copy(payloadBytes!, payloadOffset, out, p, pLength);
+  return total;
+}
+
 /** PUBLISH with the topic already UTF-8 encoded (the topic router keeps outgoing topics that way). */
 export function encodePublish(
   out: Uint8Array,
@@ -62,28 +115,10 @@ export function encodePublish(
   dup: boolean,
   packetId: number,
 ): number {
-  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
-  const argError = checkPublishArgs(qos, dup, packetId, remaining);
-  if (argError !== MqttError.None) return -argError;
-  const topicError = checkTopicName(topic, topicOffset, topicLength);
-  if (topicError !== MqttError.None) return -topicError;
-  if (topicLength > 65535) return -MqttError.BadTopic;
-  const total = 1 + varintSize(remaining) + remaining;
-  if (!fits(out, offset, total)) return 0;
-  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
-  out[p++] = topicLength >> 8;
-  out[p++] = topicLength & 255;
-  copy(topic, topicOffset, out, p, topicLength);
-  p += topicLength;
-  if (qos > 0) {
-    out[p++] = packetId >> 8;
-    out[p++] = packetId & 255;
-  }
-  copy(payload, payloadOffset, out, p, payloadLength);
-  return total;
+  return encodePublishFrom(out, offset, null, topic, topicOffset, topicLength, null, payload, payloadOffset, payloadLength, qos, retain, dup, packetId);
 }
 
-/** PUBLISH to a topic given as a string: encodes it in place (no allocation), then checks it like a received one. */
+/** PUBLISH to a topic given as a string: encoded in place (no allocation). */
 export function encodePublishText(
   out: Uint8Array,
   offset: number,
@@ -96,27 +131,7 @@ export function encodePublishText(
   dup: boolean,
   packetId: number,
 ): number {
-  const topicLength = utf8Length(topic);
-  if (topicLength < 0) return -MqttError.BadUtf8;
-  if (topicLength === 0 || topicLength > 65535) return -MqttError.BadTopic;
-  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
-  const argError = checkPublishArgs(qos, dup, packetId, remaining);
-  if (argError !== MqttError.None) return -argError;
-  const total = 1 + varintSize(remaining) + remaining;
-  if (!fits(out, offset, total)) return 0;
-  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
-  out[p++] = topicLength >> 8;
-  out[p++] = topicLength & 255;
-  writeUtf8(topic, out, p);
-  const topicError = checkTopicName(out, p, topicLength);
-  if (topicError !== MqttError.None) return -topicError;
-  p += topicLength;
-  if (qos > 0) {
-    out[p++] = packetId >> 8;
-    out[p++] = packetId & 255;
-  }
-  copy(payload, payloadOffset, out, p, payloadLength);
-  return total;
+  return encodePublishFrom(out, offset, topic, null, 0, 0, null, payload, payloadOffset, payloadLength, qos, retain, dup, packetId);
 }
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: four bytes carrying a packet identifier. */
@@ -307,5 +322,22 @@ function copy(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: nu
     to.copyWithin(toOffset, fromOffset, fromOffset + length);
     return;
   }
-  for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i];
+  // Unrolled by 8: XS charges per statement, and a subarray()/set() pair would allocate a view.
+  let i = 0;
+  const end8 = length - 7;
+  while (i < end8) {
+    to[toOffset + i] = from[fromOffset + i];
+    to[toOffset + i + 1] = from[fromOffset + i + 1];
+    to[toOffset + i + 2] = from[fromOffset + i + 2];
+    to[toOffset + i + 3] = from[fromOffset + i + 3];
+    to[toOffset + i + 4] = from[fromOffset + i + 4];
+    to[toOffset + i + 5] = from[fromOffset + i + 5];
+    to[toOffset + i + 6] = from[fromOffset + i + 6];
+    to[toOffset + i + 7] = from[fromOffset + i + 7];
+    i += 8;
+  }
+  while (i < length) {
+    to[toOffset + i] = from[fromOffset + i];
+    i++;
+  }
 }

@@ -1,0 +1,36 @@
+import type { RandomSource } from "../../hal/types";
+
+/**
+ * Reconnect delays: exponential with full jitter above a floor. Attempt n waits a uniform random time in
+ * [min, min(max, min * 2^n)], so a fleet that lost its broker at the same instant does not come back in step,
+ * and no device hammers a broker faster than `min`. `reset()` after a connection proved stable.
+ */
+export class Backoff {
+  attempt = 0;
+  private readonly bytes = new Uint8Array(4);
+
+  constructor(
+    private readonly random: RandomSource,
+    readonly minMs: number,
+    readonly maxMs: number,
+  ) {}
+
+  /** The delay before the next attempt; each call counts one attempt. */
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.minMs * Math.pow(2, this.attempt));
+    if (this.attempt < 30) this.attempt++;
+    this.random.fill(this.bytes, 0, 4);
+    const b = this.bytes;
+    const unit = (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / 4294967296;
+    return Math.floor(this.minMs + unit * (ceiling - this.minMs));
+  }
+
+  /** Jump to the longest delays (the broker refused our credentials: retrying fast will not help). */
+  saturate(): void {
+    this.attempt = 30;
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}
