@@ -86,7 +86,7 @@ function reparse(bytes: Uint8Array): PacketView[] | Error {
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const packets: PacketView[] = [];
   let failure: Error | null = null;
-  parser.on("packet", (packet: PacketView) => packets.push(packet));
+  parser.on("packet", (packet) => packets.push(packet as unknown as PacketView));
   parser.on("error", (error: Error) => (failure ??= error));
   parser.parse(Buffer.from(bytes));
   return failure ?? packets;

@@ -106,7 +106,9 @@ export class SimBroker {
         this.connects.push(packet);
         if (this.connackCode !== 0) {
           this.send(connection, { cmd: "connack", returnCode: this.connackCode, sessionPresent: false });
-          connection.end();
+          // SimConnection.end() discards bytes not yet delivered: close once the CONNACK is through.
+          const closer = this.network.loop.createTimer(() => connection.end());
+          closer.start(this.network.latencyMs * 2);
           return;
         }
         let session = this.sessions.get(packet.clientId);
