@@ -342,11 +342,26 @@ export class MqttSession implements TickService {
     this.connect();
   }
 
-  /** Send DISCONNECT (the broker then drops the will), close, and stay offline. Queued QoS 1 uplinks are kept. */
+  /**
+   * Publish the retained offline status (the broker drops the will on a clean DISCONNECT, so it would not say it),
+   * send DISCONNECT, close, and stay offline. Queued QoS 1 uplinks are kept for the next start().
+   */
   stop(): void {
     if (this.state === SessionState.Stopped) return;
     if (this.state === SessionState.Connected && this.socket) {
-      this.appendControl(encodeEmpty(this.sendBuffer, this.reserveSend(2), PacketType.Disconnect));
+      const route = this.statusRoute;
+      const topicLength = this.router.outgoingLength(route);
+      if (topicLength > 0) {
+        const size = publishSize(topicLength, this.statusOffline.length, 0);
+        const at = this.reserveSend(size);
+        if (at >= 0) {
+          this.appendControl(
+            encodePublish(this.sendBuffer, at, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, this.statusOffline, 0, this.statusOffline.length, 0, true, false, 0),
+          );
+        }
+      }
+      const at = this.reserveSend(2);
+      if (at >= 0) this.appendControl(encodeEmpty(this.sendBuffer, at, PacketType.Disconnect));
       this.flush();
     }
     const wasConnected = this.state === SessionState.Connected;

@@ -204,7 +204,7 @@ test("a handler that throws is counted, logged, acknowledged, and the session ke
   t.true(f.sim.simLog.lines.some((line) => line.includes("threw: Error: boom")));
 });
 
-test("stop() sends DISCONNECT and stays offline; queued uplinks wait for the next start", (t) => {
+test("stop() publishes the offline status, sends DISCONNECT and stays offline; queued uplinks wait for the next start", (t) => {
   const f = makeFixture();
   f.session.start();
   f.sim.loop.runFor(1000);
@@ -212,7 +212,8 @@ test("stop() sends DISCONNECT and stays offline; queued uplinks wait for the nex
   const link = f.broker.connections[0];
   const before = link.bytesToServer;
   f.session.stop();
-  t.is(link.bytesToServer - before, 2, "DISCONNECT is two bytes");
+  const offline = '{"device_uid":"GW-0001","online":false}';
+  t.is(link.bytesToServer - before, 1 + 1 + 2 + "v1/wudun/pk-demo/GW-0001/status/post".length + offline.length + 2, "offline status (QoS 0, retained) then DISCONNECT");
   f.sim.loop.runFor(100_000);
   t.is(f.session.state, SessionState.Stopped);
   t.is(f.sim.network.connectAttempts, 1);
