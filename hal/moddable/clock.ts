@@ -1,0 +1,108 @@
+import Time from "time";
+import Timer, { type TimerId } from "timer";
+import type { Clock, Timer as HalTimer } from "../types";
+
+/**
+ * Earliest wall time taken as "set by someone" when the app has not called setWallClock: an ESP32 whose clock
+ * nobody set counts from 1970 after reset, so a date past this means SNTP (setup/network) or a preserved RTC did.
+ */
+const PLATFORM_SET_FLOOR_MS = Date.UTC(2025, 0, 1);
+
+/**
+ * The device clock. Monotonic time is built from Time.ticks, a signed 32-bit millisecond counter that wraps after
+ * ~24.8 days: each reading adds Time.delta(previous, now) to a running total, which stays exact as long as readings
+ * are less than 24 days apart (the control tick reads it several times a second).
+ *
+ * Wall time: after `setWall(ms)` (platform time sync, SNTP done by the app) it is that value carried forward on the
+ * monotonic clock, and the system clock is set too (TLS certificate checks read it). Before that it is the platform
+ * clock, trusted once it is past 2025 (set by the SDK's SNTP at network start or kept by the RTC).
+ */
+export class ModdableClock implements Clock {
+  private lastTicks: number;
+  private elapsedMs: number;
+  private wallBaseMs = 0;
+  private wallBaseMonotonicMs = 0;
+  private appSet = false;
+
+  constructor() {
+    this.lastTicks = Time.ticks;
+    this.elapsedMs = this.lastTicks >= 0 ? this.lastTicks : 0;
+  }
+
+  monotonicMs(): number {
+    const now = Time.ticks;
+    this.elapsedMs += Time.delta(this.lastTicks, now);
+    this.lastTicks = now;
+    return this.elapsedMs;
+  }
+
+  wallMs(): number {
+    if (this.appSet) return this.wallBaseMs + (this.monotonicMs() - this.wallBaseMonotonicMs);
+    // The HAL is the one place that reads the platform clock; the core only ever sees it through this method.
+    return Date.now();
+  }
+
+  wallSynced(): boolean {
+    return this.appSet || Date.now() >= PLATFORM_SET_FLOOR_MS;
+  }
+
+  /** Set the wall clock from a trusted source (ms since the Unix epoch, UTC). */
+  setWall(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= PLATFORM_SET_FLOOR_MS)) throw new RangeError(`wall clock: ${ms} is not a plausible UTC time in ms`);
+    this.wallBaseMs = ms;
+    this.wallBaseMonotonicMs = this.monotonicMs();
+    this.appSet = true;
+    Time.set(Math.floor(ms / 1000));
+  }
+
+  createTimer(callback: () => void): HalTimer {
+    return new ModdableTimer(callback);
+  }
+}
+
+/** Repeat interval given to one-shots so the runtime never sees 0 and frees the instance (see ModdableTimer). */
+const NEVER_MS = 0x7fffffff;
+
+/**
+ * One HAL timer over one Moddable Timer instance for its whole life: arming and stopping reschedule it, nothing is
+ * allocated after creation.
+ *
+ * The runtime frees a timer whose repeat interval is 0 when its callback returns, even if the callback re-armed it
+ * as a one-shot (Timer.schedule(t, ms) sets repeat 0). So a one-shot is armed with a repeat of NEVER_MS and the
+ * timer unschedules itself before calling back: its repeat becomes "infinite", the instance stays valid, and a
+ * re-arm from inside the callback is kept.
+ */
+class ModdableTimer implements HalTimer {
+  private readonly id: TimerId;
+  private periodic = false;
+  private armed = false;
+
+  constructor(private readonly callback: () => void) {
+    this.id = Timer.set(() => this.fire(), NEVER_MS, NEVER_MS);
+    Timer.schedule(this.id);
+  }
+
+  get active(): boolean {
+    return this.armed;
+  }
+
+  start(delayMs: number, periodMs = 0): void {
+    const delay = delayMs > 0 ? Math.ceil(delayMs) : 0;
+    this.periodic = periodMs > 0;
+    this.armed = true;
+    Timer.schedule(this.id, delay, this.periodic ? Math.max(1, Math.ceil(periodMs)) : NEVER_MS);
+  }
+
+  stop(): void {
+    this.armed = false;
+    Timer.schedule(this.id);
+  }
+
+  private fire(): void {
+    if (!this.periodic) {
+      this.armed = false;
+      Timer.schedule(this.id);
+    }
+    this.callback();
+  }
+}

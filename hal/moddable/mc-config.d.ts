@@ -1,4 +1,0 @@
-declare module "mc/config" {
-  const config: Record<string, unknown>;
-  export default config;
-}
