@@ -322,6 +322,11 @@ function copy(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: nu
     to.copyWithin(toOffset, fromOffset, fromOffset + length);
     return;
   }
+  if (fromOffset === 0 && length === from.length) {
+    // A whole source array: set() copies natively without making a view (about 10x fewer XS steps).
+    to.set(from, toOffset);
+    return;
+  }
   // Unrolled by 8: XS charges per statement, and a subarray()/set() pair would allocate a view.
   let i = 0;
   const end8 = length - 7;

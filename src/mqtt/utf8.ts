@@ -97,8 +97,16 @@ const SLASH = 0x2f;
 /** A topic name (PUBLISH, will): non-empty valid UTF-8 without wildcards (§4.7.3, §3.3.2.1). */
 export function checkTopicName(data: Uint8Array, offset: number, length: number): MqttError {
   if (length === 0) return MqttError.BadTopic;
-  for (let i = offset; i < offset + length; i++) if (data[i] === PLUS || data[i] === HASH) return MqttError.BadTopic;
-  return checkUtf8(data, offset, length);
+  // One pass over the ASCII bytes (nearly every topic); the full UTF-8 check only if a multi-byte one shows up.
+  const end = offset + length;
+  let multiByte = false;
+  for (let i = offset; i < end; i++) {
+    const b = data[i];
+    if (b === PLUS || b === HASH) return MqttError.BadTopic;
+    if (b === 0) return MqttError.BadUtf8;
+    if (b >= 0x80) multiByte = true;
+  }
+  return multiByte ? checkUtf8(data, offset, length) : MqttError.None;
 }
 
 /** A topic filter (SUBSCRIBE, UNSUBSCRIBE): `+` fills a whole level, `#` a whole last level (§4.7.1). */
