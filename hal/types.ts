@@ -103,19 +103,38 @@ export interface FlashProvider {
   open(partition: string): NorFlash;
 }
 
-/** Writes a firmware image into the inactive OTA slot and manages boot validity (see issue 9 / README OTA). */
+/**
+ * Writes a firmware image into the inactive OTA slot and manages boot validity (docs/ota.md).
+ *
+ * Boot rules (ESP-IDF with app rollback): `complete` makes the written image the next boot image; it then boots
+ * "pending verify" and must be confirmed with `markRunningValid`, or the next reset goes back to the previous image.
+ */
 export interface OtaSlotWriter {
-  /** Start writing a new image of `size` bytes into the inactive slot (erases it). */
+  /** Start writing a new image of `size` bytes into the inactive slot (throws if it cannot hold `size`). */
   begin(size: number): void;
+  /**
+   * Continue an image interrupted by a reboot: the slot keeps its first `offset` bytes (written before the reboot)
+   * and the next `write` lands at `offset`. Throws when the slot holds no unfinished image of `size` bytes; the
+   * caller then starts again with `begin`.
+   */
+  resume(size: number, offset: number): void;
   write(data: Uint8Array, offset: number, length: number): void;
+  /** Read back bytes of the image being written (to rebuild its running hash after a resume). */
+  read(slotOffset: number, into: Uint8Array, intoOffset: number, length: number): void;
   /** Mark the written image as the next boot image. */
   complete(): void;
-  /** Abandon the written image; the running image stays the boot image. */
+  /** Abandon the written image (its first sector is erased): the running image stays the boot image. */
   cancel(): void;
   /** True when the running image was just installed and not yet confirmed (ESP-IDF PENDING_VERIFY). */
   runningImagePendingVerify(): boolean;
   /** Confirm the running image (esp_ota_mark_app_valid_cancel_rollback). */
   markRunningValid(): void;
+  /**
+   * Let the unconfirmed running image boot once more after a reset, still pending verify, instead of the
+   * bootloader going back at once (ESP-IDF: esp_ota_set_boot_partition of the running slot). Lets the firmware
+   * give a new image N boots.
+   */
+  retryPendingImage(): void;
   /** Give up on the running image and reboot into the previous one. */
   rollback(): void;
 }

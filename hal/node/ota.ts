@@ -1,14 +1,15 @@
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { OtaSlotWriter } from "../types";
 
-/** ESP-IDF's image states, reduced to what the gateway can observe. */
-export type NodeOtaImageState = "empty" | "new" | "pending-verify" | "valid" | "aborted";
+/** ESP-IDF's image states, reduced to what the gateway can observe ("writing": begun, not completed). */
+export type NodeOtaImageState = "empty" | "writing" | "new" | "pending-verify" | "valid" | "aborted";
 
 export interface NodeOtaState {
   /** Slot the running image was booted from. */
   running: 0 | 1;
   states: [NodeOtaImageState, NodeOtaImageState];
+  /** Image size per slot: the announced size while "writing", the written size once complete. */
   sizes: [number, number];
 }
 
@@ -27,7 +28,9 @@ export interface NodeOtaOptions {
  *  - complete() marks the written slot "new"; the next boot runs it in "pending-verify";
  *  - a boot that finds the running slot still "pending-verify" (never confirmed) marks it "aborted" and boots the
  *    other slot, which is what the bootloader does after a crash or watchdog reset of an unconfirmed image;
- *  - rollback() aborts the running image and restarts into the other slot.
+ *  - retryPendingImage() sets a pending running image back to "new": the next boot tries it again;
+ *  - rollback() aborts the running image and restarts into the other slot;
+ *  - an image interrupted by a restart stays "writing" with its announced size, and resume() continues it.
  * Constructing the object is the boot.
  */
 export class NodeOtaSlots implements OtaSlotWriter {
@@ -63,14 +66,55 @@ export class NodeOtaSlots implements OtaSlotWriter {
     }
     this.closeFile();
     const slot = this.inactive();
-    this.state.states[slot] = "empty";
-    this.state.sizes[slot] = 0;
+    this.state.states[slot] = "writing";
+    this.state.sizes[slot] = size;
     this.saveState();
     if (this.memorySlots) this.memorySlots[slot] = new Uint8Array(size).fill(0xff);
     else this.fd = openSync(this.slotPath(slot), "w");
     this.expected = size;
     this.written = 0;
     this.writing = true;
+  }
+
+  resume(size: number, offset: number): void {
+    const slot = this.inactive();
+    if (this.state.states[slot] !== "writing" || this.state.sizes[slot] !== size) {
+      throw new Error(`OTA resume: the inactive slot holds no unfinished ${size}-byte image (state ${this.state.states[slot]})`);
+    }
+    if (!(Number.isInteger(offset) && offset >= 0 && offset <= size)) throw new RangeError(`OTA resume: offset must be 0..${size}, got ${offset}`);
+    this.closeFile();
+    if (this.memorySlots) {
+      if (this.memorySlots[slot].length !== size) throw new Error("OTA resume: the in-memory slot did not survive");
+    } else {
+      const path = this.slotPath(slot);
+      if (!existsSync(path)) throw new Error(`OTA resume: ${path} is missing`);
+      this.fd = openSync(path, "r+");
+    }
+    this.expected = size;
+    this.written = offset;
+    this.writing = true;
+  }
+
+  read(slotOffset: number, into: Uint8Array, intoOffset: number, length: number): void {
+    const slot = this.inactive();
+    if (!(slotOffset >= 0 && length >= 0 && slotOffset + length <= this.state.sizes[slot])) {
+      throw new RangeError(`OTA read: ${slotOffset}+${length} outside the ${this.state.sizes[slot]}-byte image`);
+    }
+    if (this.memorySlots) {
+      into.set(this.memorySlots[slot].subarray(slotOffset, slotOffset + length), intoOffset);
+      return;
+    }
+    const fd = this.fd ?? openSync(this.slotPath(slot), "r");
+    try {
+      let done = 0;
+      while (done < length) {
+        const count = readSync(fd, into, intoOffset + done, length - done, slotOffset + done);
+        if (count === 0) throw new Error(`OTA read: slot file ends at ${slotOffset + done}`);
+        done += count;
+      }
+    } finally {
+      if (fd !== this.fd) closeSync(fd);
+    }
   }
 
   write(data: Uint8Array, offset: number, length: number): void {
@@ -102,6 +146,9 @@ export class NodeOtaSlots implements OtaSlotWriter {
     this.state.states[slot] = "empty";
     this.state.sizes[slot] = 0;
     this.saveState();
+    // Like the device adapter erasing the first sector: nothing of the abandoned image stays bootable or readable.
+    if (this.memorySlots) this.memorySlots[slot] = new Uint8Array(0);
+    else if (existsSync(this.slotPath(slot))) writeFileSync(this.slotPath(slot), new Uint8Array(0));
   }
 
   runningImagePendingVerify(): boolean {
@@ -110,6 +157,12 @@ export class NodeOtaSlots implements OtaSlotWriter {
 
   markRunningValid(): void {
     this.state.states[this.state.running] = "valid";
+    this.saveState();
+  }
+
+  retryPendingImage(): void {
+    if (this.state.states[this.state.running] !== "pending-verify") return;
+    this.state.states[this.state.running] = "new";
     this.saveState();
   }
 
@@ -127,6 +180,9 @@ export class NodeOtaSlots implements OtaSlotWriter {
     if (this.state.states[other] === "new") {
       this.state.running = other;
       this.state.states[other] = "pending-verify";
+    } else if (this.state.states[running] === "new") {
+      // retryPendingImage() before the restart: one more trial boot.
+      this.state.states[running] = "pending-verify";
     } else if (this.state.states[running] === "pending-verify" || this.state.states[running] === "aborted") {
       // Booted again without confirming: the bootloader falls back to the previous image when there is one.
       if (this.state.states[other] === "valid") {
