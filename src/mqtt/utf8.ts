@@ -124,9 +124,17 @@ export function checkTopicFilter(data: Uint8Array, offset: number, length: numbe
   return checkUtf8(data, offset, length);
 }
 
-/** Decode UTF-8 bytes to a string. Allocates: for logs, tests and command-rate code, never per packet. */
+/** UTF-16 code units of the string being built by readUtf8, flushed a chunk at a time. */
+const chunk = new Uint16Array(512);
+
+/**
+ * Decode (already validated) UTF-8 bytes to a string. Allocates the string: for handlers at command rate, logs
+ * and tests, never per packet. Builds it 512 code units at a time, since appending one character at a time costs
+ * a copy of the whole string per character on XS.
+ */
 export function readUtf8(data: Uint8Array, offset: number, length: number): string {
   let out = "";
+  let n = 0;
   const end = offset + length;
   let p = offset;
   while (p < end) {
@@ -145,7 +153,16 @@ export function readUtf8(data: Uint8Array, offset: number, length: number): stri
       c = ((b & 0x07) << 18) | ((data[p + 1] & 0x3f) << 12) | ((data[p + 2] & 0x3f) << 6) | (data[p + 3] & 0x3f);
       p += 4;
     }
-    out += String.fromCodePoint(c);
+    if (n > chunk.length - 2) {
+      out += String.fromCharCode.apply(null, chunk.subarray(0, n) as unknown as number[]);
+      n = 0;
+    }
+    if (c >= 0x10000) {
+      c -= 0x10000;
+      chunk[n++] = 0xd800 + (c >> 10);
+      chunk[n++] = 0xdc00 + (c & 0x3ff);
+    } else chunk[n++] = c;
   }
+  if (n > 0) out += String.fromCharCode.apply(null, chunk.subarray(0, n) as unknown as number[]);
   return out;
 }
