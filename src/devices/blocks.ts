@@ -75,25 +75,41 @@ export class BlockPoller implements ModbusListener {
     return this.outstanding > 0;
   }
 
-  /** Submit this cycle's reads; returns how many were queued (0 means the listener is not called). */
+  /**
+   * Submit this cycle's reads; returns how many were queued. When it returns more than 0 the listener is called
+   * exactly once, after the last of them finished (possibly before this returns, if a transport fails at once).
+   */
   startCycle(): number {
-    this.outstanding = 0;
+    this.outstanding = 1; // held until every submit is done, so a synchronous completion cannot finish the cycle early
     this.cycleOk = 0;
     this.cycleFailed = 0;
+    let submitted = 0;
     let slowPicked = false;
     const blocks = this.blocks;
     for (let i = 0; i < blocks.length; i++) {
       const when = blocks[i].when ?? "cycle";
       if (when === "init" && this.valid[i]) continue;
+      // A device that did not answer last cycle is only probed with its fast blocks: timeouts cost bus time.
+      if (this.silentCycles > 0 && when !== "cycle") continue;
       if (when === "slow") {
         if (slowPicked || this.slowIndex(i) !== this.slowCursor) continue;
         slowPicked = true;
       }
-      if (this.transport.submit(this.txs[i])) this.outstanding++;
-      else this.cycleFailed++;
+      this.outstanding++;
+      if (this.transport.submit(this.txs[i])) {
+        submitted++;
+      } else {
+        this.outstanding--;
+        this.cycleFailed++;
+      }
     }
     if (this.slowCount > 0) this.slowCursor = (this.slowCursor + 1) % this.slowCount;
-    return this.outstanding;
+    if (submitted === 0) {
+      this.outstanding = 0;
+      return 0;
+    }
+    this.release();
+    return submitted;
   }
 
   onModbusDone(tx: ModbusTransaction): void {
@@ -104,6 +120,10 @@ export class BlockPoller implements ModbusListener {
     } else {
       this.cycleFailed++;
     }
+    this.release();
+  }
+
+  private release(): void {
     this.outstanding--;
     if (this.outstanding === 0) {
       this.silentCycles = this.cycleOk === 0 ? this.silentCycles + 1 : 0;

@@ -37,6 +37,8 @@ export class DeviceDriver implements PollListener, ModbusListener {
   commandFailures = 0;
   /** Commands that could not be encoded yet (a scale factor not read so far) or found the previous one still busy. */
   commandsDeferred = 0;
+  /** The owner's index for this device (the control group's slot). */
+  tag = 0;
 
   constructor(
     readonly id: number,

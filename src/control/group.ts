@@ -1,0 +1,170 @@
+/**
+ * One control group on the wire: the meter and device drivers of the strategies sharing a meter, feeding the
+ * decision core. A cycle reads the meter and every device (in parallel across transports, one at a time per bus),
+ * decides as soon as the last read has finished, and writes the commands that changed (or are due for keep-alive).
+ */
+import type { DeviceDriver, DeviceListener } from "../devices/device";
+import type { MeterDriver, MeterListener } from "../devices/meter";
+import type { ControlCore } from "./core";
+import type { ControlStrategy } from "./strategy-input";
+
+export interface GroupWriteOptions {
+  /** Smallest change worth a write, W. */
+  writeDeadbandW: number;
+  /** Rewrite an unchanged command at least this often (device revert timers, lost writes). */
+  keepaliveMs: number;
+}
+
+export class ControlGroup implements MeterListener, DeviceListener {
+  meter!: MeterDriver;
+  readonly devices: DeviceDriver[] = [];
+  readonly strategies: ControlStrategy[] = [];
+  /** Drivers whose reads of this cycle are still running. */
+  private pending = 0;
+  private cycleStartMs = 0;
+  private alignMs = 0;
+  private readonly sentW: Float64Array;
+  private readonly sentAtMs: Float64Array;
+  private readonly sentOk: Uint8Array;
+  /** Cycles that could not start because the previous one was still on the bus. */
+  busOverruns = 0;
+  /** Longest time from cycle start to decision, ms. */
+  maxDecisionLatencyMs = 0;
+  lastDecisionLatencyMs = 0;
+  writes = 0;
+  /** Commands sent, per device, whose sign differs from the previous one (oscillation figure). */
+  signChanges = 0;
+  /** Sum of |change| of the commands written, W (how much the setpoints move). */
+  travelW = 0;
+
+  constructor(
+    readonly core: ControlCore,
+    capacity: number,
+    private readonly clock: { monotonicMs(): number },
+    private readonly writeOptions: GroupWriteOptions,
+  ) {
+    this.sentW = new Float64Array(capacity).fill(NaN);
+    this.sentAtMs = new Float64Array(capacity).fill(-Infinity);
+    this.sentOk = new Uint8Array(capacity);
+  }
+
+  get busy(): boolean {
+    return this.pending > 0;
+  }
+
+  /** Merge the strategies' settings into the core (every cycle: limit and month may change in place). */
+  refreshSettings(): void {
+    const s = this.core.settings;
+    s.antiBackflow = false;
+    s.marginW = 0;
+    s.phaseAntiBackflow = false;
+    s.phaseMarginW = 0;
+    s.overDemand = false;
+    s.demandLimitW = Infinity;
+    s.dynamicDemand = false;
+    s.dynamicDemandPct = 100;
+    s.dynamicDemandSeedW = 0;
+    s.monthKey = 0;
+    const list = this.strategies;
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i];
+      if (st.antiBackflow) {
+        s.antiBackflow = true;
+        if (st.antiBackflowMarginW > s.marginW) s.marginW = st.antiBackflowMarginW;
+      }
+      if (st.phaseAntiBackflow) {
+        s.phaseAntiBackflow = true;
+        if (st.phaseMarginW > s.phaseMarginW) s.phaseMarginW = st.phaseMarginW;
+      }
+      // A zero limit means "not set for this month": demand control stays off rather than draining the battery.
+      if (st.overDemand && st.demandLimitW > 0) {
+        s.overDemand = true;
+        if (st.demandLimitW < s.demandLimitW) s.demandLimitW = st.demandLimitW;
+        if (st.dynamicDemand) {
+          s.dynamicDemand = true;
+          if (st.dynamicDemandPct < s.dynamicDemandPct) s.dynamicDemandPct = st.dynamicDemandPct;
+          if (st.dynamicDemandSeedW > s.dynamicDemandSeedW) s.dynamicDemandSeedW = st.dynamicDemandSeedW;
+        }
+      }
+      if (st.monthKey > s.monthKey) s.monthKey = st.monthKey;
+    }
+    if (!s.overDemand) s.demandLimitW = 0;
+  }
+
+  /** Start a cycle; false when the previous cycle's reads are still running (counted as a bus overrun). */
+  startCycle(nowMs: number, alignMs: number): boolean {
+    if (this.pending > 0) {
+      this.busOverruns++;
+      return false;
+    }
+    this.cycleStartMs = nowMs;
+    this.alignMs = alignMs;
+    this.refreshSettings();
+    // One extra hold until every driver has been started: a transport failing synchronously cannot end the cycle early.
+    this.pending = 2 + this.devices.length;
+    if (!this.meter.startCycle()) this.pending--;
+    for (let i = 0; i < this.devices.length; i++) {
+      if (!this.devices[i].startCycle()) this.pending--;
+    }
+    this.readDone();
+    return true;
+  }
+
+  onMeterRead(meter: MeterDriver, fresh: boolean): void {
+    if (fresh) {
+      const at = meter.powerAtMs;
+      this.core.meterSample(at, at + this.alignMs, meter.totalW, meter.phaseW[0], meter.phaseW[1], meter.phaseW[2]);
+    }
+    this.readDone();
+  }
+
+  onDeviceRead(device: DeviceDriver): void {
+    const d = this.core.devices[device.tag];
+    d.actualW = device.actualW;
+    d.actualAtMs = device.actualAtMs;
+    d.socPct = device.socPct;
+    this.readDone();
+  }
+
+  onDeviceCommandDone(device: DeviceDriver, ok: boolean): void {
+    this.sentOk[device.tag] = ok ? 1 : 0;
+    if (ok) {
+      const d = this.core.devices[device.tag];
+      d.ackedW = device.ackedW;
+      d.ackedAtMs = device.ackedAtMs;
+    }
+  }
+
+  private readDone(): void {
+    if (this.pending <= 0) return;
+    this.pending--;
+    if (this.pending === 0) this.decide();
+  }
+
+  private decide(): void {
+    const now = this.clock.monotonicMs();
+    const latency = now - this.cycleStartMs;
+    this.lastDecisionLatencyMs = latency;
+    if (latency > this.maxDecisionLatencyMs) this.maxDecisionLatencyMs = latency;
+    const core = this.core;
+    core.decide(now, now + this.alignMs);
+    const o = this.writeOptions;
+    for (let i = 0; i < this.devices.length; i++) {
+      const w = core.devices[i].commandW;
+      if (w !== w) continue;
+      const last = this.sentW[i];
+      const changed = last !== last || w - last >= o.writeDeadbandW || last - w >= o.writeDeadbandW;
+      if (!changed && this.sentOk[i] === 1 && now - this.sentAtMs[i] < o.keepaliveMs) continue;
+      if (this.devices[i].command(w)) {
+        if (last === last) {
+          if ((last > 0 && w < 0) || (last < 0 && w > 0)) this.signChanges++;
+          this.travelW += w > last ? w - last : last - w;
+        }
+        this.sentW[i] = w;
+        this.sentAtMs[i] = now;
+        this.sentOk[i] = 0;
+        this.writes++;
+      }
+    }
+  }
+}
