@@ -510,13 +510,13 @@ export class MqttSession implements TickService {
   /** @internal */
   linkClosed(generation: number, reason: string): void {
     if (generation !== this.generation) return;
-    this.fail(reason, this.state === SessionState.Connecting ? this.c.connectFailures : -1);
+    this.fail(reason, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
   }
 
   /** @internal */
   linkError(generation: number, message: string): void {
     if (generation !== this.generation) return;
-    this.fail(message, this.state === SessionState.Connecting ? this.c.connectFailures : -1);
+    this.fail(message, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
   }
 
   // ---------------------------------------------------------------- connection management
@@ -531,15 +531,25 @@ export class MqttSession implements TickService {
     this.sendEnd = 0;
     this.writing = WRITE_NONE;
     this.livenessTimer.start(this.config.connectTimeoutMs);
+    const generation = this.generation;
+    let socket: TcpSocket;
     try {
-      this.socket = this.tcp.connect(
+      socket = this.tcp.connect(
         { host: this.broker.host, port: this.broker.port, tls: this.broker.tls, serverName: this.config.serverName.length > 0 ? this.config.serverName : undefined },
-        new Link(this, this.generation),
+        new Link(this, generation),
       );
     } catch (error) {
       this.socket = null;
       this.fail(`connect: ${String(error)}`, this.c.connectFailures);
+      return;
     }
+    // A HAL may report failure (or success) from inside connect(): only keep a socket this attempt still owns.
+    if (generation !== this.generation) {
+      socket.close();
+      return;
+    }
+    this.socket = socket;
+    if ((this.state as SessionState) === SessionState.AwaitingConnack) this.flush();
   }
 
   /** End the current link for `reason` (counted under `counter` if >= 0) and schedule the next attempt. */

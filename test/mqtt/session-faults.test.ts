@@ -314,3 +314,27 @@ test("short writes: a socket taking a few bytes at a time still carries an intac
   t.is(f.broker.sessions.get("GW-0001")!.unacked.size, 0);
   t.is(f.broker.connects.length, 1, "never had to reconnect");
 });
+
+test("a HAL that fails or connects from inside connect() is handled: no stray socket, CONNECT still sent", (t) => {
+  const f = makeFixture();
+  const network = f.sim.network;
+  const original = network.connect.bind(network);
+  let calls = 0;
+  let closedStray = 0;
+  network.connect = (options, handlers) => {
+    calls++;
+    if (calls === 1) {
+      // Fails synchronously, before returning its socket.
+      handlers.onError("no route to host");
+      handlers.onClose();
+      return { read: () => 0, write: () => 0, close: () => closedStray++ };
+    }
+    return original(options, handlers);
+  };
+  f.session.start();
+  t.is(closedStray, 1, "the socket of the failed attempt was closed, not kept");
+  t.is(f.session.counters.value("mqtt_connect_failures"), 1);
+  t.regex(f.session.lastError, /no route to host/);
+  f.sim.loop.runFor(2000);
+  t.is(f.session.state, SessionState.Connected);
+});
