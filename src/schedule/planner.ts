@@ -9,10 +9,10 @@
  * `utc + offset`, monotonic, so the cron search runs on wall seconds and maps back by subtraction. Nothing here
  * allocates.
  */
-import { civilFromDays, SECONDS_PER_DAY, ymdDay, ymdMonth, ymdYear } from "../time/civil";
+import { civilFromDays, SECONDS_PER_DAY, weekdayFromDays, ymdDay, ymdMonth, ymdYear } from "../time/civil";
 import type { PosixTimeZone } from "../time/posix-tz";
 import { sunEventUtc } from "../time/solar";
-import { cronNext, dayMask, FLAG_INTERVAL, NO_FIRE, SEARCH_BOUND_HIT, W_FLAGS, W_MONTHS } from "./cron";
+import { cronNext, dayMask, FLAG_DOM, FLAG_DOW, FLAG_INTERVAL, NO_FIRE, SEARCH_BOUND_HIT, W_DOM_DAYS, W_DOW_DAYS, W_FLAGS, W_MONTHS } from "./cron";
 
 /** Most offset segments one search crosses (two per year of a DST zone, far-future years are jumped over). */
 export const MAX_SEGMENTS = 64;
@@ -63,8 +63,20 @@ export function dayAllowed(w: Int32Array, b: number, day: number): boolean {
 }
 
 /**
+ * The same for the plain filters of simple and trigger tasks (a `period` of week or month: only plain weekday or
+ * day-of-month bits, no L/W/#): a few bit tests on the day's precomputed fields.
+ */
+export function plainDayAllowed(w: Int32Array, b: number, month: number, dayOfMonth: number, weekday: number): boolean {
+  const flags = w[b + W_FLAGS];
+  if ((w[b + W_MONTHS] & (1 << (month - 1))) === 0) return false;
+  if (flags & FLAG_DOW && (w[b + W_DOW_DAYS] & (1 << weekday)) === 0) return false;
+  if (flags & FLAG_DOM && (w[b + W_DOM_DAYS] & (1 << (dayOfMonth - 1))) === 0) return false;
+  return true;
+}
+
+/**
  * First sunrise or sunset (`kind`, solar.ts) plus `offset` seconds strictly after `after`, on local days the filter
- * at `w[b..]` allows. Days without the event (polar day or night) are skipped; NO_FIRE when none within
+ * at `w[b..]` (a plain filter, see plainDayAllowed) allows. Days without the event (polar day or night) are skipped; NO_FIRE when none within
  * MAX_SUN_DAYS.
  */
 export function nextSunFire(
@@ -80,7 +92,8 @@ export function nextSunFire(
   // The event of a local date lies within about a day of that date's midnight, offset included (|offset| <= 12 h).
   const firstDay = Math.floor((zone.wallAt(after) - offset) / SECONDS_PER_DAY) - 1;
   for (let day = firstDay; day < firstDay + MAX_SUN_DAYS; day++) {
-    if (!dayAllowed(w, b, day)) continue;
+    const ymd = civilFromDays(day);
+    if (!plainDayAllowed(w, b, ymdMonth(ymd), ymdDay(ymd), weekdayFromDays(day))) continue;
     const event = sunEventUtc(kind, day, latitude, longitude);
     if (event !== event) continue; // no sunrise/sunset that day
     const fire = event + offset;

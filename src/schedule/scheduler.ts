@@ -14,11 +14,11 @@
  */
 import { LogLevel, type Clock, type Log } from "../../hal/types";
 import type { Counters } from "../core/counters";
-import { SECONDS_PER_DAY } from "../time/civil";
+import { civilFromDays, SECONDS_PER_DAY, weekdayFromDays, ymdDay, ymdMonth } from "../time/civil";
 import { PosixTimeZone } from "../time/posix-tz";
 import { SUNRISE, SUNSET } from "../time/solar";
 import { CRON_WORDS, SEARCH_BOUND_HIT } from "./cron";
-import { dayAllowed, nextSunFire, nextWallFire } from "./planner";
+import { nextSunFire, nextWallFire, plainDayAllowed } from "./planner";
 import type { DeviceActions, PropertySource, ScheduleEventSink, TaskRepository } from "./ports";
 import { TaskRunner } from "./runner";
 import { KIND_CRON, KIND_SUNRISE, KIND_TIME, KIND_TRIGGER, type CompiledTask } from "./task";
@@ -58,10 +58,21 @@ export class Scheduler {
   private readonly catchUp: number;
   private readonly backwardHold: number;
   private readonly stack = new Uint8Array(MAX_TRIGGER_NODES);
+  /** The current second's local calendar, computed once per second for each zone (index 0: DST, 1: standard). */
+  private readonly local = new Float64Array(10);
   /** Last wall second processed; -1 before the first synced tick. */
   private lastSecond = -1;
-  /** Highest priority among tasks in effect at the last second processed. */
+  /** Highest priority among tasks in effect (recomputed by `refresh`). */
   private maxPriority = -Infinity;
+  /** The table changed since the last `refresh` (install, remove, enable, disable, replan). */
+  private dirty = true;
+  /** Next start or end time of an enabled task: `refresh` is due then. */
+  private nextBoundary = Infinity;
+  /** No timed task fires before this (a lower bound). */
+  private earliestDue = Infinity;
+  /** Slots of enabled trigger tasks, evaluated every second. */
+  private readonly triggerSlots: Int32Array;
+  private triggerCount = 0;
   private readonly cSkipped: number;
   private readonly cSuppressed: number;
   private readonly cBound: number;
@@ -71,6 +82,7 @@ export class Scheduler {
 
   constructor(private readonly o: SchedulerOptions) {
     this.table = new TaskTable(o.capacity, o.triggerWords ?? Math.max(64, o.capacity * 8));
+    this.triggerSlots = new Int32Array(o.capacity);
     this.zone = PosixTimeZone.parse(o.site.timezone);
     this.standardZone = this.zone.standardOnly();
     this.latitude = o.site.latitude;
@@ -113,6 +125,7 @@ export class Scheduler {
 
   /** Install (or replace) a validated task and plan it. */
   install(task: CompiledTask): void {
+    this.dirty = true;
     const slot = this.table.put(task);
     if (this.lastSecond >= 0) this.plan(slot, this.lastSecond);
   }
@@ -120,16 +133,19 @@ export class Scheduler {
   remove(taskId: string): void {
     const slot = this.table.find(taskId);
     if (slot >= 0) this.table.remove(slot);
+    this.dirty = true;
   }
 
   clear(): void {
     this.table.clear();
+    this.dirty = true;
   }
 
   /** Enable or disable a stored task in the table (the caller persisted it). */
   setEnabled(taskId: string, enable: boolean): void {
     const slot = this.table.find(taskId);
     if (slot < 0) return;
+    this.dirty = true;
     const flags = this.table.flags;
     flags[slot] = enable ? flags[slot] | SLOT_ENABLED : flags[slot] & ~SLOT_ENABLED;
     // A re-enabled trigger starts from "false": a condition already true fires on the next evaluation.
@@ -147,6 +163,7 @@ export class Scheduler {
 
   /** Plan every task from `after` (boot, clock sync, time zone change, long backward jump). */
   planAll(after: number): void {
+    this.dirty = true;
     for (let slot = 0; slot < this.table.capacity; slot++) if (this.table.flags[slot] & SLOT_USED) this.plan(slot, after);
   }
 
@@ -202,27 +219,65 @@ export class Scheduler {
     this.runner.poll();
   }
 
-  /** One wall-clock second: expiry, priorities, due fires, trigger edges. */
+  /** One wall-clock second: expiry and priorities when something changed, due fires, trigger edges. */
   private second(now: number): void {
+    this.localFields(this.zone, now, 0);
+    this.localFields(this.standardZone, now, 5);
+    if (this.dirty || now >= this.nextBoundary) this.refresh(now);
+    if (now >= this.earliestDue) this.runDue(now);
+    const slots = this.triggerSlots;
+    const flags = this.table.flags;
+    for (let k = 0; k < this.triggerCount; k++) {
+      const slot = slots[k];
+      // A trigger task disabled this second (once, expiry) stays listed until the next refresh.
+      if (flags[slot] & SLOT_ENABLED) this.evaluate(slot, now);
+    }
+  }
+
+  /** Full pass over the table: expiry, the highest priority in effect, the next boundary, triggers, earliest fire. */
+  private refresh(now: number): void {
     const t = this.table;
     const flags = t.flags;
     let maxPriority = -Infinity;
+    let nextBoundary = Infinity;
+    let earliestDue = Infinity;
+    let triggers = 0;
     for (let slot = 0; slot < t.capacity; slot++) {
       if ((flags[slot] & (SLOT_USED | SLOT_ENABLED)) !== (SLOT_USED | SLOT_ENABLED)) continue;
       const end = t.endTime[slot];
-      if (end > 0 && now >= end) {
-        this.o.counters.add(this.cExpired);
-        this.disable(slot, "expired");
-        continue;
+      if (end > 0) {
+        if (now >= end) {
+          this.o.counters.add(this.cExpired);
+          this.disable(slot, "expired");
+          continue;
+        }
+        if (end < nextBoundary) nextBoundary = end;
       }
-      if (t.startTime[slot] <= now && t.priority[slot] > maxPriority) maxPriority = t.priority[slot];
+      const start = t.startTime[slot];
+      if (start <= now) {
+        if (t.priority[slot] > maxPriority) maxPriority = t.priority[slot];
+      } else if (start < nextBoundary) nextBoundary = start;
+      if (t.kind[slot] === KIND_TRIGGER) this.triggerSlots[triggers++] = slot;
+      else if (t.nextFire[slot] < earliestDue) earliestDue = t.nextFire[slot];
     }
     this.maxPriority = maxPriority;
+    this.nextBoundary = nextBoundary;
+    this.earliestDue = earliestDue;
+    this.triggerCount = triggers;
+    this.dirty = false;
+  }
+
+  /** Fire the timed tasks that are due; recompute the earliest next fire. */
+  private runDue(now: number): void {
+    const t = this.table;
+    const flags = t.flags;
+    let earliest = Infinity;
     for (let slot = 0; slot < t.capacity; slot++) {
-      if ((flags[slot] & (SLOT_USED | SLOT_ENABLED)) !== (SLOT_USED | SLOT_ENABLED)) continue;
-      if (t.kind[slot] === KIND_TRIGGER) this.evaluate(slot, now);
-      else if (t.nextFire[slot] <= now) this.due(slot, now);
+      if ((flags[slot] & (SLOT_USED | SLOT_ENABLED)) !== (SLOT_USED | SLOT_ENABLED) || t.kind[slot] === KIND_TRIGGER) continue;
+      if (t.nextFire[slot] <= now) this.due(slot, now);
+      if (flags[slot] & SLOT_ENABLED && t.nextFire[slot] < earliest) earliest = t.nextFire[slot];
     }
+    this.earliestDue = earliest;
   }
 
   private due(slot: number, now: number): void {
@@ -242,18 +297,30 @@ export class Scheduler {
     if (t.flags[slot] & SLOT_ENABLED) this.plan(slot, now);
   }
 
-  private evaluate(slot: number, now: number): void {
-    const t = this.table;
-    const zone = t.flags[slot] & SLOT_FOLLOW_DST ? this.zone : this.standardZone;
+  /** Day number, second of day, month, day of month, weekday of `now` in `zone`, into `local[at..at+5)`. */
+  private localFields(zone: PosixTimeZone, now: number, at: number): void {
     const wall = zone.wallAt(now);
     const day = Math.floor(wall / SECONDS_PER_DAY);
-    const value = evaluateTrigger(t.triggerOps, t.triggerValues, t.triggerStart[slot], t.triggerLength[slot], this.o.properties, wall - day * SECONDS_PER_DAY, this.stack);
+    const ymd = civilFromDays(day);
+    const local = this.local;
+    local[at] = day;
+    local[at + 1] = wall - day * SECONDS_PER_DAY;
+    local[at + 2] = ymdMonth(ymd);
+    local[at + 3] = ymdDay(ymd);
+    local[at + 4] = weekdayFromDays(day);
+  }
+
+  private evaluate(slot: number, now: number): void {
+    const t = this.table;
+    const at = t.flags[slot] & SLOT_FOLLOW_DST ? 0 : 5;
+    const local = this.local;
+    const value = evaluateTrigger(t.triggerOps, t.triggerValues, t.triggerStart[slot], t.triggerLength[slot], this.o.properties, local[at + 1], this.stack);
     const was = (t.flags[slot] & SLOT_CONDITION) !== 0;
     if (value) t.flags[slot] |= SLOT_CONDITION;
     else t.flags[slot] &= ~SLOT_CONDITION;
     // The edge counts only inside the task's window and day filter, and never before the clock passes its last fire.
     if (!value || was || t.startTime[slot] > now || now <= t.lastFire[slot]) return;
-    if (!dayAllowed(t.words, slot * CRON_WORDS, day)) return;
+    if (!plainDayAllowed(t.words, slot * CRON_WORDS, local[at + 2], local[at + 3], local[at + 4])) return;
     this.fire(slot, now);
   }
 
@@ -276,6 +343,7 @@ export class Scheduler {
     const taskId = t.ids[slot] as string;
     t.flags[slot] &= ~SLOT_ENABLED;
     t.nextFire[slot] = Infinity;
+    this.dirty = true;
     this.o.log.write(LogLevel.Info, "schedule", `task ${taskId}: ${why}, enable set to 0`);
     try {
       const json = this.o.repository.get(taskId);

@@ -23,10 +23,31 @@ export const OP_NE = 5;
 export const OP_EQ = 6;
 export const OP_EX = 7;
 export const OP_NEX = 8;
-export const OP_AND = 16;
-export const OP_OR = 17;
+/** Node kinds in a compiled word's low 4 bits. */
+export const NODE_LEAF = 0;
+export const NODE_AND = 1;
+export const NODE_OR = 2;
 
 const OPERATORS: Record<string, number> = { GT: OP_GT, GTE: OP_GTE, LT: OP_LT, LTE: OP_LTE, NE: OP_NE, EQ: OP_EQ, EX: OP_EX, NEX: OP_NEX };
+
+/**
+ * A leaf is evaluated as one bit test: the comparison's outcome is GREATER (1), LESS (2), EQUAL (4) or ABSENT (8,
+ * the value is NaN) and each operator is the set of outcomes that make it true. EX is "any present outcome".
+ */
+const OUTCOME_GREATER = 1;
+const OUTCOME_LESS = 2;
+const OUTCOME_EQUAL = 4;
+const OUTCOME_ABSENT = 8;
+const OUTCOMES: Record<number, number> = {
+  [OP_GT]: OUTCOME_GREATER,
+  [OP_GTE]: OUTCOME_GREATER | OUTCOME_EQUAL,
+  [OP_LT]: OUTCOME_LESS,
+  [OP_LTE]: OUTCOME_LESS | OUTCOME_EQUAL,
+  [OP_NE]: OUTCOME_GREATER | OUTCOME_LESS,
+  [OP_EQ]: OUTCOME_EQUAL,
+  [OP_EX]: OUTCOME_GREATER | OUTCOME_LESS | OUTCOME_EQUAL,
+  [OP_NEX]: OUTCOME_ABSENT,
+};
 
 /** Nodes (leaves plus and/or) one task's condition may have, and how deep it may nest. */
 export const MAX_TRIGGER_NODES = 32;
@@ -34,7 +55,11 @@ export const MAX_TRIGGER_DEPTH = 8;
 
 export const TIME_PROPERTY = "${time}";
 
-/** A compiled condition: `length` postfix words in `ops` with their operands in `values`. */
+/**
+ * A compiled condition: `length` postfix words in `ops` with their operands in `values`. A word is
+ * `kind | outcomes << 4 | arg << 8`: NODE_LEAF (outcomes: the OUTCOME bits that make it true; arg: property
+ * handle + 1, or 0 for the time of day), NODE_AND / NODE_OR (arg: child count).
+ */
 export class TriggerProgram {
   readonly ops = new Int32Array(MAX_TRIGGER_NODES);
   readonly values = new Float64Array(MAX_TRIGGER_NODES);
@@ -64,9 +89,10 @@ export function compileTrigger(tree: unknown, path: string, source: PropertySour
   return program;
 }
 
-function emit(program: TriggerProgram, path: string, op: number, arg: number, value: number): void {
+/** Append a node: `kind` NODE_AND/NODE_OR with `arg` children, or NODE_LEAF for operator `op`. */
+function emit(program: TriggerProgram, path: string, kind: number, op: number, arg: number, value: number): void {
   if (program.length === MAX_TRIGGER_NODES) throw new TaskError(path, `the condition has more than ${MAX_TRIGGER_NODES} nodes`);
-  program.ops[program.length] = op | (arg << 8);
+  program.ops[program.length] = kind | (kind === NODE_LEAF ? OUTCOMES[op] << 4 : 0) | (arg << 8);
   program.values[program.length] = value;
   program.length++;
 }
@@ -83,7 +109,7 @@ function compileNode(node: unknown, path: string, depth: number, program: Trigge
     if (!Array.isArray(children) || children.length === 0) throw new TaskError(`${path}.${key}`, "must be a non-empty array");
     for (const other of Object.keys(node)) if (other !== key) throw new TaskError(`${path}.${other}`, `unexpected next to ${key}`);
     for (let i = 0; i < children.length; i++) compileNode(children[i], `${path}.${key}[${i}]`, depth + 1, program, source);
-    emit(program, path, hasAnd ? OP_AND : OP_OR, children.length, 0);
+    emit(program, path, hasAnd ? NODE_AND : NODE_OR, 0, children.length, 0);
     return;
   }
   const opName = node.op;
@@ -96,7 +122,7 @@ function compileNode(node: unknown, path: string, depth: number, program: Trigge
     if ("addr" in node || "groupid" in node) throw new TaskError(path, "${time} takes no addr or groupid");
     const seconds = parseTimeOfDay(node.value);
     if (seconds < 0) throw new TaskError(`${path}.value`, 'must be a time of day "HH:MM:SS" for ${time}');
-    emit(program, path, op, 0, seconds);
+    emit(program, path, NODE_LEAF, op, 0, seconds);
     return;
   }
   const hasAddr = "addr" in node;
@@ -116,7 +142,7 @@ function compileNode(node: unknown, path: string, depth: number, program: Trigge
     else throw new TaskError(`${path}.value`, "must be a number");
   }
   const handle = source.resolve(target, String(id), prop);
-  emit(program, path, op, handle + 1, value);
+  emit(program, path, NODE_LEAF, op, handle + 1, value);
 }
 
 /**
@@ -133,50 +159,25 @@ export function evaluateTrigger(
   stack: Uint8Array,
 ): boolean {
   let top = 0;
-  for (let i = start; i < start + length; i++) {
+  const end = start + length;
+  for (let i = start; i < end; i++) {
     const word = ops[i];
-    const op = word & 0xff;
     const arg = word >> 8;
-    if (op === OP_AND || op === OP_OR) {
-      let result = op === OP_AND ? 1 : 0;
-      for (let k = 0; k < arg; k++) {
-        const v = stack[--top];
-        if (op === OP_AND) result &= v;
-        else result |= v;
-      }
-      stack[top++] = result;
+    const kind = word & 0xf;
+    if (kind === NODE_LEAF) {
+      const actual = arg === 0 ? timeOfDay : source.read(arg - 1);
+      const value = values[i];
+      const outcome = actual > value ? OUTCOME_GREATER : actual < value ? OUTCOME_LESS : actual === value ? OUTCOME_EQUAL : OUTCOME_ABSENT;
+      stack[top++] = (word >> 4) & outcome ? 1 : 0;
       continue;
     }
-    const actual = arg === 0 ? timeOfDay : source.read(arg - 1);
-    const present = actual === actual;
-    const value = values[i];
-    let result: boolean;
-    switch (op) {
-      case OP_GT:
-        result = present && actual > value;
-        break;
-      case OP_GTE:
-        result = present && actual >= value;
-        break;
-      case OP_LT:
-        result = present && actual < value;
-        break;
-      case OP_LTE:
-        result = present && actual <= value;
-        break;
-      case OP_NE:
-        result = present && actual !== value;
-        break;
-      case OP_EQ:
-        result = present && actual === value;
-        break;
-      case OP_EX:
-        result = present;
-        break;
-      default:
-        result = !present;
+    // AND / OR over the last `arg` results.
+    let result = kind === NODE_AND ? 1 : 0;
+    for (let k = 0; k < arg; k++) {
+      if (kind === NODE_AND) result &= stack[--top];
+      else result |= stack[--top];
     }
-    stack[top++] = result ? 1 : 0;
+    stack[top++] = result;
   }
   return top === 1 && stack[0] === 1;
 }
