@@ -34,8 +34,10 @@ export interface Rs485Stats {
  * queued, (FIFO size - free) bytes plus the one in the shift register remain, and DE drops that many character
  * times later. As a fallback, queuing the last byte already arms the same timer from an upper bound of what is in
  * the FIFO (the free-space estimate only shrinks between onWritable calls), so DE is released even if onWritable
- * never comes. At 9600 baud (1.04 ms per character) DE drops within about 1-2 ms of the stop bit, inside the
- * 3.5-character silence (about 4 ms) before a slave may answer; above ~38400 baud that margin is gone and the board should use an auto-direction transceiver
+ * never comes. The hold time counts the shift-register byte as whole and adds 1 ms because Moddable timers run on a
+ * millisecond counter and can fire up to 1 ms early in real time. At 9600 baud (1.04 ms per character) DE drops
+ * 1-3 ms after the stop bit (1.7-2.7 ms in test/hal/moddable-xs.test.ts), inside the 3.5-character silence (4 ms)
+ * before a slave may answer; above ~19200 baud that margin is gone and the board should use an auto-direction transceiver
  * (no `driverEnable` in the board's provider).
  */
 export class Rs485Port implements SerialPort {
