@@ -9,6 +9,17 @@ export class PowerCut extends Error {
   }
 }
 
+/**
+ * How a cut operation tears.
+ * - "prefix" (default, the original model): a torn program leaves a random prefix of its bytes programmed and one
+ *   byte with only some of its bits cleared; a torn erase leaves random bytes mixed with erased ones.
+ * - "mixed": each tear picks one of several physical outcomes, so a store must survive all of them:
+ *   program: the prefix above, or any subset of bits cleared anywhere in the range (page buffers program in
+ *   parallel, a cut can leave every byte half done); erase: random noise, an erase that finished on a prefix of the
+ *   sector and never started on the rest (old content intact), or old content with a random subset of bits raised to 1.
+ */
+export type TearMode = "prefix" | "mixed";
+
 export interface SimFlashOptions {
   sectorSize?: number;
   sectorCount?: number;
@@ -16,19 +27,25 @@ export interface SimFlashOptions {
   endurance?: number;
   /** Seed for the content of torn operations. */
   seed?: number;
+  tearMode?: TearMode;
 }
 
 /**
  * A faithful NOR model: erase sets a sector to 0xFF, program ANDs data into the cells, nothing is atomic.
  *
- * Faults: `cutAfter(n)` makes the n-th following mutating operation (program or erase) tear and throw PowerCut;
- * a torn program leaves a random prefix of its bytes programmed and one byte with only some of its bits cleared,
- * a torn erase leaves the sector with arbitrary content. Every erase is counted per sector (wear).
+ * Faults: `cutAfter(n)` makes the n-th following mutating operation (program or erase) tear and throw PowerCut (see
+ * TearMode for what a tear leaves). Every erase is counted per sector (wear); past `endurance` erases a sector's
+ * programs may silently fail to clear bits. `clone()` forks the chip (content, wear, operation count) so a test can
+ * try a cut at one operation and carry on with the original.
+ *
+ * `read` copies byte by byte on purpose: a `subarray` view would allocate, and XS allocation measurements of code
+ * that reads flash must see only that code's allocations.
  */
 export class SimNorFlash implements NorFlash {
   readonly sectorSize: number;
   readonly sectorCount: number;
   readonly endurance: number;
+  readonly tearMode: TearMode;
   readonly cells: Uint8Array;
   readonly eraseCounts: Uint32Array;
   /** Mutating operations (program + erase) performed so far, including the torn one. */
@@ -36,6 +53,8 @@ export class SimNorFlash implements NorFlash {
   reads = 0;
   programs = 0;
   erases = 0;
+  /** Programs that asked to turn a 0 bit back into 1 (impossible on NOR: the bit stays 0). A store should never do it. */
+  bitSetAttempts = 0;
   private cutAtOperation = -1;
   private powered = true;
   private readonly random: SeededRandom;
@@ -44,6 +63,7 @@ export class SimNorFlash implements NorFlash {
     this.sectorSize = options.sectorSize ?? 4096;
     this.sectorCount = options.sectorCount ?? 16;
     this.endurance = options.endurance ?? 100_000;
+    this.tearMode = options.tearMode ?? "prefix";
     this.cells = new Uint8Array(this.sectorSize * this.sectorCount).fill(0xff);
     this.eraseCounts = new Uint32Array(this.sectorCount);
     this.random = new SeededRandom(options.seed ?? 1);
@@ -53,9 +73,18 @@ export class SimNorFlash implements NorFlash {
     return this.cells.length;
   }
 
+  get isPowered(): boolean {
+    return this.powered;
+  }
+
   /** Schedule a power cut: the `n`-th mutating operation from now (1 = the next one) tears. */
   cutAfter(n: number): void {
     this.cutAtOperation = this.operations + n;
+  }
+
+  /** Cancel a scheduled cut that has not happened yet. */
+  cancelCut(): void {
+    this.cutAtOperation = -1;
   }
 
   /** Power the chip back on (after a cut): content stays as the cut left it. */
@@ -64,27 +93,47 @@ export class SimNorFlash implements NorFlash {
     this.cutAtOperation = -1;
   }
 
+  /**
+   * A second chip with the same content, wear and operation count (no cut scheduled, powered). `seed` drives the
+   * fork's own tears, so forks taken at different points tear differently but replayably.
+   */
+  clone(seed?: number): SimNorFlash {
+    const fork = new SimNorFlash({
+      sectorSize: this.sectorSize,
+      sectorCount: this.sectorCount,
+      endurance: this.endurance,
+      tearMode: this.tearMode,
+      seed: seed ?? this.random.seed,
+    });
+    fork.cells.set(this.cells);
+    fork.eraseCounts.set(this.eraseCounts);
+    fork.operations = this.operations;
+    return fork;
+  }
+
   read(offset: number, into: Uint8Array, intoOffset: number, length: number): void {
     this.check(offset, length);
     this.reads++;
-    into.set(this.cells.subarray(offset, offset + length), intoOffset);
+    const cells = this.cells;
+    for (let i = 0; i < length; i++) into[intoOffset + i] = cells[offset + i];
   }
 
   program(offset: number, data: Uint8Array, dataOffset: number, length: number): void {
     this.check(offset, length);
     if (this.tearsNow()) {
-      const done = this.random.nextInt(length + 1);
-      for (let i = 0; i < done; i++) this.cells[offset + i] &= data[dataOffset + i];
-      if (done < length) this.cells[offset + done] &= data[dataOffset + done] | (this.random.nextU32() & 0xff);
+      if (this.tearMode === "mixed" && this.random.nextInt(2) === 1) this.tearBits(offset, data, dataOffset, length);
+      else this.tearPrefix(offset, data, dataOffset, length);
       throw new PowerCut(this.operations);
     }
     this.programs++;
     const worn = this.eraseCounts[Math.floor(offset / this.sectorSize)] > this.endurance;
+    const cells = this.cells;
     for (let i = 0; i < length; i++) {
       let value = data[dataOffset + i];
+      if ((~cells[offset + i] & value & 0xff) !== 0) this.bitSetAttempts++;
       // A worn-out cell may refuse to clear some bits: the program silently fails, as on real parts.
       if (worn) value |= this.random.nextU32() & 0xff;
-      this.cells[offset + i] &= value;
+      cells[offset + i] &= value;
     }
   }
 
@@ -96,9 +145,19 @@ export class SimNorFlash implements NorFlash {
     const start = sector * this.sectorSize;
     this.eraseCounts[sector]++;
     if (this.tearsNow()) {
-      for (let i = 0; i < this.sectorSize; i++) {
-        // A cut mid-erase leaves arbitrary content, with a bias to erased cells as the erase progresses.
-        this.cells[start + i] = this.random.nextU32() & 1 ? 0xff : this.random.nextU32() & 0xff;
+      const outcome = this.tearMode === "mixed" ? this.random.nextInt(3) : 0;
+      if (outcome === 0) {
+        for (let i = 0; i < this.sectorSize; i++) {
+          // A cut mid-erase leaves arbitrary content, with a bias to erased cells as the erase progresses.
+          this.cells[start + i] = this.random.nextU32() & 1 ? 0xff : this.random.nextU32() & 0xff;
+        }
+      } else if (outcome === 1) {
+        // Erased up to some point, untouched after it: the old records there still read back intact.
+        const done = 1 + this.random.nextInt(this.sectorSize - 1);
+        this.cells.fill(0xff, start, start + done);
+      } else {
+        // Charge partly removed everywhere: old content with random bits already back to 1.
+        for (let i = 0; i < this.sectorSize; i++) this.cells[start + i] |= this.random.nextU32() & 0xff;
       }
       throw new PowerCut(this.operations);
     }
@@ -121,6 +180,17 @@ export class SimNorFlash implements NorFlash {
     let min = Infinity;
     for (const count of this.eraseCounts) if (count < min) min = count;
     return min;
+  }
+
+  private tearPrefix(offset: number, data: Uint8Array, dataOffset: number, length: number): void {
+    const done = this.random.nextInt(length + 1);
+    for (let i = 0; i < done; i++) this.cells[offset + i] &= data[dataOffset + i];
+    if (done < length) this.cells[offset + done] &= data[dataOffset + done] | (this.random.nextU32() & 0xff);
+  }
+
+  private tearBits(offset: number, data: Uint8Array, dataOffset: number, length: number): void {
+    // Each byte gets a random subset of the bits it should clear; some get all, some none.
+    for (let i = 0; i < length; i++) this.cells[offset + i] &= data[dataOffset + i] | (this.random.nextU32() & 0xff);
   }
 
   private tearsNow(): boolean {

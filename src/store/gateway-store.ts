@@ -1,0 +1,292 @@
+/**
+ * The gateway's persistent state on one RecordStore: the typed collections the firmware uses, and transactions over
+ * them. Protocol handlers put a command's whole effect AND its reply (replies.put) in one transaction, then send the
+ * reply only after `transaction()` returned: that is the durability contract (docs/store.md).
+ *
+ *   const id = db.transaction((tx) => {
+ *     const id = tx.strategies.create(body);
+ *     tx.replies.put(mid, replyText);
+ *     return id;
+ *   }); // committed here; a StoreError (STORE_FULL, COLLECTION_FULL, ...) means nothing changed
+ */
+import type { NorFlash } from "../../hal/types";
+import { Counters } from "../core/counters";
+import { DocumentCollection, NumberCollection, PeakDemand, RecentReplies, Scratch, type ReplyPlan } from "./collections";
+import { StoreError } from "./errors";
+import { RecordStore } from "./record-store";
+import type { Transaction } from "./transaction";
+
+/** Collection ids: part of the flash format, never renumber. */
+export const COLLECTION = {
+  meta: 1,
+  strategies: 2,
+  tasks: 3,
+  desired: 4,
+  settings: 5,
+  ota: 6,
+  peak: 7,
+  replies: 8,
+} as const;
+
+export interface GatewayStoreOptions {
+  /** config.limits.maxStrategies */
+  maxStrategies: number;
+  /** config.limits.maxTasks */
+  maxTasks: number;
+  /** Desired-property versions kept (spec 004). Default 64. */
+  maxDesired?: number;
+  /** Device settings kept. Default 64. */
+  maxSettings?: number;
+  /** Recent command replies kept (oldest evicted). Default 16. */
+  maxReplies?: number;
+  /** Named numbers (id counters, message-id block, ...). Default 16. */
+  maxMeta?: number;
+  /** Largest encoded value (a packed strategy with meter and devices is ~0.4-1 KB). Default 1536. */
+  maxValueBytes?: number;
+  /** Staging RAM for one transaction; size it from config.limits.maxPacketBytes (packed <= JSON text). Default 16384. */
+  maxTxBytes?: number;
+  /** Records in one transaction. Default max(maxTasks, maxStrategies) + 8 (a replace-all plus its bookkeeping). */
+  maxTxRecords?: number;
+  verifyWrites?: boolean;
+  counters?: Counters;
+}
+
+/** Meta names used by the store itself. */
+const NEXT_STRATEGY_ID = "strategy.nextId";
+const OTA_KEY = "state";
+/** Strategy ids are int32 on the platform (spec 000 model). */
+export const MAX_STRATEGY_ID = 2_147_483_647;
+
+export class GatewayStore {
+  readonly records: RecordStore;
+  readonly counters: Counters;
+  readonly strategies: DocumentCollection<number>;
+  readonly tasks: DocumentCollection<string>;
+  readonly settings: DocumentCollection<string>;
+  readonly desired: NumberCollection;
+  readonly meta: NumberCollection;
+  readonly peak: PeakDemand;
+  readonly replies: RecentReplies;
+  private readonly otaDocs: DocumentCollection<string>;
+  private readonly tx: GatewayTransaction;
+  private readonly evictedCounter: number;
+
+  static open(flash: NorFlash, options: GatewayStoreOptions): GatewayStore {
+    return new GatewayStore(flash, options);
+  }
+
+  private constructor(flash: NorFlash, options: GatewayStoreOptions) {
+    const maxValueBytes = options.maxValueBytes ?? 1536;
+    this.counters = options.counters ?? new Counters(64);
+    this.records = RecordStore.open(flash, {
+      collections: [
+        { id: COLLECTION.meta, name: "meta", capacity: options.maxMeta ?? 16 },
+        { id: COLLECTION.strategies, name: "strategies", capacity: options.maxStrategies },
+        { id: COLLECTION.tasks, name: "tasks", capacity: options.maxTasks },
+        { id: COLLECTION.desired, name: "desired versions", capacity: options.maxDesired ?? 64 },
+        { id: COLLECTION.settings, name: "settings", capacity: options.maxSettings ?? 64 },
+        { id: COLLECTION.ota, name: "ota state", capacity: 1 },
+        { id: COLLECTION.peak, name: "peak demand", capacity: 1 },
+        { id: COLLECTION.replies, name: "recent replies", capacity: options.maxReplies ?? 16 },
+      ],
+      maxKeyBytes: 64,
+      maxValueBytes,
+      maxTxBytes: options.maxTxBytes ?? 16384,
+      maxTxRecords: options.maxTxRecords ?? Math.max(options.maxTasks, options.maxStrategies) + 8,
+      verifyWrites: options.verifyWrites,
+      counters: this.counters,
+    });
+    const scratch = new Scratch(64, maxValueBytes);
+    const store = this.records;
+    this.meta = new NumberCollection(store, COLLECTION.meta, "text", scratch);
+    this.strategies = new DocumentCollection<number>(store, COLLECTION.strategies, "id", scratch);
+    this.tasks = new DocumentCollection<string>(store, COLLECTION.tasks, "text", scratch);
+    this.desired = new NumberCollection(store, COLLECTION.desired, "text", scratch);
+    this.settings = new DocumentCollection<string>(store, COLLECTION.settings, "text", scratch);
+    this.otaDocs = new DocumentCollection<string>(store, COLLECTION.ota, "text", scratch);
+    this.peak = new PeakDemand(store, COLLECTION.peak);
+    this.replies = new RecentReplies(store, COLLECTION.replies, "text", scratch);
+    this.replies.rebuild();
+    this.evictedCounter = this.counters.register("store_replies_evicted");
+    this.tx = new GatewayTransaction(this);
+  }
+
+  /** The id the next created strategy gets (1 on a fresh store). Ids are never reused, across deletes and reboots. */
+  nextStrategyId(): number {
+    return this.meta.get(NEXT_STRATEGY_ID) ?? 1;
+  }
+
+  /** The OTA state document, or undefined. */
+  otaState(): unknown {
+    return this.otaDocs.get(OTA_KEY);
+  }
+
+  /** Run `fn` in one transaction over any collections: committed when this returns; on a throw nothing changed. */
+  transaction<T>(fn: (tx: GatewayTransaction) => T): T {
+    const tx = this.begin();
+    try {
+      const result = fn(tx);
+      if (tx.isOpen) tx.commit();
+      return result;
+    } catch (error) {
+      if (tx.isOpen) tx.abort();
+      throw error;
+    }
+  }
+
+  /** Explicit form: begin(), stage, commit() (or abort()). One transaction at a time. */
+  begin(): GatewayTransaction {
+    this.tx.start(this.records.begin());
+    return this.tx;
+  }
+
+  /** @internal */
+  otaCollection(): DocumentCollection<string> {
+    return this.otaDocs;
+  }
+
+  /** @internal called after a commit that evicted replies */
+  countEvictions(n: number): void {
+    if (n > 0) this.counters.add(this.evictedCounter, n);
+  }
+}
+
+/** The typed transaction handed to `GatewayStore.transaction`. One object per store, reused. */
+export class GatewayTransaction {
+  private raw: Transaction | null = null;
+  private nextId = 1;
+  private nextIdDirty = false;
+  private peakMonth = -1;
+  private peakValue = 0;
+  private replyPlan: ReplyPlan = { added: [], evicted: [], fresh: 0 };
+
+  readonly strategies = {
+    /** Store a new strategy under the next id; returns the id. */
+    create: (value: unknown): number => {
+      const id = this.nextId;
+      if (id > MAX_STRATEGY_ID) this.fail("KEY_INVALID", `strategy ids exhausted (next ${id})`);
+      this.db.strategies.put(this.need(), id, value);
+      this.nextId = id + 1;
+      this.nextIdDirty = true;
+      return id;
+    },
+    /** Create or replace the strategy `id` (an id at or past the counter moves the counter past it). */
+    put: (id: number, value: unknown): void => {
+      this.db.strategies.put(this.need(), id, value);
+      this.bumpNextId(id);
+    },
+    putJson: (id: number, json: string): void => {
+      this.db.strategies.putJson(this.need(), id, json);
+      this.bumpNextId(id);
+    },
+    delete: (id: number): void => this.db.strategies.delete(this.need(), id),
+    /** Remove every strategy (update_all); the id counter is kept. */
+    clear: (): void => this.db.strategies.clear(this.need()),
+    /** Set the id counter (when the handler assigns ids itself). Refused if it would go backwards. */
+    setNextId: (next: number): void => {
+      this.need();
+      if (!(Number.isInteger(next) && next >= this.nextId && next <= MAX_STRATEGY_ID + 1)) {
+        this.fail("VALUE_INVALID", `strategy next id ${next}: must be an integer >= ${this.nextId} (ids are never reused)`);
+      }
+      if (next !== this.nextId) {
+        this.nextId = next;
+        this.nextIdDirty = true;
+      }
+    },
+    /** The id counter as this transaction leaves it. */
+    nextId: (): number => this.nextId,
+  };
+
+  readonly tasks = {
+    put: (taskId: string, value: unknown): void => this.db.tasks.put(this.need(), taskId, value),
+    putJson: (taskId: string, json: string): void => this.db.tasks.putJson(this.need(), taskId, json),
+    delete: (taskId: string): void => this.db.tasks.delete(this.need(), taskId),
+    /** Remove every task (spec 003 SET and CLEAR). */
+    clear: (): void => this.db.tasks.clear(this.need()),
+  };
+
+  readonly settings = {
+    set: (name: string, value: unknown): void => this.db.settings.put(this.need(), name, value),
+    delete: (name: string): void => this.db.settings.delete(this.need(), name),
+  };
+
+  readonly desired = {
+    /** Last applied desired version of a property (spec 004). */
+    set: (name: string, version: number): void => this.db.desired.set(this.need(), name, version),
+    delete: (name: string): void => this.db.desired.delete(this.need(), name),
+  };
+
+  readonly meta = {
+    set: (name: string, value: number): void => this.db.meta.set(this.need(), name, value),
+    delete: (name: string): void => this.db.meta.delete(this.need(), name),
+  };
+
+  readonly ota = {
+    set: (value: unknown): void => this.db.otaCollection().put(this.need(), OTA_KEY, value),
+    clear: (): void => this.db.otaCollection().delete(this.need(), OTA_KEY),
+  };
+
+  readonly peak = {
+    set: (month: number, value: number): void => {
+      this.db.peak.stage(this.need(), month, value);
+      this.peakMonth = month;
+      this.peakValue = value;
+    },
+  };
+
+  readonly replies = {
+    /** Remember the reply to command `mid` (evicting the oldest when full). */
+    put: (mid: string, text: string): void => this.db.replies.stage(this.need(), mid, text, this.replyPlan),
+  };
+
+  constructor(private readonly db: GatewayStore) {}
+
+  get isOpen(): boolean {
+    return this.raw !== null && this.raw.isOpen;
+  }
+
+  /** @internal */
+  start(raw: Transaction): void {
+    this.raw = raw;
+    this.nextId = this.db.nextStrategyId();
+    this.nextIdDirty = false;
+    this.peakMonth = -1;
+    this.replyPlan = { added: [], evicted: [], fresh: 0 };
+  }
+
+  /** Write everything staged; returns once committed (see RecordStore for errors). */
+  commit(): void {
+    const raw = this.need();
+    if (this.nextIdDirty) this.db.meta.set(raw, NEXT_STRATEGY_ID, this.nextId);
+    try {
+      raw.commit();
+    } finally {
+      this.raw = null;
+    }
+    if (this.peakMonth >= 0) this.db.peak.committed(this.peakMonth, this.peakValue);
+    this.db.replies.committed(this.replyPlan);
+    this.db.countEvictions(this.replyPlan.evicted.length);
+  }
+
+  abort(): void {
+    if (this.raw !== null && this.raw.isOpen) this.raw.abort();
+    this.raw = null;
+  }
+
+  private bumpNextId(id: number): void {
+    if (id >= this.nextId) {
+      this.nextId = id + 1;
+      this.nextIdDirty = true;
+    }
+  }
+
+  private need(): Transaction {
+    if (this.raw === null || !this.raw.isOpen) throw new StoreError("TX_STATE", "no gateway transaction is open (or a failed step aborted it)");
+    return this.raw;
+  }
+
+  private fail(code: "KEY_INVALID" | "VALUE_INVALID", message: string): never {
+    this.abort();
+    throw new StoreError(code, message);
+  }
+}
