@@ -23,6 +23,8 @@ export interface TaskRepository {
   put(record: TaskRecord): void;
   /** Remove one task (no error when absent). */
   delete(taskId: string): void;
+  /** Write and remove several tasks in one atomic step (multi-task ADD/UPDATE/DELETE/ENABLE). */
+  apply(put: readonly TaskRecord[], remove: readonly string[]): void;
   /** Replace the whole set atomically: after a power cut either the old set or the new one is stored. */
   replaceAll(records: readonly TaskRecord[]): void;
 }
@@ -50,6 +52,12 @@ export class MemoryTaskRepository implements TaskRepository {
   delete(taskId: string): void {
     this.check();
     this.records.delete(taskId);
+  }
+
+  apply(put: readonly TaskRecord[], remove: readonly string[]): void {
+    this.check();
+    for (const taskId of remove) this.records.delete(taskId);
+    for (const record of put) this.records.set(record.taskId, record.json);
   }
 
   replaceAll(records: readonly TaskRecord[]): void {

@@ -1,0 +1,212 @@
+import test from "ava";
+import { ScheduleCommandHandler, type ScheduleReply } from "../../src/schedule/commands";
+import { makeFixture, task, utc, type Fixture } from "./fixture";
+
+function setup(capacity = 32): { f: Fixture; handler: ScheduleCommandHandler; send: (cmd: Record<string, unknown>, key?: string) => ScheduleReply } {
+  const f = makeFixture({ wallStart: utc(2026, 5, 1, 9, 0), capacity, triggerWords: 16 });
+  const handler = new ScheduleCommandHandler({ scheduler: f.scheduler, repository: f.repository, properties: f.properties, clock: f.loop, sn: "GW-0001", maxReplyBytes: 4096 });
+  f.run(1000);
+  let msgid = 628131887239491584n;
+  const send = (payload: Record<string, unknown>, key = "payload "): ScheduleReply =>
+    handler.handle({ msgid: Number(msgid++), method: "schedule", sn: "1234567890123", timestamp: 1638869990, [key]: payload });
+  return { f, handler, send };
+}
+
+// The spec's examples with its comments, trailing commas and "{ ... }" placeholders removed, "payload " kept.
+const SPEC_SET_TASKS = [
+  {
+    taskId: "123",
+    enable: 1,
+    priority: 1,
+    startTime: 1710957600,
+    endTime: 1729447200,
+    cycle: { mode: "simple", dstEnable: 1, time: "10:00:00", period: "week", weekday: [1, 3, 4, 6, 7], monthday: [1, 15, 25] },
+    actions: [
+      { method: "operate", payload: { method: "FORCESWITCH", ForceSwitch: 0, groupid: "3_1" } },
+      { method: "operate_raw", payload: { addr: "1_1", portid: "1", meteraddr: "1", functionid: "Switch", value: 1 } },
+    ],
+  },
+  {
+    taskId: "124",
+    enable: 1,
+    priority: 1,
+    startTime: 1710957600,
+    endTime: 1729447200,
+    cycle: { mode: "cron", dstEnable: 1, cron: "0 0/15 * * * ?" },
+    actions: [{ method: "operate_raw", payload: { addr: "1_1", portid: "1", meteraddr: "1", functionid: "Switch", value: 1 } }],
+  },
+  {
+    taskId: "125",
+    enable: 1,
+    priority: 1,
+    startTime: 1710957600,
+    endTime: 1729447200,
+    cycle: {
+      mode: "trigger",
+      dstEnable: 1,
+      trigger: {
+        or: [
+          { and: [{ addr: "1_1", op: "GT", prop: "Ua", value: 220 }, { groupid: 1, op: "LT", prop: "Ua", value: 250 }] },
+          { and: [{ op: "GT", prop: "${time}", value: "10:00:00" }, { op: "LT", prop: "${time}", value: "18:00:00" }] },
+        ],
+      },
+      period: "week",
+      weekday: [1, 3, 4, 6, 7],
+      monthday: [1, 15, 25],
+    },
+    actions: [{ method: "operate_raw", payload: { addr: "1_1", portid: "1", meteraddr: "1", functionid: "Switch", value: 1 } }],
+  },
+];
+
+test("the spec's examples: SET, ADD, DELETE, UPDATE, ENABLE_ALL, ENABLE, CLEAR, READ_ALL, READ", (t) => {
+  const { f, send } = setup();
+  const set = send({ cmd: "SET", tasks: SPEC_SET_TASKS });
+  t.like(set, { msgid: 628131887239491584, method: "schedule", sn: "1234567890123", res: 1, errcode: "0", timestamp: utc(2026, 5, 1, 9, 0, 1) });
+  t.is(set.tasks, undefined);
+  t.deepEqual(f.repository.list().sort(), ["123", "124", "125"]);
+  t.is(f.scheduler.table.count, 3);
+  // The spec's startTime/endTime (2024) lie in the past: the tasks expire at the next second.
+  const all = send({ cmd: "READ_ALL" });
+  t.is(all.res, 1);
+  t.deepEqual((all.tasks as { taskId: string }[]).map((x) => x.taskId).sort(), ["123", "124", "125"]);
+  t.like(send({ cmd: "ADD", tasks: [task("126", { mode: "cron", cron: "0 0 12 * * ?" }), task("127", { mode: "simple", time: "sunset", period: "day" })] }), { res: 1 });
+  t.like(send({ cmd: "DELETE", tasks: [{ taskId: "125" }, { taskId: "126" }] }), { res: 1 });
+  t.deepEqual(f.repository.list().sort(), ["123", "124", "127"]);
+  t.like(send({ cmd: "UPDATE", tasks: [task("124", { mode: "cron", cron: "0 30 * * * ?" })] }), { res: 1 });
+  t.is(JSON.parse(f.repository.get("124")!).cycle.cron, "0 30 * * * ?");
+  t.is(f.scheduler.nextFireOf("124"), utc(2026, 5, 1, 9, 30));
+  t.like(send({ cmd: "ENABLE_ALL", enable: 0 }), { res: 1 });
+  t.true(f.repository.list().every((id) => JSON.parse(f.repository.get(id)!).enable === 0));
+  t.is(f.scheduler.nextFireOf("124"), Infinity);
+  t.like(send({ cmd: "ENABLE", tasks: [{ taskId: "124", enable: 1 }, { taskId: "127", enable: 0 }] }), { res: 1 });
+  t.is(JSON.parse(f.repository.get("124")!).enable, 1);
+  t.is(f.scheduler.nextFireOf("124"), utc(2026, 5, 1, 9, 30));
+  const read = send({ cmd: "READ", tasks: [{ taskId: "124" }, { taskId: "127" }] });
+  t.deepEqual((read.tasks as { taskId: string; enable: number }[]).map((x) => `${x.taskId}:${x.enable}`), ["124:1", "127:0"]);
+  t.like(send({ cmd: "CLEAR" }), { res: 1 });
+  t.deepEqual(f.repository.list(), []);
+  t.is(f.scheduler.table.count, 0);
+  t.deepEqual(send({ cmd: "READ_ALL" }).tasks, []);
+});
+
+test('both "payload" and the spec\'s "payload " are accepted', (t) => {
+  const { send } = setup();
+  t.like(send({ cmd: "READ_ALL" }, "payload"), { res: 1 });
+  t.like(send({ cmd: "READ_ALL" }, "payload "), { res: 1 });
+});
+
+test("a stored task runs and is reported with its snapshot (command to event)", (t) => {
+  const { f, send } = setup();
+  send({ cmd: "ADD", tasks: [task("9", { mode: "cron", cron: "0 0 18 * * ?" })] }); // 10:00 UTC in CST-8
+  f.runUntil(utc(2026, 5, 1, 10, 0, 2));
+  t.deepEqual(f.sink.runs(), ["9:1:0"]);
+  const event = f.sink.messages[0].payload.events[0];
+  t.deepEqual(event.payload.task, JSON.parse(f.repository.get("9")!));
+  t.is(event.addr, "GW-0001");
+  t.is(event.endpoint, "GATEWAY");
+});
+
+test("malformed commands: 5014 naming what is wrong", (t) => {
+  const { handler, send } = setup();
+  t.like(handler.handle("SET"), { res: 0, errcode: "5014" });
+  t.like(handler.handle({ msgid: 1, method: "schedule" }), { res: 0, errcode: "5014", msgid: 1 });
+  t.like(handler.handle({ msgid: 1, method: "event", payload: { cmd: "READ_ALL" } }), { res: 0, errcode: "5014" });
+  t.regex(send({ cmd: "PURGE" }).msg ?? "", /payload.cmd/);
+  t.like(send({ cmd: "ADD" }), { res: 0, errcode: "5014", msg: "payload.tasks: must be an array" });
+  t.like(send({ cmd: "ADD", tasks: [] }), { res: 0, errcode: "5009" });
+  t.like(send({ cmd: "ENABLE_ALL", enable: 2 }), { res: 0, errcode: "5009", msg: "payload.enable: must be 1 or 0" });
+});
+
+test("not found, duplicates, capacity and storage failures change nothing", (t) => {
+  const { f, send } = setup(3);
+  send({ cmd: "ADD", tasks: [task("a", { mode: "cron", cron: "0 0 12 * * ?" })] });
+  const before = JSON.stringify([...f.repository.records]);
+  const unchanged = (): void => {
+    t.is(JSON.stringify([...f.repository.records]), before);
+    t.is(f.scheduler.table.count, 1);
+  };
+  t.like(send({ cmd: "DELETE", tasks: [{ taskId: "a" }, { taskId: "zz" }] }), { res: 0, errcode: "5010", msg: 'tasks[1].taskId: "zz" does not exist' });
+  unchanged();
+  t.like(send({ cmd: "UPDATE", tasks: [task("zz", { mode: "cron", cron: "0 0 12 * * ?" })] }), { res: 0, errcode: "5010" });
+  t.like(send({ cmd: "ENABLE", tasks: [{ taskId: "zz", enable: 0 }] }), { res: 0, errcode: "5010" });
+  t.like(send({ cmd: "READ", tasks: [{ taskId: "zz" }] }), { res: 0, errcode: "5010" });
+  t.like(send({ cmd: "ADD", tasks: [task("a", { mode: "cron", cron: "0 0 12 * * ?" })] }), { res: 0, errcode: "5011" });
+  t.like(send({ cmd: "ADD", tasks: [task("b", { mode: "cron", cron: "0 0 12 * * ?" }), task("b", { mode: "cron", cron: "0 0 13 * * ?" })] }), { res: 0, errcode: "5011" });
+  t.like(send({ cmd: "SET", tasks: ["b", "c", "d", "e"].map((id) => task(id, { mode: "cron", cron: "0 0 12 * * ?" })) }), { res: 0, errcode: "5012" });
+  const bigTrigger = { and: Array.from({ length: 17 }, () => ({ addr: "1_1", op: "GT", prop: "Ua", value: 1 })) };
+  t.like(send({ cmd: "ADD", tasks: [task("t", { mode: "trigger", trigger: bigTrigger })] }), { res: 0, errcode: "5012", msg: "trigger conditions need 18 nodes, the pool holds 16" });
+  f.repository.failNext = "flash full";
+  t.like(send({ cmd: "ADD", tasks: [task("b", { mode: "cron", cron: "0 0 12 * * ?" })] }), { res: 0, errcode: "5013", msg: "the store refused the change: flash full" });
+  f.repository.failNext = "flash full";
+  t.like(send({ cmd: "SET", tasks: [] }), { res: 0, errcode: "5013" });
+  unchanged();
+});
+
+test("READ_ALL larger than the reply limit is refused, READ of fewer tasks works", (t) => {
+  const { send } = setup();
+  const big = Array.from({ length: 12 }, (_, i) => task(`big${i}`, { mode: "cron", cron: "0 0 12 * * ?" }, { note: "x".repeat(300) }));
+  t.like(send({ cmd: "SET", tasks: big }), { res: 1 });
+  t.like(send({ cmd: "READ_ALL" }), { res: 0, errcode: "5012" });
+  t.is(send({ cmd: "READ", tasks: [{ taskId: "big1" }, { taskId: "big2" }] }).tasks?.length, 2);
+});
+
+test("a bad task is refused with its field named, and nothing changes", (t) => {
+  const { f, send } = setup();
+  const good = task("ok", { mode: "simple", time: "10:00:00", period: "day" });
+  const cases: [Record<string, unknown>, string][] = [
+    [{ taskId: "" }, "tasks[1].taskId"],
+    [{ taskId: "x".repeat(65) }, "tasks[1].taskId"],
+    [{ enable: 2 }, "tasks[1].enable"],
+    [{ priority: -1 }, "tasks[1].priority"],
+    [{ priority: 1.5 }, "tasks[1].priority"],
+    [{ startTime: "soon" }, "tasks[1].startTime"],
+    [{ endTime: 1729447200000 }, "tasks[1].endTime"],
+    [{ startTime: 1729447200, endTime: 1710957600 }, "tasks[1].endTime"],
+    [{ cycle: null }, "tasks[1].cycle"],
+    [{ cycle: { mode: "hourly" } }, "tasks[1].cycle.mode"],
+    [{ cycle: { mode: "simple", time: "25:00:00", period: "day" } }, "tasks[1].cycle.time"],
+    [{ cycle: { mode: "simple", time: "sunset+13:00", period: "day" } }, "tasks[1].cycle.time"],
+    [{ cycle: { mode: "simple", time: "10:00:00" } }, "tasks[1].cycle.period"],
+    [{ cycle: { mode: "simple", time: "10:00:00", period: "week" } }, "tasks[1].cycle.weekday"],
+    [{ cycle: { mode: "simple", time: "10:00:00", period: "week", weekday: [1, 8] } }, "tasks[1].cycle.weekday[1]"],
+    [{ cycle: { mode: "simple", time: "10:00:00", period: "month", monthday: [0] } }, "tasks[1].cycle.monthday[0]"],
+    [{ cycle: { mode: "simple", time: "10:00:00", period: "day", dstEnable: "yes" } }, "tasks[1].cycle.dstEnable"],
+    [{ cycle: { mode: "cron" } }, "tasks[1].cycle.cron"],
+    [{ cycle: { mode: "cron", cron: "0 0 0 30 2 ?" } }, "tasks[1].cycle.cron"],
+    [{ cycle: { mode: "trigger" } }, "tasks[1].cycle.trigger"],
+    [{ cycle: { mode: "trigger", trigger: { or: [] } } }, "tasks[1].cycle.trigger.or"],
+    [{ cycle: { mode: "trigger", trigger: { and: [{ addr: "1_1", op: "GTE", prop: "Ua", value: "high" }] } } }, "tasks[1].cycle.trigger.and[0].value"],
+    [{ cycle: { mode: "trigger", trigger: { or: [{ and: [{ addr: "1_1", op: "BETWEEN", prop: "Ua", value: 1 }] }] } } }, "tasks[1].cycle.trigger.or[0].and[0].op"],
+    [{ cycle: { mode: "trigger", trigger: { addr: "1_1", groupid: 1, op: "EX", prop: "Ua" } } }, "tasks[1].cycle.trigger"],
+    [{ cycle: { mode: "trigger", trigger: { op: "GT", prop: "${time}", value: "noon" } } }, "tasks[1].cycle.trigger.value"],
+    [{ actions: [] }, "tasks[1].actions"],
+    [{ actions: [{ method: "reboot", payload: {} }] }, "tasks[1].actions[0].method"],
+    [{ actions: [{ method: "operate" }] }, "tasks[1].actions[0].payload"],
+  ];
+  for (const [change, field] of cases) {
+    const bad = { ...task("bad", { mode: "simple", time: "10:00:00", period: "day" }), ...change };
+    for (const cmd of ["SET", "ADD"]) {
+      const reply = send({ cmd, tasks: [good, bad] });
+      t.is(reply.res, 0, `${cmd} ${JSON.stringify(change)}`);
+      t.is(reply.errcode, "5009", `${cmd} ${JSON.stringify(change)}`);
+      t.true((reply.msg ?? "").startsWith(`${field}:`), `${JSON.stringify(change)}: "${reply.msg}" should name ${field}`);
+    }
+  }
+  t.deepEqual(f.repository.list(), []);
+  t.is(f.scheduler.table.count, 0);
+  t.is(f.repository.writes, 0);
+});
+
+test("defaults and normalisation: priority 1, enable 1, dstEnable 1, empty times stored as null", (t) => {
+  const { f, send } = setup();
+  t.like(send({ cmd: "ADD", tasks: [{ taskId: 77, startTime: "", endTime: null, cycle: { mode: "cron", cron: "0 0 12 * * ?" }, actions: [{ method: "transport", payload: { data: "01" } }] }] }), { res: 1 });
+  t.deepEqual(JSON.parse(f.repository.get("77")!), {
+    taskId: "77",
+    enable: 1,
+    priority: 1,
+    startTime: null,
+    endTime: null,
+    cycle: { mode: "cron", cron: "0 0 12 * * ?", dstEnable: 1 },
+    actions: [{ method: "transport", payload: { data: "01" } }],
+  });
+});
