@@ -338,3 +338,16 @@ test("a HAL that fails or connects from inside connect() is handled: no stray so
   f.sim.loop.runFor(2000);
   t.is(f.session.state, SessionState.Connected);
 });
+
+test("every CONNACK refusal code (1..5) is named; only 4 and 5 saturate the backoff", (t) => {
+  const names = ["", "unacceptable protocol version", "identifier rejected", "server unavailable", "bad user name or password", "not authorized"];
+  for (let code = 1; code <= 5; code++) {
+    const f = makeFixture();
+    f.broker.connackCode = code;
+    f.session.start();
+    f.sim.loop.runFor(100);
+    t.is(f.session.lastError, `broker refused the connection: ${names[code]} (${code})`);
+    t.is(f.session.counters.value("mqtt_connack_refused"), 1);
+    t.is(f.session.status().backoffAttempt >= 30, code >= 4, `code ${code}`);
+  }
+});
