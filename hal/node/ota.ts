@@ -152,7 +152,9 @@ export class NodeOtaSlots implements OtaSlotWriter {
   }
 
   runningImagePendingVerify(): boolean {
-    return this.state.states[this.state.running] === "pending-verify";
+    // "new" on the running slot: retryPendingImage() was called; the image is still unconfirmed.
+    const state = this.state.states[this.state.running];
+    return state === "pending-verify" || state === "new";
   }
 
   markRunningValid(): void {
@@ -161,7 +163,7 @@ export class NodeOtaSlots implements OtaSlotWriter {
   }
 
   retryPendingImage(): void {
-    if (this.state.states[this.state.running] !== "pending-verify") return;
+    if (!this.runningImagePendingVerify()) return;
     this.state.states[this.state.running] = "new";
     this.saveState();
   }
