@@ -5,10 +5,15 @@
  * is committed to the repository in one atomic call; only then is the scheduler's table changed and success
  * returned. A failure at any step answers `res: 0` with an error code (codes.ts) and a `msg` naming the field or
  * task, and changes nothing. The payload key may be "payload" or the spec's "payload " (with a trailing space).
+ *
+ * A successful change is committed together with its reply text, keyed by msgid: a redelivered command (MQTT QoS 1)
+ * gets the same reply again without being applied twice. Use `handleText` with the raw MQTT payload so a 64-bit
+ * msgid survives to the reply (json-lossless.ts); `handle` takes an already parsed object.
  */
 import type { Clock } from "../../hal/types";
 import { ERR_CAPACITY, ERR_DUPLICATE, ERR_INVALID, ERR_MALFORMED, ERR_NONE, ERR_NOT_FOUND, ERR_STORAGE } from "./codes";
-import type { PropertySource, TaskRecord, TaskRepository } from "./ports";
+import { parseLossless, RawJsonNumber, stringifyLossless } from "./json-lossless";
+import type { PropertySource, RememberedReply, TaskRecord, TaskRepository } from "./ports";
 import type { Scheduler } from "./scheduler";
 import { compileTask, DEFAULT_TASK_LIMITS, type CompiledTask, type TaskLimits } from "./task";
 import { TaskError } from "./task-error";
@@ -58,13 +63,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export class ScheduleCommandHandler {
   private readonly limits: TaskLimits;
   private readonly maxReplyBytes: number;
+  /** The reply being built and its msgid key, for `commit` to remember. */
+  private reply: ScheduleReply | null = null;
+  private mid: string | null = null;
 
   constructor(private readonly o: ScheduleCommandOptions) {
     this.limits = o.limits ?? DEFAULT_TASK_LIMITS;
     this.maxReplyBytes = o.maxReplyBytes ?? 8192;
   }
 
+  /** The raw command text in, the reply text out (64-bit msgids kept exact). */
+  handleText(text: string): string {
+    let message: unknown;
+    try {
+      message = parseLossless(text);
+    } catch {
+      message = "(not JSON)";
+    }
+    return stringifyLossless(this.handle(message));
+  }
+
   handle(message: unknown): ScheduleReply {
+    const msgid = isPlainObject(message) ? message.msgid : undefined;
+    const mid = msgid instanceof RawJsonNumber ? msgid.digits : typeof msgid === "number" || typeof msgid === "string" ? String(msgid) : null;
+    if (mid !== null) {
+      const remembered = this.o.repository.recentReply(mid);
+      if (remembered !== null) return parseLossless(remembered) as ScheduleReply;
+    }
     const reply: ScheduleReply = {
       msgid: isPlainObject(message) ? (message.msgid ?? null) : null,
       method: "schedule",
@@ -73,6 +98,8 @@ export class ScheduleCommandHandler {
       errcode: ERR_NONE,
       timestamp: Math.floor(this.o.clock.wallMs() / 1000),
     };
+    this.reply = reply;
+    this.mid = mid;
     try {
       if (!isPlainObject(message)) throw new Refusal(ERR_MALFORMED, "the command must be a JSON object");
       if (message.method !== undefined && message.method !== "schedule") throw new Refusal(ERR_MALFORMED, `method: "${String(message.method)}" is not "schedule"`);
@@ -100,6 +127,9 @@ export class ScheduleCommandHandler {
       } else {
         throw error;
       }
+    } finally {
+      this.reply = null;
+      this.mid = null;
     }
     return reply;
   }
@@ -119,7 +149,7 @@ export class ScheduleCommandHandler {
       case "ENABLE_ALL":
         return this.enableAll(payload);
       case "CLEAR":
-        this.commit(() => this.o.repository.replaceAll([]));
+        this.commit((remember) => this.o.repository.replaceAll([], remember));
         this.o.scheduler.clear();
         return null;
       case "READ_ALL":
@@ -134,7 +164,7 @@ export class ScheduleCommandHandler {
   private set(raw: unknown[]): null {
     const tasks = this.compileAll(raw);
     this.checkCapacity(tasks.length, this.triggerWords(tasks));
-    this.commit(() => this.o.repository.replaceAll(tasks.map(record)));
+    this.commit((remember) => this.o.repository.replaceAll(tasks.map(record), remember));
     const scheduler = this.o.scheduler;
     scheduler.clear();
     for (const task of tasks) scheduler.install(task);
@@ -148,7 +178,7 @@ export class ScheduleCommandHandler {
     });
     const table = this.o.scheduler.table;
     this.checkCapacity(table.count + tasks.length, table.triggerUsed + this.triggerWords(tasks));
-    this.commit(() => this.o.repository.apply(tasks.map(record), []));
+    this.commit((remember) => this.o.repository.apply(tasks.map(record), [], remember));
     for (const task of tasks) this.o.scheduler.install(task);
     return null;
   }
@@ -166,7 +196,7 @@ export class ScheduleCommandHandler {
       triggerWords += (task.trigger ? task.trigger.length : 0) - (slot >= 0 ? table.triggerLength[slot] : 0);
     });
     this.checkCapacity(count, triggerWords);
-    this.commit(() => this.o.repository.apply(tasks.map(record), []));
+    this.commit((remember) => this.o.repository.apply(tasks.map(record), [], remember));
     for (const task of tasks) this.o.scheduler.install(task);
     return null;
   }
@@ -175,7 +205,7 @@ export class ScheduleCommandHandler {
     ids.forEach((taskId, i) => {
       if (!this.exists(taskId)) throw new Refusal(ERR_NOT_FOUND, `tasks[${i}].taskId: "${taskId}" does not exist`);
     });
-    this.commit(() => this.o.repository.apply([], ids));
+    this.commit((remember) => this.o.repository.apply([], ids, remember));
     for (const taskId of ids) this.o.scheduler.remove(taskId);
     return null;
   }
@@ -195,7 +225,7 @@ export class ScheduleCommandHandler {
       task.enable = enable;
       return { taskId, json: JSON.stringify(task) };
     });
-    this.commit(() => this.o.repository.apply(records, []));
+    this.commit((remember) => this.o.repository.apply(records, [], remember));
     for (const { taskId, enable } of changes) this.o.scheduler.setEnabled(taskId, enable === 1);
     return null;
   }
@@ -210,7 +240,7 @@ export class ScheduleCommandHandler {
       task.enable = enable;
       records.push({ taskId, json: JSON.stringify(task) });
     }
-    if (records.length > 0) this.commit(() => this.o.repository.apply(records, []));
+    if (records.length > 0) this.commit((remember) => this.o.repository.apply(records, [], remember));
     for (const { taskId } of records) this.o.scheduler.setEnabled(taskId, enable === 1);
     return null;
   }
@@ -271,9 +301,11 @@ export class ScheduleCommandHandler {
     return JSON.parse(json) as Record<string, unknown>;
   }
 
-  private commit(write: () => void): void {
+  /** Run one repository write, giving it the success reply to remember; a throw becomes ERR_STORAGE. */
+  private commit(write: (remember: RememberedReply | undefined) => void): void {
+    const remember = this.mid !== null && this.reply !== null ? { mid: this.mid, text: stringifyLossless(this.reply) } : undefined;
     try {
-      write();
+      write(remember);
     } catch (error) {
       throw new Refusal(ERR_STORAGE, `the store refused the change: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -10,9 +10,16 @@ export interface TaskRecord {
   json: string;
 }
 
+/** A command's reply, remembered in the same atomic write as the command's change (redelivered commands). */
+export interface RememberedReply {
+  mid: string;
+  text: string;
+}
+
 /**
  * Persistent task storage. Every method is synchronous (flash writes are) and either completes or throws, changing
- * nothing; a command is acknowledged only after its call returned.
+ * nothing; a command is acknowledged only after its call returned. `apply` and `replaceAll` may be given the reply
+ * to remember with the change, so a redelivered command (same msgid) is answered the same without applying twice.
  */
 export interface TaskRepository {
   /** Ids of every stored task (boot, READ_ALL). */
@@ -23,18 +30,34 @@ export interface TaskRepository {
   put(record: TaskRecord): void;
   /** Remove one task (no error when absent). */
   delete(taskId: string): void;
-  /** Write and remove several tasks in one atomic step (multi-task ADD/UPDATE/DELETE/ENABLE). */
-  apply(put: readonly TaskRecord[], remove: readonly string[]): void;
+  /** Write and remove several tasks in one atomic step (ADD/UPDATE/DELETE/ENABLE/ENABLE_ALL). */
+  apply(put: readonly TaskRecord[], remove: readonly string[], remember?: RememberedReply): void;
   /** Replace the whole set atomically: after a power cut either the old set or the new one is stored. */
-  replaceAll(records: readonly TaskRecord[]): void;
+  replaceAll(records: readonly TaskRecord[], remember?: RememberedReply): void;
+  /** The reply remembered for command `mid`, or null (a bounded number of recent ones are kept). */
+  recentReply(mid: string): string | null;
 }
 
 /** A RAM-only repository with the same contract (tests, hosts without flash). Nothing survives a reboot. */
 export class MemoryTaskRepository implements TaskRepository {
   readonly records = new Map<string, string>();
+  readonly replies: RememberedReply[] = [];
   /** Make the next write throw, as a full or failing store would (tests). */
   failNext: string | null = null;
   writes = 0;
+
+  constructor(readonly replyCapacity = 16) {}
+
+  recentReply(mid: string): string | null {
+    for (const reply of this.replies) if (reply.mid === mid) return reply.text;
+    return null;
+  }
+
+  private remember(reply: RememberedReply | undefined): void {
+    if (!reply) return;
+    this.replies.push(reply);
+    if (this.replies.length > this.replyCapacity) this.replies.shift();
+  }
 
   list(): string[] {
     return Array.from(this.records.keys());
@@ -54,16 +77,18 @@ export class MemoryTaskRepository implements TaskRepository {
     this.records.delete(taskId);
   }
 
-  apply(put: readonly TaskRecord[], remove: readonly string[]): void {
+  apply(put: readonly TaskRecord[], remove: readonly string[], remember?: RememberedReply): void {
     this.check();
     for (const taskId of remove) this.records.delete(taskId);
     for (const record of put) this.records.set(record.taskId, record.json);
+    this.remember(remember);
   }
 
-  replaceAll(records: readonly TaskRecord[]): void {
+  replaceAll(records: readonly TaskRecord[], remember?: RememberedReply): void {
     this.check();
     this.records.clear();
     for (const record of records) this.records.set(record.taskId, record.json);
+    this.remember(remember);
   }
 
   private check(): void {
