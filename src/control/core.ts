@@ -281,8 +281,9 @@ export class CoreDevice {
         this.notFollowing = true;
       }
     } else {
-      // Back on track after having been off it: the device follows again.
-      if (this.notFollowing && this.offTrackSinceMs === this.offTrackSinceMs) {
+      // Back on track after having been off it, or on track with the probation test step: it follows again.
+      const probeAcked = nowMs < this.probationUntilMs && this.ackedAtMs > this.probationUntilMs - options.followTimeoutMs - options.periodMs;
+      if (this.notFollowing && (this.offTrackSinceMs === this.offTrackSinceMs || probeAcked)) {
         this.notFollowing = false;
         change = -1;
       }
