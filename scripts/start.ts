@@ -54,13 +54,15 @@ const boardLayer = existsSync(HOST_BOARD_CONFIG) ? readJson(HOST_BOARD_CONFIG, "
 const siteLayer = values.config ? readJson(values.config, "--config") : undefined;
 const config = resolveConfig((boardLayer as { config?: unknown } | undefined)?.config ?? boardLayer, siteLayer);
 
-const storeSectors = 16;
+const board = boardLayer as { partitions?: Record<string, { sectorCount: number; sectorSize?: number }> } | undefined;
+const partitions = board?.partitions ?? { [config.store.partition]: { sectorCount: 16 } };
+const storeSectors = partitions[config.store.partition]?.sectorCount ?? 16;
 const flash: FlashProvider | undefined = values.flash
   ? new FileFlashProvider({ [config.store.partition]: { file: values.flash, sectorCount: storeSectors } })
   : undefined;
 const sim = createSimHal({
   seed,
-  partitions: { [config.store.partition]: { sectorCount: storeSectors } },
+  partitions,
   flash,
   echo: values.quiet ? undefined : (line) => console.log(line),
 });

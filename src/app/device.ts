@@ -5,14 +5,18 @@
  */
 import config from "mc/config";
 import { createModdableHal } from "../../hal/moddable/index";
-import { resolveConfig } from "../config/gateway-config";
+import { DEFAULT_CONFIG, resolveConfig } from "../config/gateway-config";
 import { bootGateway, type Gateway } from "./gateway";
 
 let gateway: Gateway | null = null;
 
 export function start(): Gateway {
   if (gateway) return gateway;
-  const resolved = resolveConfig(config);
+  // mc/config also carries the SDK's own keys (sntp, tls, ssid, password): pass on only the gateway's sections,
+  // since resolveConfig refuses unknown keys.
+  const layer: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_CONFIG)) if (key in config) layer[key] = config[key];
+  const resolved = resolveConfig(layer);
   gateway = bootGateway(createModdableHal(resolved), resolved);
   return gateway;
 }
