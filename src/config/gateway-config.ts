@@ -1,3 +1,9 @@
+import { resolveMqttConfig } from "../mqtt/config";
+import { DEFAULT_MQTT_CONFIG, type MqttConfig } from "../mqtt/config-defaults";
+import { ConfigError } from "./config-error";
+
+export { ConfigError } from "./config-error";
+
 /**
  * The gateway's static configuration: device identity, board resources and capacities. On the device it comes
  * from the manifest's `config` (read through `mc/config`), on the host from `boards/host/config.json` merged with
@@ -43,8 +49,9 @@ export interface GatewayConfig {
   limits: {
     maxStrategies: number;
     maxTasks: number;
-    maxPacketBytes: number;
   };
+  /** The platform link (broker URL, auth, keepalive, buffer sizes): see src/mqtt/config-defaults.ts. */
+  mqtt: MqttConfig;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -61,19 +68,10 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   store: { partition: "store" },
   rs485: { port: 1, baud: 9600 },
   site: { latitude: 31.23, longitude: 121.47, timezone: "CST-8" },
-  limits: { maxStrategies: 64, maxTasks: 256, maxPacketBytes: 8192 },
+  limits: { maxStrategies: 64, maxTasks: 256 },
+  mqtt: { ...DEFAULT_MQTT_CONFIG },
 };
 
-/** A configuration value is wrong; `path` names it (e.g. "control.periodMs"). */
-export class ConfigError extends Error {
-  constructor(
-    readonly path: string,
-    problem: string,
-  ) {
-    super(`config ${path}: ${problem}`);
-    this.name = "ConfigError";
-  }
-}
 
 type Plain = Record<string, unknown>;
 
@@ -129,7 +127,7 @@ export function resolveConfig(...layers: unknown[]): GatewayConfig {
   requireRange(config.site.longitude, "site.longitude", -180, 180);
   requireRange(config.limits.maxStrategies, "limits.maxStrategies", 1, 1024);
   requireRange(config.limits.maxTasks, "limits.maxTasks", 1, 4096);
-  requireRange(config.limits.maxPacketBytes, "limits.maxPacketBytes", 256, 262_144);
+  resolveMqttConfig(config.mqtt);
   if (config.device.topicScheme !== "wudun" && config.device.topicScheme !== "user") {
     throw new ConfigError("device.topicScheme", `must be "wudun" or "user", got "${config.device.topicScheme}"`);
   }

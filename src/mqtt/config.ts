@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/gateway-config";
+import { ConfigError } from "../config/config-error";
 import { DEFAULT_MQTT_CONFIG, type MqttConfig } from "./config-defaults";
 
 export { DEFAULT_MQTT_CONFIG, type MqttConfig } from "./config-defaults";
