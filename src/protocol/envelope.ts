@@ -11,13 +11,16 @@
  * in some commands) are ignored.
  */
 import type { Clock, RandomSource } from "../../hal/types";
-import { shortJson } from "./json-values";
+import { shortJson, utf8Length } from "./json-values";
 import { UuidSource } from "./uuid";
 
 export const CODE_OK = 200;
 export const CODE_BAD_REQUEST = 400;
 
-/** Longest `mid` accepted: a UUID is 36 characters; the margin admits other id styles without unbounded keys. */
+/**
+ * Longest `mid` accepted, in UTF-8 bytes: a UUID is 36; the margin admits other id styles, and 64 is the store's
+ * key size for remembered replies.
+ */
 export const MAX_MID_LENGTH = 64;
 /** Longest `trace_id` echoed. */
 export const MAX_TRACE_ID_LENGTH = 128;
@@ -55,9 +58,9 @@ export function parseCommand(payload: string, expectedType: string, deviceUid: s
   const mid = message.mid;
   const traceValue = message.trace_id;
   const traceId = typeof traceValue === "string" && traceValue.length <= MAX_TRACE_ID_LENGTH ? traceValue : null;
-  const readableMid = typeof mid === "string" && mid.length > 0 && mid.length <= MAX_MID_LENGTH ? mid : "";
+  const readableMid = typeof mid === "string" && mid.length > 0 && utf8Length(mid) <= MAX_MID_LENGTH ? mid : "";
   if (mid === undefined) return refuse("mid: required", "", traceId);
-  if (readableMid === "") return refuse(`mid: must be a string of 1 to ${MAX_MID_LENGTH} characters, got ${shortJson(mid)}`, "", traceId);
+  if (readableMid === "") return refuse(`mid: must be a string of 1 to ${MAX_MID_LENGTH} bytes (UTF-8), got ${shortJson(mid)}`, "", traceId);
   if (traceValue !== undefined && traceValue !== null && traceId === null) {
     return refuse(`trace_id: must be a string of at most ${MAX_TRACE_ID_LENGTH} characters, got ${shortJson(traceValue)}`, readableMid, null);
   }

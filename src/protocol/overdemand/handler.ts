@@ -12,10 +12,10 @@
 import { LogLevel, type Clock, type Log, type RandomSource } from "../../../hal/types";
 import type { Counters } from "../../core/counters";
 import { CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../envelope";
-import { hasOwn, isPlainObject, putField, shortJson } from "../json-values";
+import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
-import { entryOf, sortById, utf8Length, withIdFirst, type StrategyEntry } from "./strategy-set";
+import { entryOf, sortById, withIdFirst, type StrategyEntry } from "./strategy-set";
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
 import { checkPatch, checkStrategy } from "./validate";
 
@@ -160,8 +160,14 @@ export class OverdemandHandler {
     } catch (error) {
       counters.add(this.cStoreErrors);
       this.options.log.write(LogLevel.Error, "overdemand", `${action} ${mid}: store commit failed: ${String(error)}`);
-      // The transaction is all-or-nothing; reload so RAM matches whatever the store now holds.
-      this.reload();
+      // The transaction is all-or-nothing: RAM keeps the old set, which is what the store holds. Reload anyway in
+      // case the failure came after the commit point; a store that cannot even be read must be reopened by the
+      // wiring (StoreError STORE_FAILED / FLASH_FAILURE), and until then the old view stands.
+      try {
+        this.reload();
+      } catch (reloadError) {
+        this.options.log.write(LogLevel.Error, "overdemand", `reload after failed commit: ${String(reloadError)}`);
+      }
       const reason = String(error);
       return [this.reject(action, mid, traceId, `store: the change could not be saved (${reason.length > 60 ? reason.slice(0, 60) + "..." : reason})`)];
     }

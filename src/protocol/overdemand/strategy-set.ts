@@ -3,7 +3,7 @@
  * numbers the control loop needs, converted once from kW to W. Bodies are not kept as objects: the JSON text is the
  * compact form, parsed again only at command rate (update merge, list output).
  */
-import { putField } from "../json-values";
+import { putField, utf8Length } from "../json-values";
 import { MONTHS, STATUS_ENABLED, deviceTypeOf, type StrategyBody } from "./model";
 
 const W_PER_KW = 1000;
@@ -34,21 +34,6 @@ export interface StrategyEntry {
   /** UTF-8 size of `json` on the wire. */
   readonly bytes: number;
   readonly limits: StrategyLimits;
-}
-
-/** UTF-8 byte length without encoding (no allocation). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 function num(body: StrategyBody, key: string): number {

@@ -1,0 +1,34 @@
+/**
+ * StrategyStorePort over the gateway's flash store (src/store): strategies in the `strategies` collection keyed by
+ * id, the id counter in the store's meta (`strategy.nextId`), replies in the bounded `replies` collection. One
+ * handler change is one GatewayStore transaction, so a power cut leaves the old set or the new one, and the reply
+ * is on flash exactly when the change is.
+ */
+import type { GatewayStore } from "../../store/index";
+import type { StoredStrategy, StrategyCommit, StrategyStorePort } from "./store-port";
+
+export class GatewayStrategyStore implements StrategyStorePort {
+  constructor(private readonly db: GatewayStore) {}
+
+  loadAll(): StoredStrategy[] {
+    return this.db.strategies.entries().map((entry) => ({ id: entry.key, json: JSON.stringify(entry.value) }));
+  }
+
+  loadNextId(): number {
+    return this.db.nextStrategyId();
+  }
+
+  recentReply(mid: string): string | null {
+    return this.db.replies.get(mid);
+  }
+
+  commit(change: StrategyCommit): void {
+    this.db.transaction((tx) => {
+      if (change.replaceAll) tx.strategies.clear();
+      for (const id of change.remove) tx.strategies.delete(id);
+      for (const item of change.put) tx.strategies.putJson(item.id, item.json);
+      tx.strategies.setNextId(change.nextId);
+      tx.replies.put(change.reply.mid, change.reply.text);
+    });
+  }
+}
