@@ -157,7 +157,9 @@ export class SimOtaSlots implements OtaSlotWriter {
   }
 
   runningImagePendingVerify(): boolean {
-    return this.states[this.running] === "pending-verify";
+    // "new" on the running slot: retryPendingImage() was called; the image is still unconfirmed.
+    const state = this.states[this.running];
+    return state === "pending-verify" || state === "new";
   }
 
   markRunningValid(): void {
@@ -166,7 +168,7 @@ export class SimOtaSlots implements OtaSlotWriter {
   }
 
   retryPendingImage(): void {
-    if (this.states[this.running] !== "pending-verify") return;
+    if (!this.runningImagePendingVerify()) return;
     this.states[this.running] = "new";
     this.bootSlot = this.running;
     this.retries++;
