@@ -33,8 +33,8 @@ for (const cutAt of [7, 23, 41]) {
     device.slots.flash.cutAfter(cutAt);
     await device.run(() => false);
     t.true(device.dead, "the power went");
-    const checkpoint = device.store.record?.offset ?? -1;
-    t.is(device.store.record?.phase, "downloading");
+    const checkpoint = device.record?.offset ?? -1;
+    t.is(device.record?.phase, "downloading");
     t.true(checkpoint % 8192 === 0 || checkpoint > 0, `checkpoint ${checkpoint}`);
     const requestsBefore = server.requests.length;
 
@@ -57,12 +57,12 @@ for (const cutAt of [7, 23, 41]) {
 test("a power cut during a checkpoint save keeps the previous checkpoint; the resume starts there", async (t) => {
   const { device, payload } = await setup(t);
   device.send(payload);
-  await device.run(() => (device.store.record?.offset ?? 0) >= 16_384);
-  const before = device.store.record?.offset as number;
-  device.store.cutAtSave = 1;
+  await device.run(() => (device.record?.offset ?? 0) >= 16_384);
+  const before = device.record?.offset as number;
+  device.memory!.cutAtSave = 1;
   await device.run(() => false);
   t.true(device.dead);
-  t.is(device.store.record?.offset, before, "the torn save did not happen");
+  t.is(device.record?.offset, before, "the torn save did not happen");
   device.reboot();
   await device.run(() => device.restarts.length > 0);
   t.is(device.manager.downloader.stats.resumedFrom, before);
@@ -76,14 +76,14 @@ test("an image that never becomes healthy (MQTT never connects) is rolled back; 
   device.reboot({ mqttDown: true });
   t.is(device.runningVersion, "1.1.0");
   await device.run(() => device.slots.rollbacks > 0);
-  t.is(device.store.record?.phase, "rolling_back");
+  t.is(device.record?.phase, "rolling_back");
   t.is(device.slots.markedValid, 0);
   t.deepEqual(device.slots.restartRequests, ["ota rollback"]);
 
   device.reboot();
   t.is(device.runningVersion, "1.0.0", "back on the previous image");
   t.is(device.slots.states[1], "aborted");
-  await device.run(() => device.store.record === null);
+  await device.run(() => device.record === null);
   const outcome = lastResult(device);
   t.like(outcome, { reply: "mid-fault", code: 500, data: { status: "rolled_back", version: "1.1.0", from_version: "1.0.0", running_version: "1.0.0" } });
   t.is(outcome.msg, "health check not passed within 200 ms (MQTT not connected)");
@@ -96,7 +96,7 @@ test("an image whose control loop never runs is rolled back too, naming what was
   device.reboot({ controlDead: true });
   await device.run(() => device.slots.rollbacks > 0);
   device.reboot();
-  await device.run(() => device.store.record === null);
+  await device.run(() => device.record === null);
   t.is(lastResult(device).msg, "health check not passed within 150 ms (no control tick)");
 });
 
@@ -108,14 +108,14 @@ test("N failed boots: the image gets maxBootAttempts boots, then the bootloader 
     device.reboot();
     t.is(device.runningVersion, "1.1.0", `boot ${boot} runs the new image`);
     t.true(device.slots.runningImagePendingVerify());
-    t.is(device.store.record?.bootAttempts, boot);
+    t.is(device.record?.bootAttempts, boot);
     // It crashes before its health check passes (the minimum uptime is never reached).
     await device.run(() => true);
   }
   t.is(device.slots.retries, 2, "boots 1 and 2 asked for one more trial; boot 3 did not");
   device.reboot();
   t.is(device.runningVersion, "1.0.0", "the bootloader went back after the third failed boot");
-  await device.run(() => device.store.record === null);
+  await device.run(() => device.record === null);
   t.like(lastResult(device), { reply: "mid-fault", code: 500, data: { status: "rolled_back", running_version: "1.0.0" } });
   t.is(lastResult(device).msg, "the new image 1.1.0 reset before passing its health check (3 boots); the bootloader went back to 1.0.0");
 });
@@ -126,15 +126,15 @@ test("N failed boots counted by the firmware: a trial past maxBootAttempts is ro
   await device.run(() => device.restarts.length > 0);
   device.reboot();
   device.reboot();
-  t.is(device.store.record?.bootAttempts, 2);
+  t.is(device.record?.bootAttempts, 2);
   // A bootloader that kept the image anyway (rollback not enforced by it): the firmware's own count decides.
   device.slots.retryPendingImage();
   device.reboot();
   t.is(device.slots.rollbacks, 1);
-  t.is(device.store.record?.phase, "rolling_back");
-  t.is(device.store.record?.outcome?.msg, "the new image did not pass its health check in 2 boots");
+  t.is(device.record?.phase, "rolling_back");
+  t.is(device.record?.outcome?.msg, "the new image did not pass its health check in 2 boots");
   device.reboot();
-  await device.run(() => device.store.record === null);
+  await device.run(() => device.record === null);
   t.like(lastResult(device), { code: 500, msg: "the new image did not pass its health check in 2 boots", data: { status: "rolled_back" } });
 });
 
@@ -146,14 +146,42 @@ test("the outcome waits for the link: kept in the store while offline, retried w
   await device.run(() => device.slots.rollbacks > 0);
   device.reboot({ mqttDown: true });
   await device.run(() => true);
-  t.is(device.store.record?.phase, "report", "kept until it can be sent");
+  t.is(device.record?.phase, "report", "kept until it can be sent");
   const resultsBefore = device.results.length;
   device.uplink.refuse = true;
   device.manager.connected();
   await device.run(() => device.counters.value("ota_result_retries") > 1);
-  t.is(device.store.record?.phase, "report");
+  t.is(device.record?.phase, "report");
   device.uplink.refuse = false;
-  await device.run(() => device.store.record === null);
+  await device.run(() => device.record === null);
   t.is(device.results.length, resultsBefore + 1, "reported exactly once");
   t.like(lastResult(device), { code: 500, data: { status: "rolled_back" } });
 });
+
+for (const cut of [1, 2, 4]) {
+  test(`on the real flash store: a power cut at store operation ${cut} of a checkpoint leaves the old or the new checkpoint, and the update completes`, async (t) => {
+    const server = await startRangeServer();
+    server.files.set("/fw.bin", { body: next });
+    const device = new Device({ factory, signer, realStore: true });
+    t.teardown(async () => {
+      device.close();
+      await server.close();
+    });
+    device.send(command({ version: "1.1.0", url: `${server.base}/fw.bin`, size: next.length, sha256: sha256Hex(next), signature: signImage(next, signer) }, "mid-store"));
+    await device.run(() => (device.record?.offset ?? 0) >= 8192);
+    const before = device.record?.offset as number;
+    (device.storeFlash as NonNullable<typeof device.storeFlash>).cutAfter(cut);
+    await device.run(() => false);
+    t.true(device.dead);
+    device.reboot();
+    const after = device.record;
+    t.is(after?.phase, "downloading");
+    t.true((after?.offset as number) >= before, `checkpoint ${after?.offset} (was ${before})`);
+    await device.run(() => device.restarts.length > 0);
+    t.is(device.manager.downloader.stats.resumedFrom, after?.offset as number);
+    t.deepEqual(Array.from(device.slots.slotContent(1, next.length)), Array.from(next));
+    device.reboot();
+    await device.run(() => device.record === null);
+    t.like(lastResult(device), { reply: "mid-store", code: 200, data: { status: "success" } });
+  });
+}

@@ -6,14 +6,16 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { NodeClock } from "../../hal/node/clock";
 import { NodeTcpConnector } from "../../hal/node/tcp";
-import { PowerCut } from "../../hal/sim/flash";
+import { PowerCut, SimNorFlash } from "../../hal/sim/flash";
 import { SimOtaSlots } from "../../hal/sim/ota";
 import { SeededRandom } from "../../hal/sim/random";
 import type { Log, LogLevel } from "../../hal/types";
 import { Counters } from "../../src/core/counters";
 import { resolveOtaConfig, type OtaConfig } from "../../src/ota/config";
 import { OtaManager, OtaMessage, type OtaUplink } from "../../src/ota/manager";
-import { MemoryOtaState } from "../../src/ota/state-port";
+import { MemoryOtaState, type OtaRecord, type OtaStatePort } from "../../src/ota/state-port";
+import { GatewayOtaState } from "../../src/ota/store-adapter";
+import { GatewayStore } from "../../src/store/index";
 
 export interface Signer {
   privateKey: KeyObject;
@@ -76,6 +78,8 @@ export interface DeviceOptions {
   signer: Signer;
   ota?: Partial<OtaConfig>;
   slotBytes?: number;
+  /** Keep the OTA record on the real flash store (src/store on a SimNorFlash) instead of in RAM. */
+  realStore?: boolean;
 }
 
 export const DEVICE_UID = "GW-OTA-1";
@@ -88,7 +92,11 @@ export function command(data: Record<string, unknown>, mid = `cmd-${++commandCou
 export class Device {
   readonly clock = new NodeClock();
   readonly slots: SimOtaSlots;
-  readonly store = new MemoryOtaState();
+  /** The RAM store (when not realStore): its record survives reboots like flash. */
+  readonly memory: MemoryOtaState | null;
+  /** The store partition (realStore): cut it with storeFlash.cutAfter(n). */
+  readonly storeFlash: SimNorFlash | null;
+  store: OtaStatePort;
   readonly uplink = new FakeUplink();
   readonly config: OtaConfig;
   readonly logLines: string[] = [];
@@ -122,10 +130,24 @@ export class Device {
       verifyUnitsPerTick: 200,
       ...options.ota,
     });
-    this.store.onCut = () => {
-      throw new PowerCut(-1);
-    };
+    if (options.realStore) {
+      this.memory = null;
+      this.storeFlash = new SimNorFlash({ sectorSize: 4096, sectorCount: 8, seed: 21, tearMode: "mixed" });
+      this.store = this.openStore();
+    } else {
+      this.storeFlash = null;
+      this.memory = new MemoryOtaState();
+      this.memory.onCut = () => {
+        throw new PowerCut(-1);
+      };
+      this.store = this.memory;
+    }
     this.start();
+  }
+
+  /** The OTA record as the store holds it now. */
+  get record(): OtaRecord | null {
+    return this.memory ? this.memory.record : this.store.load();
   }
 
   get runningVersion(): string {
@@ -180,6 +202,10 @@ export class Device {
     this.tcp = new NodeTcpConnector();
     this.slots.flash.powerOn();
     this.slots.reboot();
+    if (this.storeFlash) {
+      this.storeFlash.powerOn();
+      this.store = this.openStore();
+    }
     this.dead = false;
     this.mqttDown = options.mqttDown ?? false;
     this.controlDead = options.controlDead ?? false;
@@ -189,6 +215,10 @@ export class Device {
 
   close(): void {
     this.tcp.close();
+  }
+
+  private openStore(): OtaStatePort {
+    return new GatewayOtaState(GatewayStore.open(this.storeFlash as SimNorFlash, { maxStrategies: 4, maxTasks: 4 }));
   }
 
   private start(): void {

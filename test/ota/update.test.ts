@@ -48,8 +48,8 @@ test("a clean update: accepted after the signature check, ranged download, stage
   t.is(statuses[0], "downloading");
   t.is(statuses[statuses.length - 1], "staged");
   t.true(device.progress.length < 20, `progress is rate-bounded (${device.progress.length} posts)`);
-  t.truthy(device.store.record);
-  t.is(device.store.record?.phase, "staged");
+  t.truthy(device.record);
+  t.is(device.record?.phase, "staged");
 
   device.reboot();
   t.is(device.runningVersion, "1.1.0");
@@ -62,7 +62,7 @@ test("a clean update: accepted after the signature check, ranged download, stage
   const final = device.results[device.results.length - 1];
   t.like(final, { reply: "mid-clean", trace_id: "trace-mid-clean", code: 200, msg: "" });
   t.deepEqual(final.data, { status: "success", version: "1.1.0", from_version: "1.0.0", running_version: "1.1.0" });
-  t.is(device.store.record, null, "idle: nothing left in the store");
+  t.is(device.record, null, "idle: nothing left in the store");
   t.is(device.counters.value("ota_successes"), 1);
 });
 
@@ -84,7 +84,7 @@ test("a hash mismatch: slot cancelled, failure reported, running image untouched
   t.is(device.slots.bootSlot, 0);
   t.deepEqual(device.slots.slotContent(0, factory.length), runningBefore);
   t.deepEqual(device.restarts, []);
-  t.is(device.store.record, null);
+  t.is(device.record, null);
   t.is(device.manager.status().phase, "idle");
   t.is(device.counters.value("ota_failures"), 1);
 });
@@ -100,7 +100,7 @@ test("a bad signature: refused with 400 before anything is downloaded or written
   t.is(server.requests.length, 0, "nothing downloaded");
   t.is(device.slots.states[1], "empty");
   t.is(device.slots.flash.operations, flashOperations, "no flash write");
-  t.is(device.store.record, null);
+  t.is(device.record, null);
   t.is(device.manager.status().phase, "idle");
 
   // A signature that is not even a signature is a 400 at once, naming the field.
