@@ -17,6 +17,17 @@ export interface SettingsPersistence {
   commit(values: Record<string, SettingValue>, versions: Record<string, number>): void;
 }
 
+/**
+ * Thrown by a persistence whose write failed midway (the flash failed, not a refusal): until the store is reopened
+ * nobody knows whether the change is there, so the reply must not say "nothing changed".
+ */
+export class PersistUncertainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PersistUncertainError";
+  }
+}
+
 /** A RAM-only persistence: for hosts without a store and for tests. Nothing survives a reboot. */
 export class MemorySettingsPersistence implements SettingsPersistence {
   values: Record<string, unknown> = {};

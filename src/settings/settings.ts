@@ -6,7 +6,7 @@
 import { LogLevel, type Log } from "../../hal/types";
 import type { Counters } from "../core/counters";
 import { ChangeSet, NO_VERSION } from "./change-set";
-import type { SettingsPersistence } from "./persistence";
+import { PersistUncertainError, type SettingsPersistence } from "./persistence";
 import {
   PROPERTIES,
   PROPERTY_COUNT,
@@ -173,6 +173,9 @@ export class Settings {
       } catch (error) {
         this.counters.add(this.persistFailCounter);
         this.log.write(LogLevel.Error, "settings", `commit failed: ${String(error)}`);
+        if (error instanceof PersistUncertainError) {
+          return { refusal: "persist", message: `the store failed while writing the settings (${error.message}); the outcome shows after it is reopened` };
+        }
         return { refusal: "persist", message: `settings could not be stored (${String(error)}); nothing changed` };
       }
       this.counters.add(this.commitCounter);

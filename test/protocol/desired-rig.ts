@@ -7,8 +7,8 @@ import { SimLoop } from "../../hal/sim/loop";
 import { DEFAULT_CONFIG, resolveConfig } from "../../src/config/gateway-config";
 import { Counters } from "../../src/core/counters";
 import { MessageIds, type IdBlockPersistence } from "../../src/protocol/desired/message-ids";
-import { DEFAULT_DESIRED_OPTIONS, DesiredSession, type DesiredOptions } from "../../src/protocol/desired/session";
-import { desiredTopics } from "../../src/protocol/desired/topics";
+import { DEFAULT_DESIRED_OPTIONS, DesiredSession, type DesiredOptions, type DesiredOut } from "../../src/protocol/desired/session";
+import { desiredOutTopic, desiredTopics, dispatchDesired } from "../../src/protocol/desired/topics";
 import { MemorySettingsPersistence, type SettingsPersistence } from "../../src/settings/persistence";
 import { contextFromConfig, defaultSettings } from "../../src/settings/registry";
 import { Settings } from "../../src/settings/settings";
@@ -52,17 +52,29 @@ export class Rig {
   readonly deviceIds: string[] = [];
   online = false;
   device!: Device;
+  /** False once the device has lost power (a simulated flash cut): from then on nothing leaves or reaches it. */
+  alive: () => boolean = () => true;
 
+  /**
+   * `reopen`, when given, is called at every boot for fresh persistence objects (a store reopened on the same flash,
+   * as after a real power cycle); otherwise the given objects are kept across reboots.
+   */
   constructor(
-    readonly persistence: SettingsPersistence = new MemorySettingsPersistence(),
-    readonly idBlocks: IdBlockPersistence = new MemoryIdBlocks(),
+    public persistence: SettingsPersistence = new MemorySettingsPersistence(),
+    public idBlocks: IdBlockPersistence = new MemoryIdBlocks(),
     readonly options: DesiredOptions = DEFAULT_DESIRED_OPTIONS,
+    private readonly reopen?: () => { persistence: SettingsPersistence; idBlocks: IdBlockPersistence },
   ) {
     this.boot();
   }
 
   /** Build the device from what is persisted (first boot or after a reboot). */
   boot(): Device {
+    if (this.reopen) {
+      const opened = this.reopen();
+      this.persistence = opened.persistence;
+      this.idBlocks = opened.idBlocks;
+    }
     const counters = new Counters();
     const log = new CapturingLog();
     const settings = new Settings(contextFromConfig(this.config, checkTimezone), defaultSettings(this.config), this.persistence, counters, log);
@@ -70,15 +82,16 @@ export class Rig {
     settings.setListener(listener);
     settings.load();
     const uplink = {
-      publish: (topic: string, payload: string): boolean => {
-        if (!this.online) return false;
+      publish: (kind: DesiredOut, payload: string): boolean => {
+        if (!this.online || !this.alive()) return false;
+        const topic = desiredOutTopic(this.topics, kind);
         const id = (JSON.parse(payload) as { id?: string }).id;
         if (topic !== this.topics.setReply && id !== undefined) this.deviceIds.push(id);
         this.toPlatform.push([topic, payload]);
         return true;
       },
     };
-    const session = new DesiredSession(settings, uplink, new MessageIds(this.idBlocks), this.topics, this.loop, counters, log, this.options);
+    const session = new DesiredSession(settings, uplink, new MessageIds(this.idBlocks), this.loop, counters, log, this.options);
     this.device = { settings, session, counters, log, listener };
     return this.device;
   }
@@ -106,7 +119,7 @@ export class Rig {
     for (let round = 0; round < 100; round++) {
       if (this.toPlatform.length === 0 && this.toDevice.length === 0) return;
       for (const [topic, payload] of this.toPlatform.splice(0)) this.platform.receive(topic, payload);
-      for (const [topic, payload] of this.toDevice.splice(0)) this.device.session.handle(topic, payload);
+      for (const [topic, payload] of this.toDevice.splice(0)) this.deliver(topic, payload);
     }
     throw new Error("rig: messages still moving after 100 rounds");
   }
@@ -116,9 +129,15 @@ export class Rig {
     for (const [topic, payload] of this.toPlatform.splice(0)) this.platform.receive(topic, payload);
   }
 
+  /** Hand one platform message to the device. */
+  deliver(topic: string, payload: string): boolean {
+    if (!this.alive()) return false;
+    return dispatchDesired(this.device.session, this.topics, topic, payload);
+  }
+
   /** Deliver only what the platform sent so far (the device's answers stay queued). */
   deliverToDevice(): void {
-    for (const [topic, payload] of this.toDevice.splice(0)) this.device.session.handle(topic, payload);
+    for (const [topic, payload] of this.toDevice.splice(0)) this.deliver(topic, payload);
   }
 
   /** Advance simulated time, ticking the session every `stepMs`. */

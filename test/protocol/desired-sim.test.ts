@@ -254,7 +254,7 @@ test("reboot between apply and delete: not applied twice, deleted after the next
   rig.connect();
   rig.deliverToPlatform(); // the get
   // The get reply reaches the device; the device applies and commits, then loses power before its delete leaves.
-  for (const [topic, payload] of rig.toDevice.splice(0)) rig.device.session.handle(topic, payload);
+  for (const [topic, payload] of rig.toDevice.splice(0)) rig.deliver(topic, payload);
   t.is(persistence.versions.meter_silence_timeout_ms, v);
   t.true(rig.toPlatform.some(([topic]) => topic === rig.topics.desiredDelete));
   const before = rig.device;
@@ -350,9 +350,9 @@ test("malformed replies and unknown names in a get reply are counted, the rest a
   rig.connect();
   rig.pump();
   const get = rig.platform.gets[0];
-  rig.device.session.handle(rig.topics.desiredGetReply, "{broken");
-  rig.device.session.handle(rig.topics.desiredDeleteReply, JSON.stringify({ id: "999", code: 200 }));
-  rig.device.session.handle(
+  rig.deliver(rig.topics.desiredGetReply, "{broken");
+  rig.deliver(rig.topics.desiredDeleteReply, JSON.stringify({ id: "999", code: 200 }));
+  rig.deliver(
     rig.topics.desiredGetReply,
     JSON.stringify({
       id: get.id,
@@ -366,7 +366,7 @@ test("malformed replies and unknown names in a get reply are counted, the rest a
   t.is(rig.counter("desired_unknown_properties"), 1);
   t.is(rig.device.settings.values.ramp_rate_kw_per_s, 3);
   t.is(rig.device.settings.values.log_level, 2);
-  t.false(rig.device.session.handle("/sys/other/topic", "{}"));
+  t.false(rig.deliver("/sys/other/topic", "{}"));
 });
 
 test("message ids: decimal strings in range, unique over many messages and reboots, one block write per boot", (t) => {

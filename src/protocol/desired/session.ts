@@ -17,12 +17,18 @@ import { hasOwn, isPlainObject, shortJson, type Plain } from "../json-values";
 import { Code, Method, PROTOCOL_VERSION, SUCCESS_MESSAGE } from "./codes";
 import { MessageIds, parseMessageId } from "./message-ids";
 import { encodeDesiredDelete, encodeDesiredGet, encodePropertyPost, encodeSetReply, parseObject, parseVersion } from "./messages";
-import type { DesiredTopics } from "./topics";
+
+/** What the session publishes; the uplink maps each to its topic (OutRoute.Thing* of the topic router). */
+export const DesiredOut = { SetReply: 0, DesiredGet: 1, DesiredDelete: 2, PropertyPost: 3 } as const;
+export type DesiredOut = (typeof DesiredOut)[keyof typeof DesiredOut];
 
 /** How this module publishes: the MQTT session (QoS 1, its bounded offline queue) behind a small adapter. */
 export interface DesiredUplink {
-  /** Queue a PUBLISH of `payload` (UTF-8 JSON) on `topic`. Returns false when it cannot be queued (counted here). */
-  publish(topic: string, payload: string): boolean;
+  /**
+   * Queue a PUBLISH of `payload` (UTF-8 JSON) on the topic of `kind`. Returns false when it cannot be queued
+   * (counted here). Must not call back into the session synchronously.
+   */
+  publish(kind: DesiredOut, payload: string): boolean;
 }
 
 export interface DesiredOptions {
@@ -94,7 +100,6 @@ export class DesiredSession implements TickService {
     private readonly settings: Settings,
     private readonly uplink: DesiredUplink,
     private readonly ids: MessageIds,
-    private readonly topics: DesiredTopics,
     private readonly clock: Clock,
     private readonly counters: Counters,
     private readonly log: Log,
@@ -155,15 +160,24 @@ export class DesiredSession implements TickService {
     this.pendingKinds.fill(Pending.Free);
   }
 
-  /** A message arrived. Returns false when `topic` is not one of this module's (the router then counts it). */
-  handle(topic: string, payload: string): boolean {
-    const t = this.topics;
-    if (topic === t.set) this.onSet(payload);
-    else if (topic === t.desiredGetReply) this.onGetReply(payload);
-    else if (topic === t.desiredDeleteReply) this.onAckReply(payload, Pending.Delete);
-    else if (topic === t.propertyPostReply) this.onAckReply(payload, Pending.Post);
-    else return false;
-    return true;
+  /**
+   * A `thing.service.property.set` arrived. Returns true when it was applied (committed) or was a redelivery of an
+   * answered set, false when it was refused; either way it is finished (the MQTT message can be acknowledged).
+   */
+  onPropertySet(payload: string): boolean {
+    return this.onSet(payload);
+  }
+
+  onDesiredGetReply(payload: string): void {
+    this.onGetReply(payload);
+  }
+
+  onDesiredDeleteReply(payload: string): void {
+    this.onAckReply(payload, Pending.Delete);
+  }
+
+  onPropertyPostReply(payload: string): void {
+    this.onAckReply(payload, Pending.Post);
   }
 
   /** Timeouts and the get's backoff. Allocates nothing unless something times out. */
@@ -186,7 +200,7 @@ export class DesiredSession implements TickService {
 
   // ---- thing.service.property.set -------------------------------------------------------------------------------
 
-  private onSet(text: string): void {
+  private onSet(text: string): boolean {
     const request = parseObject(text);
     if (typeof request === "string") return this.refuseSet("", PROTOCOL_VERSION, true, Code.ParameterError, request);
     const idText = typeof request.id === "string" ? request.id : "";
@@ -212,8 +226,8 @@ export class DesiredSession implements TickService {
     if (recent >= 0) {
       // A redelivery (QoS 1 after a lost PUBACK): answering again is right, applying again could undo a later set.
       this.count("sets_duplicate");
-      if (ack) this.publish(this.topics.setReply, encodeSetReply(idText, this.recentCodes[recent], this.recentMessages[recent], version));
-      return;
+      if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, this.recentCodes[recent], this.recentMessages[recent], version));
+      return true;
     }
     const params = request.params;
     if (!isPlainObject(params)) return this.answerSet(id, idText, version, ack, Code.ParameterError, `params: must be an object of property values, got ${shortJson(params)}`);
@@ -246,6 +260,7 @@ export class DesiredSession implements TickService {
     }
     if (outcome !== null) this.post(outcome.changed);
     this.sendDelete();
+    return true;
   }
 
   /** Stage every entry of `params`; on problems return the first (with up to two more appended), nothing staged. */
@@ -293,25 +308,24 @@ export class DesiredSession implements TickService {
     }
   }
 
-  private refuseSet(idText: string, version: string, ack: boolean, code: number, message: string): void {
+  private refuseSet(idText: string, version: string, ack: boolean, code: number, message: string): false {
     this.count("sets_refused");
     this.log.write(LogLevel.Warn, "desired", `set ${idText || "(no id)"} refused: ${message}`);
-    if (ack) this.publish(this.topics.setReply, encodeSetReply(idText, code, message, version));
+    if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, message, version));
+    return false;
   }
 
   /** Reply to a set with a valid id and remember the answer for redeliveries. */
-  private answerSet(id: number, idText: string, version: string, ack: boolean, code: number, message: string): void {
+  private answerSet(id: number, idText: string, version: string, ack: boolean, code: number, message: string): boolean {
     const slot = this.recentNext;
     this.recentIds[slot] = id;
     this.recentCodes[slot] = code;
     this.recentMessages[slot] = message;
     this.recentNext = (slot + 1) % this.recentIds.length;
-    if (code !== Code.Success) {
-      this.refuseSet(idText, version, ack, code, message);
-      return;
-    }
+    if (code !== Code.Success) return this.refuseSet(idText, version, ack, code, message);
     this.count("sets_applied");
-    if (ack) this.publish(this.topics.setReply, encodeSetReply(idText, code, message, version));
+    if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, message, version));
+    return true;
   }
 
   // ---- thing.property.desired.get -------------------------------------------------------------------------------
@@ -324,7 +338,7 @@ export class DesiredSession implements TickService {
     this.sync = Sync.Waiting;
     this.getId = id;
     this.getDeadline = nowMs + this.options.requestTimeoutMs;
-    if (!this.publish(this.topics.desiredGet, encodeDesiredGet(String(id), this.names))) this.scheduleRetry(nowMs);
+    if (!this.publish(DesiredOut.DesiredGet, encodeDesiredGet(String(id), this.names))) this.scheduleRetry(nowMs);
   }
 
   private scheduleRetry(nowMs: number): void {
@@ -435,7 +449,7 @@ export class DesiredSession implements TickService {
     if (params === null || this.sync === Sync.Offline) return;
     const id = this.nextId();
     const slot = this.options.deleteAck ? this.addPending(id, Pending.Delete) : -1;
-    if (!this.publish(this.topics.desiredDelete, encodeDesiredDelete(String(id), params, this.options.deleteAck)) && slot >= 0) {
+    if (!this.publish(DesiredOut.DesiredDelete, encodeDesiredDelete(String(id), params, this.options.deleteAck)) && slot >= 0) {
       this.pendingKinds[slot] = Pending.Free;
     }
   }
@@ -447,7 +461,7 @@ export class DesiredSession implements TickService {
     for (let i = 0; i < names.length; i++) params[names[i]] = values[names[i]];
     const id = this.nextId();
     const slot = this.options.postAck ? this.addPending(id, Pending.Post) : -1;
-    if (!this.publish(this.topics.propertyPost, encodePropertyPost(String(id), params, this.options.postAck)) && slot >= 0) {
+    if (!this.publish(DesiredOut.PropertyPost, encodePropertyPost(String(id), params, this.options.postAck)) && slot >= 0) {
       this.pendingKinds[slot] = Pending.Free;
     }
   }
@@ -502,8 +516,8 @@ export class DesiredSession implements TickService {
     return id;
   }
 
-  private publish(topic: string, payload: string): boolean {
-    if (this.uplink.publish(topic, payload)) return true;
+  private publish(kind: DesiredOut, payload: string): boolean {
+    if (this.uplink.publish(kind, payload)) return true;
     this.count("publish_failures");
     return false;
   }

@@ -1,7 +1,11 @@
 /**
- * The spec 004 topic family: `/sys/${ProductID}/${HardwareID}/thing/...`. ProductID is the config's
- * device.productKey and HardwareID its device.deviceName. Built once at boot.
+ * The spec 004 topic family as strings: `/sys/${ProductID}/${HardwareID}/thing/...` (ProductID = the config's
+ * device.productKey, HardwareID = device.deviceName). The gateway itself goes through the TopicRouter's routes
+ * (mqtt-binding.ts); these strings serve hosts and tests that handle topics as text (the scripted platform), and
+ * a test checks they equal the router's.
  */
+import { DesiredOut, type DesiredSession } from "./session";
+
 export interface DesiredTopics {
   /** Downlink: the platform sets properties. */
   readonly set: string;
@@ -32,7 +36,31 @@ export function desiredTopics(productId: string, hardwareId: string): DesiredTop
   };
 }
 
-/** The downlink topics the MQTT session must subscribe to for this module. */
+/** The downlink topics to subscribe to. */
 export function desiredSubscriptions(topics: DesiredTopics): string[] {
   return [topics.set, topics.desiredGetReply, topics.desiredDeleteReply, topics.propertyPostReply];
+}
+
+/** The topic of an uplink kind. */
+export function desiredOutTopic(topics: DesiredTopics, kind: DesiredOut): string {
+  switch (kind) {
+    case DesiredOut.SetReply:
+      return topics.setReply;
+    case DesiredOut.DesiredGet:
+      return topics.desiredGet;
+    case DesiredOut.DesiredDelete:
+      return topics.desiredDelete;
+    case DesiredOut.PropertyPost:
+      return topics.propertyPost;
+  }
+}
+
+/** Hand a message given by topic string to the session; false when the topic is not one of spec 004's downlinks. */
+export function dispatchDesired(session: DesiredSession, topics: DesiredTopics, topic: string, payload: string): boolean {
+  if (topic === topics.set) session.onPropertySet(payload);
+  else if (topic === topics.desiredGetReply) session.onDesiredGetReply(payload);
+  else if (topic === topics.desiredDeleteReply) session.onDesiredDeleteReply(payload);
+  else if (topic === topics.propertyPostReply) session.onPropertyPostReply(payload);
+  else return false;
+  return true;
 }
