@@ -33,8 +33,10 @@ export interface ControlOptions {
   /** A device further than max(this W, this % of rated) from its command is off track... */
   followToleranceW: number;
   followTolerancePct: number;
-  /** ...for this long: "not following" alarm, excluded from the solver. */
+  /** ...for this long: "not following" alarm, excluded from the solver (ESS and PV). */
   followTimeoutMs: number;
+  /** The same for chargers: the car, not the charger, sets how fast consumption follows a lower limit (IEC 61851 allows seconds). */
+  chargerFollowTimeoutMs: number;
   /**
    * An excluded ESS is tried again after this long, on probation: for one followTimeoutMs the solver still does not
    * count on it, and it is sent a small test step (1.5 tolerances, toward more import when anti-backflow is on,
@@ -61,6 +63,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   followToleranceW: 1000,
   followTolerancePct: 5,
   followTimeoutMs: 2000,
+  chargerFollowTimeoutMs: 10_000,
   retryExcludedMs: 30_000,
   safePvLimitW: 0,
   demandSafetyPct: 2,
@@ -274,7 +277,7 @@ export class CoreDevice {
     }
     if (offTrack) {
       if (this.offTrackSinceMs !== this.offTrackSinceMs) this.offTrackSinceMs = nowMs;
-      else if (nowMs - this.offTrackSinceMs >= options.followTimeoutMs) {
+      else if (nowMs - this.offTrackSinceMs >= (this.kind === Kind.Charger ? options.chargerFollowTimeoutMs : options.followTimeoutMs)) {
         this.excluded = true;
         this.excludedAtMs = nowMs;
         if (!this.notFollowing) change = 1;

@@ -3,10 +3,10 @@
  * slides every minute. Each closed minute contributes its average; the demand at the end of minute k is the mean of
  * minutes k-14..k. Keeping every such window at or below the limit L means, for the minute in progress,
  *
- *     avg(current minute) <= 15 L - (sum of the previous 14 minute averages) =: Q
+ *     avg(current minute) <= 15 L - (sum of the previous 14 minute averages)
  *
- * and, with E imported so far in this minute and r of it remaining, the import allowed from now on is
- * A = (60 s x Q - E) / r: the end-of-window prediction, acted on before the limit is crossed.
+ * capped at L (see minuteBudgetW) =: Q, and, with E imported so far in this minute and r of it remaining, the import
+ * allowed from now on is A = (60 s x Q - E) / r: the end-of-window prediction, acted on before the limit is crossed.
  *
  * Minutes the gateway did not see (before boot, a partial first minute) count as imported at the limit: the safe
  * assumption. Everything is preallocated; a sample costs a few arithmetic operations.
@@ -122,6 +122,16 @@ export class DemandWindow {
   }
 
   /**
+   * The current minute's average budget: 15 L minus the previous 14 minutes, but never above L. A minute above L
+   * would use slack of minutes that slide out of the window before this one does; the windows after that would then
+   * need the future load to stay below L, which nobody can promise. Below L it compensates earlier overshoot.
+   */
+  minuteBudgetW(limitW: number): number {
+    const budget = WINDOW_MINUTES * limitW - this.recentSum(WINDOW_MINUTES - 1, limitW);
+    return budget < limitW ? budget : limitW;
+  }
+
+  /**
    * Import allowed from `timeMs` to the end of the current minute so that the window ending then stays at or below
    * `limitW`: the minute's budget rate Q plus the correction for what was over- or under-used so far, spread over
    * the time left but over no less than `spreadMs`. Exact while more than `spreadMs` remain; in the last seconds of
@@ -130,7 +140,7 @@ export class DemandWindow {
    */
   allowedImportW(timeMs: number, limitW: number, spreadMs: number): number {
     if (this.lastSampleMs !== this.lastSampleMs) return limitW;
-    const budgetW = WINDOW_MINUTES * limitW - this.recentSum(WINDOW_MINUTES - 1, limitW);
+    const budgetW = this.minuteBudgetW(limitW);
     const elapsed = timeMs - this.minuteIndex * MINUTE_MS;
     const heldSinceSample = timeMs > this.lastSampleMs ? this.lastImportW * (timeMs - this.lastSampleMs) : 0;
     const unseenBefore = elapsed - this.coveredMs - (timeMs > this.lastSampleMs ? timeMs - this.lastSampleMs : 0);

@@ -71,6 +71,9 @@ export interface ScenarioMetrics {
   maxExportAboveThresholdW: number;
   secondsAboveThreshold: number;
   longestAboveThresholdS: number;
+  /** Worst export on any single phase, W, and seconds with any phase exporting above the threshold / 3. */
+  maxPhaseExportW: number;
+  secondsPhaseAboveThreshold: number;
   /** Worst 15-minute sliding demand of the run (W) and the month's limit (W; 0 without demand control). */
   maxDemandW: number;
   demandLimitW: number;
@@ -295,6 +298,8 @@ export function runScenario(input: Scenario | string, options: ScenarioOptions =
     maxExport: 0,
     maxAbove: 0,
     aboveMs: 0,
+    maxPhaseExport: 0,
+    phaseAboveMs: 0,
     runMs: 0,
     longestMs: 0,
     minuteIndex: Math.floor(startWall / 60_000),
@@ -320,6 +325,10 @@ export function runScenario(input: Scenario | string, options: ScenarioOptions =
       } else {
         m.runMs = 0;
       }
+      let worstPhase = 0;
+      for (let p = 0; p < 3; p++) if (-s.gridPhaseW[p] > worstPhase) worstPhase = -s.gridPhaseW[p];
+      if (worstPhase > m.maxPhaseExport) m.maxPhaseExport = worstPhase;
+      if (worstPhase > threshold / 3) m.phaseAboveMs += dtMs;
       // 15-minute demand sliding every wall-clock minute, from the true import.
       const minute = Math.floor(sim.loop.wallMs() / 60_000);
       if (minute !== m.minuteIndex) {
@@ -395,6 +404,8 @@ export function runScenario(input: Scenario | string, options: ScenarioOptions =
     maxExportAboveThresholdW: round(m.maxAbove, 1),
     secondsAboveThreshold: round(m.aboveMs / 1000),
     longestAboveThresholdS: round(m.longestMs / 1000),
+    maxPhaseExportW: round(m.maxPhaseExport, 1),
+    secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
     maxDemandW: round(m.maxDemand, 1),
     demandLimitW,
     demandExcessW: round(demandLimitW > 0 && m.maxDemand > demandLimitW ? m.maxDemand - demandLimitW : 0, 1),
