@@ -301,7 +301,7 @@ test("the whole list must fit one report packet: a strategy that would overflow 
     accepted++;
   }
   t.true(accepted >= 1 && accepted < 10, `accepted ${accepted}`);
-  t.regex(reply.msg as string, /^data: the strategy list would need \d+ bytes, a report carries at most 3446 \(limits.maxPacketBytes\)$/);
+  t.regex(reply.msg as string, /^data: the strategy list would need \d+ bytes, a report carries at most 3446 \(mqtt.maxPacketBytes\)$/);
   const report = r.handler.listReport("x".repeat(128)).payload;
   t.true(new TextEncoder().encode(report).length < 4096 - 200, "the list report fits with room for topic and header");
   t.is(r.counters.value("overdemand_limit_hits"), 1);

@@ -39,6 +39,8 @@ export function resultTopicSuffix(action: OverdemandAction): string {
 export interface OverdemandOutput {
   topicSuffix: string;
   payload: string;
+  /** A result's code (200 / 400); 0 for the list report. */
+  code: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface OverdemandHandlerOptions {
   log: Log;
   /** config.limits.maxStrategies */
   maxStrategies: number;
-  /** config.limits.maxPacketBytes: the whole list is reported in one message, so it must fit in one packet. */
+  /** The largest message the MQTT session sends: the whole list is reported in one message, so it must fit. */
   maxPacketBytes: number;
   /** 400 replies remembered in RAM for duplicates (they change nothing, so they are not written to flash). */
   rejectedReplyCapacity?: number;
@@ -146,11 +148,12 @@ export class OverdemandHandler {
     const remembered = this.rememberedReply(mid);
     if (remembered !== null) {
       counters.add(this.cDuplicates);
-      return [{ topicSuffix: resultTopicSuffix(action), payload: remembered }];
+      // Only committed changes are remembered on flash (200); refusals come from the RAM list (400).
+      return [{ topicSuffix: resultTopicSuffix(action), payload: remembered, code: this.rejectedCode(mid) }];
     }
     if (action === "sync") {
       // Read-only: a duplicate is answered again with the current list (see docs/protocol-000.md).
-      return [{ topicSuffix: resultTopicSuffix(action), payload: this.writer.result(type, mid, traceId, CODE_OK, "", this.listData()) }];
+      return [{ topicSuffix: resultTopicSuffix(action), payload: this.writer.result(type, mid, traceId, CODE_OK, "", this.listData()), code: CODE_OK }];
     }
     const plan = this.plan(action, data);
     if (typeof plan === "string") return [this.reject(action, mid, traceId, plan)];
@@ -174,12 +177,12 @@ export class OverdemandHandler {
     this.entries = plan.entries;
     this.nextId = plan.commit.nextId;
     this.notify();
-    return [{ topicSuffix: resultTopicSuffix(action), payload: text }, this.listReport(traceId)];
+    return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK }, this.listReport(traceId)];
   }
 
   /** The device's streaming_overdemand_list report: after connecting, and after every change. */
   listReport(traceId: string | null = null): OverdemandOutput {
-    return { topicSuffix: LIST_TOPIC_SUFFIX, payload: this.writer.report(LIST_TYPE, this.listData(), traceId) };
+    return { topicSuffix: LIST_TOPIC_SUFFIX, payload: this.writer.report(LIST_TYPE, this.listData(), traceId), code: 0 };
   }
 
   /** Every strategy as the platform sees it: stored body, current_over_demand_condition set for this local month. */
@@ -204,6 +207,11 @@ export class OverdemandHandler {
     return this.options.store.recentReply(mid);
   }
 
+  private rejectedCode(mid: string): number {
+    for (const entry of this.rejected) if (entry.mid === mid) return CODE_BAD_REQUEST;
+    return CODE_OK;
+  }
+
   private reject(action: OverdemandAction, mid: string, traceId: string | null, msg: string): OverdemandOutput {
     this.options.counters.add(this.cRejected);
     this.options.log.write(LogLevel.Warn, "overdemand", `${action} ${mid || "(no mid)"}: 400 ${msg}`);
@@ -215,7 +223,7 @@ export class OverdemandHandler {
       }
       this.rejected.push({ mid, text });
     }
-    return { topicSuffix: resultTopicSuffix(action), payload: text };
+    return { topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_BAD_REQUEST };
   }
 
   private plan(action: Exclude<OverdemandAction, "sync">, data: unknown): Plan | string {
@@ -355,7 +363,7 @@ export class OverdemandHandler {
     for (let i = 0; i < entries.length; i++) bytes += entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + (i > 0 ? 1 : 0);
     if (bytes > this.listBudgetBytes) {
       return this.limit(
-        `data: the strategy list would need ${bytes} bytes, a report carries at most ${this.listBudgetBytes} (limits.maxPacketBytes)`,
+        `data: the strategy list would need ${bytes} bytes, a report carries at most ${this.listBudgetBytes} (mqtt.maxPacketBytes)`,
       );
     }
     return null;

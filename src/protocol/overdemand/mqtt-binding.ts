@@ -1,0 +1,77 @@
+/**
+ * The I/O edge of the spec-000 handler: command routes of the MQTT link in, results and list reports out.
+ * Everything is QoS 1: a result or report survives a reconnect in the session's outbox. The handler commits before
+ * it returns, so a command is acknowledged (PUBACK) only after its change is on flash.
+ */
+import { LogLevel, type Log } from "../../../hal/types";
+import type { Counters } from "../../core/counters";
+import { payloadText } from "../../mqtt/dispatch";
+import { MessageResult, PUBLISH_RESULT_NAMES, PublishResult, type InboundMessage } from "../../mqtt/session";
+import { InRoute, OutRoute } from "../topics";
+import { CODE_OK } from "../envelope";
+import { LIST_TOPIC_SUFFIX, resultTopicSuffix, type OverdemandAction, type OverdemandHandler, type OverdemandOutput } from "./handler";
+
+/** What the binding needs of the MQTT session. */
+export interface OverdemandPublisher {
+  publishText(route: number, payload: string, qos: number): PublishResult;
+}
+
+/** What the binding needs of the route dispatcher. */
+export interface OverdemandDispatcher {
+  on(route: number, handler: (message: InboundMessage) => MessageResult): unknown;
+}
+
+const ROUTES: readonly { action: OverdemandAction; command: number; result: number }[] = [
+  { action: "sync", command: InRoute.OverdemandSyncCommand, result: OutRoute.OverdemandSyncResult },
+  { action: "create", command: InRoute.OverdemandCreateCommand, result: OutRoute.OverdemandCreateResult },
+  { action: "update", command: InRoute.OverdemandUpdateCommand, result: OutRoute.OverdemandUpdateResult },
+  { action: "delete", command: InRoute.OverdemandDeleteCommand, result: OutRoute.OverdemandDeleteResult },
+  { action: "update_all", command: InRoute.OverdemandUpdateAllCommand, result: OutRoute.OverdemandUpdateAllResult },
+];
+
+export const OVERDEMAND_QOS = 1;
+
+export class OverdemandMqttBinding {
+  private readonly outRoutes: Record<string, number> = {};
+  private readonly cPublishFailed: number;
+
+  constructor(
+    private readonly handler: OverdemandHandler,
+    private readonly publisher: OverdemandPublisher,
+    private readonly counters: Counters,
+    private readonly log: Log,
+  ) {
+    this.outRoutes[LIST_TOPIC_SUFFIX] = OutRoute.OverdemandListPost;
+    for (const route of ROUTES) this.outRoutes[resultTopicSuffix(route.action)] = route.result;
+    this.cPublishFailed = counters.register("overdemand_publish_failed");
+  }
+
+  /** Plug the five command routes into the dispatcher. Once, at boot. */
+  attach(dispatcher: OverdemandDispatcher): void {
+    for (const route of ROUTES) {
+      const action = route.action;
+      dispatcher.on(route.command, (message) => this.onCommand(action, message));
+    }
+  }
+
+  /** Call from the session's onOnline: the platform gets the whole list after every connect. */
+  online(): void {
+    this.publish(this.handler.listReport());
+  }
+
+  private onCommand(action: OverdemandAction, message: InboundMessage): MessageResult {
+    const outputs = this.handler.handle(action, payloadText(message));
+    for (const output of outputs) this.publish(output);
+    return outputs[0].code === CODE_OK ? MessageResult.Accepted : MessageResult.Rejected;
+  }
+
+  private publish(output: OverdemandOutput): void {
+    const route = this.outRoutes[output.topicSuffix];
+    const result = this.publisher.publishText(route, output.payload, OVERDEMAND_QOS);
+    if (result !== PublishResult.Queued && result !== PublishResult.Sent) {
+      // The change (if any) is committed and its reply remembered: a redelivered command gets it again.
+      this.counters.add(this.cPublishFailed);
+      this.log.write(LogLevel.Error, "overdemand", `publish ${output.topicSuffix}: ${PUBLISH_RESULT_NAMES[result]}`);
+    }
+  }
+}
