@@ -13,6 +13,7 @@
  * allocates nothing (XS test: 0 heap slots per 1000 idle ticks).
  */
 import { LogLevel, type Clock, type Log } from "../../hal/types";
+import type { TickService } from "../app/service";
 import type { Counters } from "../core/counters";
 import { civilFromDays, SECONDS_PER_DAY, weekdayFromDays, ymdDay, ymdMonth } from "../time/civil";
 import { PosixTimeZone } from "../time/posix-tz";
@@ -47,7 +48,7 @@ export interface SchedulerOptions {
   pendingEvents?: number;
 }
 
-export class Scheduler {
+export class Scheduler implements TickService {
   readonly name = "schedule";
   readonly table: TaskTable;
   readonly runner: TaskRunner;
