@@ -1,0 +1,51 @@
+/**
+ * Spec 004 on the MQTT link: the session's uplink kinds map to the topic router's Thing routes, and the four Thing
+ * downlink routes go to the DesiredSession. Every downlink is finished synchronously (a set is committed or refused
+ * before its handler returns), so each is acknowledged at once.
+ */
+import { MessageResult, payloadText, PublishResult, type InboundMessage, type MqttSession, type RouteDispatcher } from "../../mqtt/index";
+import { InRoute, OutRoute } from "../topics";
+import type { DesiredOut, DesiredSession, DesiredUplink } from "./session";
+
+/** Indexed by DesiredOut. */
+const OUT_ROUTES: readonly number[] = [OutRoute.ThingPropertySetReply, OutRoute.ThingDesiredGet, OutRoute.ThingDesiredDelete, OutRoute.ThingPropertyPost];
+
+export class MqttDesiredUplink implements DesiredUplink {
+  /** The last refusal of the MQTT session (a PublishResult), for the status when publishes fail. */
+  lastRefusal: number = PublishResult.Queued;
+
+  /**
+   * QoS 1 by default: replies, deletes and posts then ride the session's bounded outbox across a reconnect instead of
+   * being dropped while the link is down.
+   */
+  constructor(
+    private readonly mqtt: MqttSession,
+    private readonly qos = 1,
+  ) {}
+
+  publish(kind: DesiredOut, payload: string): boolean {
+    const result = this.mqtt.publishText(OUT_ROUTES[kind], payload, this.qos);
+    if (result === PublishResult.Queued || result === PublishResult.Sent) return true;
+    this.lastRefusal = result;
+    return false;
+  }
+}
+
+/** Plug the spec-004 downlink routes into the dispatcher. Call once at boot. */
+export function bindDesired(dispatcher: RouteDispatcher, desired: DesiredSession): void {
+  dispatcher.on(InRoute.ThingPropertySet, (message: InboundMessage) =>
+    desired.onPropertySet(payloadText(message)) ? MessageResult.Accepted : MessageResult.Rejected,
+  );
+  dispatcher.on(InRoute.ThingDesiredGetReply, (message: InboundMessage) => {
+    desired.onDesiredGetReply(payloadText(message));
+    return MessageResult.Accepted;
+  });
+  dispatcher.on(InRoute.ThingDesiredDeleteReply, (message: InboundMessage) => {
+    desired.onDesiredDeleteReply(payloadText(message));
+    return MessageResult.Accepted;
+  });
+  dispatcher.on(InRoute.ThingPropertyPostReply, (message: InboundMessage) => {
+    desired.onPropertyPostReply(payloadText(message));
+    return MessageResult.Accepted;
+  });
+}
