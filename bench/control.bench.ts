@@ -1,0 +1,52 @@
+/**
+ * Control figures: the XS cost of a control period (1 meter, 4 devices on a 115200-baud simulated bus), its heap
+ * allocation (target 0), and the scenario suite's control metrics (scenarios/*.json, measured on the simulated
+ * physics). XS figures are deterministic; scenario figures are deterministic too (seeded simulation).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runScenario, type ScenarioMetrics } from "../hal/sim/site/scenario";
+import { startXsWithEntry } from "../test/helpers/xs";
+
+/** Scenario metrics reported, under scenario_<name>_<metric in snake case>. */
+const METRICS: (keyof ScenarioMetrics)[] = [
+  "exportEnergyKwh",
+  "maxExportAboveThresholdW",
+  "secondsAboveThreshold",
+  "secondsPhaseAboveThreshold",
+  "maxDemandW",
+  "demandLimitW",
+  "setpointSignChangesPerHour",
+  "tickOverruns",
+  "busOverruns",
+  "safeStateAfterMs",
+  "notFollowingAlarmAfterMs",
+  "essDischargedKwh",
+];
+
+const snake = (text: string) => text.replace(/[-.]/g, "_").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export default async function controlBench(): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  const { xs } = await startXsWithEntry("test/xs/control-entry.ts");
+  try {
+    await xs.run("control.setup(30)");
+    const full = await xs.measure("control.periods(0)", "control.periods(1000)");
+    const site = await xs.measure("control.sitePeriods(0)", "control.sitePeriods(1000)");
+    const decide = await xs.measure("control.decide(0)", "control.decide(1000)");
+    // Control side of a period: loop tick, Modbus master, decoding, decision, encoding (and the simulated slaves'
+    // answers, which cannot be separated from the bus exchange: an upper bound for the gateway's share).
+    figures.xs_steps_control_tick = Math.round((full.steps - site.steps) / 1000);
+    figures.xs_steps_control_decide = Math.round(decide.steps / 1000);
+    figures.xs_heap_slots_per_1000_control_ticks = full.heapSlots;
+  } finally {
+    await xs.close();
+  }
+  const dir = "scenarios";
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".json")).sort()) {
+    const metrics = runScenario(readFileSync(join(dir, file), "utf8"));
+    const prefix = `scenario_${snake(metrics.name)}`;
+    for (const key of METRICS) figures[`${prefix}_${snake(key)}`] = metrics[key] as number;
+  }
+  return figures;
+}
