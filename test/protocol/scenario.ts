@@ -34,7 +34,7 @@ export function buildScenario(deviceUid: string, wallMs: number, seed: number): 
     maxStrategies: 16,
     maxPacketBytes: 32768,
   });
-  return { hal, handler, active: new ActiveStrategies(handler, hal.clock, calendar, 16) };
+  return { hal, handler, active: new ActiveStrategies(handler, hal.clock, calendar) };
 }
 
 /** Every output of every step, in order. */

@@ -1,6 +1,6 @@
 /**
  * The spec 000 handler in the real XS engine: the example sequence gives byte-identical messages to the Node run
- * (same seed), and the control tick's part (ActiveStrategies.refresh) allocates nothing.
+ * (same seed), and the control tick's part (ActiveStrategies.tick / refresh) allocates nothing.
  */
 import test from "ava";
 import { startXsWithEntry } from "../helpers/xs";
@@ -35,11 +35,13 @@ test("XS and Node produce the same messages for the example sequence; refresh al
     const codes = node.filter((o) => o.topicSuffix.endsWith("/result")).map((o) => JSON.parse(o.payload).code);
     t.deepEqual(codes, [200, 200, 200, 400, 200, 200, 200, 200]);
 
-    const steady = await xs.measure("protocolHarness.refresh(1)", "protocolHarness.refresh(1001)");
-    t.is(steady.heapSlots, 0, "refresh in a steady month");
+    const steady = await xs.measure("protocolHarness.tick(1)", "protocolHarness.tick(1001)");
+    t.is(steady.heapSlots, 0, "tick in a steady month");
     const flipping = await xs.measure("protocolHarness.refreshAcrossMonths(1)", "protocolHarness.refreshAcrossMonths(1001)");
     t.is(flipping.heapSlots, 0, "refresh re-selecting every month's limits");
-    t.log(`refresh steps per call: steady ${steady.steps / 1000}, month change ${flipping.steps / 1000}`);
+    t.log(`steps per call: tick (clock looked at) ${steady.steps / 1000}, refresh with a month change ${flipping.steps / 1000}`);
+    const limit = (await xs.run("protocolHarness.limit(10)")).replies[0] as { monthKey: number; demandLimitW: number };
+    t.is(limit.demandLimitW, 2_000_000);
   } finally {
     await xs.close();
   }

@@ -17,11 +17,11 @@ const protocolHarness = {
     if (!scenario) throw new Error("boot first");
     reply(runSteps(scenario, JSON.parse(stepsJson) as ScenarioStep[]));
   },
-  /** The control tick's part: follow the month (measured for allocation). */
-  refresh(count: number): void {
+  /** The control tick's part: follow the month (measured for allocation); every call looks at the clock. */
+  tick(count: number): void {
     if (!scenario) throw new Error("boot first");
     const active = scenario.active;
-    for (let i = 0; i < count; i++) active.refresh();
+    for (let i = 0; i < count; i++) active.tick(i * 1000);
   },
   /** Flip the clock between two months so every refresh re-selects limits (worst case). */
   refreshAcrossMonths(count: number): void {
@@ -37,7 +37,7 @@ const protocolHarness = {
   limit(meterId: number): void {
     if (!scenario) throw new Error("boot first");
     const slot = scenario.active.forMeter(meterId);
-    reply(slot === null ? null : { month: slot.month, demandLimitW: slot.demandLimitW });
+    reply(slot === null ? null : { monthKey: slot.monthKey, demandLimitW: slot.demandLimitW });
   },
 };
 

@@ -1,144 +1,144 @@
 /**
- * The one interface by which the strategy set reaches the control loop.
+ * The one interface by which the strategy set reaches the control loop: src/control's StrategySource.
  *
- * For each stored strategy (one per meter and device type, enforced by the handler) it holds a slot with the
- * numbers the control loop uses, in W, and this month's demand limit picked from over_demand_condition by the
- * site's local month. Slots are preallocated (limits.maxStrategies) and rewritten in place: `refresh` runs on the
- * control tick and allocates nothing; the set is rebuilt only when a command changed it.
+ * One ControlStrategy per stored strategy (one per meter and device type, enforced by the handler), built when a
+ * command changed the set (command rate: `version` moves on, the loop reconfigures). Powers are in W, converted
+ * once. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
+ * allocation); the loop reads them every cycle.
  *
- * Clock not synced: the local month is unknown, so the demand limit is the lowest of the twelve (the safe choice:
- * never above any month's contract) and `monthKnown` is false so the status report can say so.
+ * Clock not synced: the month is unknown, so `monthKey` is 0 and `demandLimitW` is the lowest of the twelve monthly
+ * limits that are set (> 0): never above any month's contract.
+ *
+ * A strategy whose meter cannot be reached (no meter object, unknown proto_type, ...) is left out of the list and
+ * its problem is in `problems` (status report); so is each unusable device.
  */
 import type { Clock } from "../../../hal/types";
+import type { TickService } from "../../app/service";
+import type { ControlStrategy, DeviceType, StrategySource } from "../../control/strategy-input";
 import type { LocalCalendar } from "./local-month";
-import { MONTHS } from "./model";
-import type { StrategyEntry, StrategyLimits } from "./strategy-set";
+import { MONTHS, type StrategyBody } from "./model";
+import type { StrategyEntry } from "./strategy-set";
+import { SPEC_TOPOLOGY, type Topology } from "./topology";
 
-/** What the control loop reads for one meter and device type. All powers in W. */
-export class ActiveStrategy {
-  strategyId = 0;
-  meterId = 0;
-  /** 2 storage, 3 PV, 4 charging pile. */
-  deviceType = 0;
-  /** Anti-backflow (防逆流). */
-  streamingEnabled = false;
-  streamingConditionW = 0;
-  /** Per-phase anti-backflow (单相防逆流). */
-  phaseStreamingEnabled = false;
-  phaseStreamingConditionW = 0;
-  /** Demand limiting (防过需). */
-  overDemandEnabled = false;
-  /** This month's demand limit (see `monthKnown`). */
-  demandLimitW = 0;
-  /** Local month 1..12 the limit was chosen for; 0 while the clock is not synced. */
-  month = 0;
-  monthKnown = false;
-  dynamicDemandEnabled = false;
-  dynamicDemandW = 0;
-  /** Peak-tracking ratio, percent. */
-  dynamicDemandPercentage = 0;
-  /** Twelve monthly limits, index 0 = January (copied, so the slot owns its numbers). */
-  readonly monthlyLimitW = new Float64Array(MONTHS);
-  /** Lowest monthly limit: the limit used while the month is unknown. */
-  lowestLimitW = 0;
-
-  /** Copy one strategy's limits into this slot (command rate). */
-  load(limits: StrategyLimits): void {
-    this.strategyId = limits.id;
-    this.meterId = limits.meterId;
-    this.deviceType = limits.deviceType;
-    this.streamingEnabled = limits.streamingEnabled;
-    this.streamingConditionW = limits.streamingConditionW;
-    this.phaseStreamingEnabled = limits.phaseStreamingEnabled;
-    this.phaseStreamingConditionW = limits.phaseStreamingConditionW;
-    this.overDemandEnabled = limits.overDemandEnabled;
-    this.dynamicDemandEnabled = limits.dynamicDemandEnabled;
-    this.dynamicDemandW = limits.dynamicDemandW;
-    this.dynamicDemandPercentage = limits.dynamicDemandPercentage;
-    let lowest = Infinity;
-    for (let i = 0; i < MONTHS; i++) {
-      const value = limits.monthlyLimitW[i];
-      this.monthlyLimitW[i] = value;
-      if (value < lowest) lowest = value;
-    }
-    this.lowestLimitW = lowest;
-    this.month = -1; // forces the next refresh to pick the limit
-  }
-
-  /** Pick the limit for `month` (1..12, or 0 = unknown). No allocation. */
-  selectMonth(month: number): void {
-    if (month === this.month) return;
-    this.month = month;
-    this.monthKnown = month > 0;
-    this.demandLimitW = month > 0 ? this.monthlyLimitW[month - 1] : this.lowestLimitW;
-  }
-}
-
-/** The source of strategies: OverdemandHandler implements it. */
-export interface StrategySource {
+/** Where the strategies come from: OverdemandHandler implements it. */
+export interface StrategySetSource {
   readonly strategies: readonly StrategyEntry[];
   onChange(listener: () => void): void;
 }
 
-export class ActiveStrategies {
-  private readonly slots: ActiveStrategy[] = [];
-  private used = 0;
-  private month = -1;
-  /** Set true on every rebuild; the control loop may clear it after re-reading its strategy inputs. */
-  changed = true;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** How often the month is looked at, in monotonic ms (a month boundary is found within this). */
+const MONTH_CHECK_MS = 1000;
+
+export class ActiveStrategies implements StrategySource, TickService {
+  readonly name = "overdemand-strategies";
+  /** Moves on whenever the list or a strategy object is replaced (not on a month change: limits change in place). */
+  version = 0;
+  /** Why strategies or devices were left out of the list, for the status report. */
+  problems: string[] = [];
+  private list: Mutable<ControlStrategy>[] = [];
+  /** Per list entry: twelve monthly limits (W) and the lowest one set. */
+  private monthly: Float64Array[] = [];
+  private lowest: number[] = [];
+  private monthKey = -1;
+  private lastCheckMs = -Infinity;
 
   constructor(
-    private readonly source: StrategySource,
+    private readonly source: StrategySetSource,
     private readonly clock: Clock,
     private readonly calendar: LocalCalendar,
-    capacity: number,
+    private readonly topology: Topology = SPEC_TOPOLOGY,
   ) {
-    for (let i = 0; i < capacity; i++) this.slots.push(new ActiveStrategy());
     source.onChange(() => this.rebuild());
     this.rebuild();
   }
 
-  get count(): number {
-    return this.used;
-  }
-
-  /** Slot `index` (0 <= index < count), in strategy id order. */
-  at(index: number): ActiveStrategy {
-    return this.slots[index];
+  strategies(): readonly ControlStrategy[] {
+    return this.list;
   }
 
   /** The strategy for a meter and device type (default: storage), or null. No allocation. */
-  forMeter(meterId: number, deviceType = 2): ActiveStrategy | null {
-    for (let i = 0; i < this.used; i++) {
-      const slot = this.slots[i];
-      if (slot.meterId === meterId && slot.deviceType === deviceType) return slot;
-    }
+  forMeter(meterId: number, deviceType = 2): ControlStrategy | null {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i].meter.id === meterId && list[i].deviceType === deviceType) return list[i];
     return null;
   }
 
-  /** The local month now, 0 when the wall clock is not synced. */
-  currentMonth(): number {
+  /** yyyymm of the site's local date now, 0 when the wall clock is not synced. */
+  currentMonthKey(): number {
     const clock = this.clock;
-    return clock.wallSynced() ? this.calendar.month(clock.wallMs()) : 0;
+    return clock.wallSynced() ? this.calendar.monthKey(clock.wallMs()) : 0;
   }
 
-  /** Call on the control tick: follows month changes and clock sync. No allocation. */
+  /** TickService: follow month changes and clock sync, looked at once a second. No allocation. */
+  tick(nowMs: number): void {
+    if (nowMs - this.lastCheckMs < MONTH_CHECK_MS && nowMs >= this.lastCheckMs) return;
+    this.lastCheckMs = nowMs;
+    this.refresh();
+  }
+
+  /** Re-pick this month's limits now. No allocation. */
   refresh(): void {
-    const month = this.currentMonth();
-    if (month === this.month) return;
-    this.month = month;
-    for (let i = 0; i < this.used; i++) this.slots[i].selectMonth(month);
-    this.changed = true;
+    const key = this.currentMonthKey();
+    if (key === this.monthKey) return;
+    this.monthKey = key;
+    const month = key % 100;
+    for (let i = 0; i < this.list.length; i++) {
+      const strategy = this.list[i];
+      strategy.monthKey = key;
+      strategy.demandLimitW = key > 0 ? this.monthly[i][month - 1] : this.lowest[i];
+    }
   }
 
   private rebuild(): void {
-    const entries = this.source.strategies;
-    // The handler refuses more than limits.maxStrategies; a smaller capacity here is a wiring bug.
-    if (entries.length > this.slots.length) throw new Error(`ActiveStrategies: ${entries.length} strategies, capacity ${this.slots.length}`);
-    for (let i = 0; i < entries.length; i++) this.slots[i].load(entries[i].limits);
-    this.used = entries.length;
-    this.month = -1;
+    const list: Mutable<ControlStrategy>[] = [];
+    const monthly: Float64Array[] = [];
+    const lowest: number[] = [];
+    const problems: string[] = [];
+    for (const entry of this.source.strategies) {
+      const limits = entry.limits;
+      const body = JSON.parse(entry.json) as StrategyBody;
+      const where = `strategy ${entry.id}`;
+      const meter = this.topology.meter(body, limits.meterId);
+      if (typeof meter === "string") {
+        problems.push(`${where}: ${meter}`);
+        continue;
+      }
+      const deviceProblems: string[] = [];
+      const devices = this.topology.devices(body, limits.deviceType, deviceProblems);
+      for (const problem of deviceProblems) problems.push(`${where} ${problem}`);
+      const months = new Float64Array(MONTHS);
+      let low = Infinity;
+      for (let m = 0; m < MONTHS; m++) {
+        months[m] = limits.monthlyLimitW[m];
+        if (months[m] > 0 && months[m] < low) low = months[m];
+      }
+      list.push({
+        id: entry.id,
+        deviceType: limits.deviceType as DeviceType,
+        meter,
+        devices,
+        antiBackflow: limits.streamingEnabled,
+        antiBackflowMarginW: limits.streamingConditionW,
+        phaseAntiBackflow: limits.phaseStreamingEnabled,
+        phaseMarginW: limits.phaseStreamingConditionW,
+        overDemand: limits.overDemandEnabled,
+        demandLimitW: 0,
+        dynamicDemand: limits.dynamicDemandEnabled,
+        dynamicDemandPct: limits.dynamicDemandPercentage,
+        dynamicDemandSeedW: limits.dynamicDemandW,
+        monthKey: 0,
+      });
+      monthly.push(months);
+      lowest.push(low === Infinity ? 0 : low);
+    }
+    this.list = list;
+    this.monthly = monthly;
+    this.lowest = lowest;
+    this.problems = problems;
+    this.monthKey = -1;
     this.refresh();
-    this.changed = true;
+    this.version++;
   }
 }

@@ -12,7 +12,8 @@ import { PosixCalendar } from "./local-month";
 import { OverdemandMqttBinding, type OverdemandDispatcher, type OverdemandPublisher } from "./mqtt-binding";
 import { GatewayStrategyStore } from "./store-adapter";
 
-export { ActiveStrategies, ActiveStrategy } from "./active-strategy";
+export { ActiveStrategies } from "./active-strategy";
+export { SPEC_TOPOLOGY, type Topology } from "./topology";
 export { OverdemandHandler, type OverdemandAction, type OverdemandOutput } from "./handler";
 export { OverdemandMqttBinding } from "./mqtt-binding";
 
@@ -25,7 +26,8 @@ export interface Overdemand {
 /**
  * Build at boot, after the store is open and the MQTT link is created (not started):
  * the handler loads the strategies from the store, the binding plugs the command routes into the dispatcher.
- * The caller forwards the session's onOnline to `binding.online()` and calls `active.refresh()` on the tick.
+ * The caller forwards the session's onOnline to `binding.online()`, adds `active` as a TickService (it follows
+ * the month) and hands `active` to the ControlLoop as its StrategySource.
  */
 export function createOverdemand(
   config: GatewayConfig,
@@ -47,7 +49,7 @@ export function createOverdemand(
     // The list report must fit what the session can send, and be held in its outbox.
     maxPacketBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes),
   });
-  const active = new ActiveStrategies(handler, hal.clock, calendar, config.limits.maxStrategies);
+  const active = new ActiveStrategies(handler, hal.clock, calendar);
   const binding = new OverdemandMqttBinding(handler, link.session, counters, hal.log);
   binding.attach(link.dispatcher);
   return { handler, active, binding };

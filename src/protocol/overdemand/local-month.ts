@@ -11,6 +11,8 @@ import { PosixTimeZone } from "../../time/posix-tz";
 export interface LocalCalendar {
   /** Local month 1..12 of a UTC wall time in ms. */
   month(wallMs: number): number;
+  /** Local year and month as yyyymm (e.g. 202406) of a UTC wall time in ms. */
+  monthKey(wallMs: number): number;
 }
 
 export class PosixCalendar implements LocalCalendar {
@@ -22,6 +24,15 @@ export class PosixCalendar implements LocalCalendar {
   }
 
   month(wallMs: number): number {
-    return ymdMonth(civilFromDays(daysFromSeconds(this.zone.wallAt(Math.floor(wallMs / 1000)))));
+    return ymdMonth(this.localDate(wallMs));
+  }
+
+  monthKey(wallMs: number): number {
+    return Math.floor(this.localDate(wallMs) / 100);
+  }
+
+  /** Local date packed as yyyymmdd. */
+  private localDate(wallMs: number): number {
+    return civilFromDays(daysFromSeconds(this.zone.wallAt(Math.floor(wallMs / 1000))));
   }
 }
