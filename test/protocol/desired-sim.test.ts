@@ -426,3 +426,22 @@ test("requests awaiting replies are bounded: the oldest is evicted and counted",
   rig.runFor(11_000);
   t.is(rig.counter("desired_post_timeouts") + rig.counter("desired_delete_timeouts"), 2);
 });
+
+test("the spec-004 topic strings equal the topic router's Thing routes", async (t) => {
+  const { TopicRouter, InRoute, OutRoute } = await import("../../src/protocol/topics");
+  const { desiredOutTopic, desiredSubscriptions } = await import("../../src/protocol/desired/topics");
+  const { DesiredOut } = await import("../../src/protocol/desired/session");
+  const rig = new Rig();
+  const router = new TopicRouter(rig.config.device);
+  t.is(desiredOutTopic(rig.topics, DesiredOut.SetReply), router.outgoingTopic(OutRoute.ThingPropertySetReply));
+  t.is(desiredOutTopic(rig.topics, DesiredOut.DesiredGet), router.outgoingTopic(OutRoute.ThingDesiredGet));
+  t.is(desiredOutTopic(rig.topics, DesiredOut.DesiredDelete), router.outgoingTopic(OutRoute.ThingDesiredDelete));
+  t.is(desiredOutTopic(rig.topics, DesiredOut.PropertyPost), router.outgoingTopic(OutRoute.ThingPropertyPost));
+  t.deepEqual(desiredSubscriptions(rig.topics), [
+    router.incomingTopic(InRoute.ThingPropertySet),
+    router.incomingTopic(InRoute.ThingDesiredGetReply),
+    router.incomingTopic(InRoute.ThingDesiredDeleteReply),
+    router.incomingTopic(InRoute.ThingPropertyPostReply),
+  ]);
+  t.is(rig.topics.set, "/sys/pk-demo/GW-0001/thing/service/property/set");
+});
