@@ -183,8 +183,26 @@ class MemoryPeakStore implements PeakDemandStore {
   }
 }
 
-/** Run one scenario (a parsed JSON object or its text) and return its metrics. */
+/** Run one scenario (a parsed JSON object or its text) as fast as possible and return its metrics. */
 export function runScenario(input: Scenario | string, options: ScenarioOptions = {}): ScenarioMetrics {
+  const run = prepareScenario(input, options);
+  run.advance(run.durationMs);
+  return run.finish();
+}
+
+/**
+ * A scenario built and ready, for hosts that pace it themselves (`--speed 1` on the PC: advance by the wall time
+ * elapsed; `--speed max`: advance(durationMs) at once). `finish` stops the gateway and computes the metrics.
+ */
+export interface ScenarioRun {
+  readonly durationMs: number;
+  /** Simulated ms run so far. */
+  readonly elapsedMs: number;
+  advance(ms: number): void;
+  finish(): ScenarioMetrics;
+}
+
+export function prepareScenario(input: Scenario | string, options: ScenarioOptions = {}): ScenarioRun {
   const scenario: Scenario = typeof input === "string" ? (JSON.parse(input) as Scenario) : input;
   if (!scenario || typeof scenario !== "object") throw new Error("scenario: must be a JSON object");
   if (typeof scenario.name !== "string") throw new Error("scenario.name: must be a string");
@@ -370,62 +388,81 @@ export function runScenario(input: Scenario | string, options: ScenarioOptions =
     secondTimer.start(1000, 1000);
   }
   gateway.start();
-  sim.loop.runFor(durationS * 1000);
-  gateway.stop();
-
-  const limitW = strategies.reduce((min, s) => (s.overDemand && s.demandLimitW > 0 && s.demandLimitW < min ? s.demandLimitW : min), Infinity);
-  const demandLimitW = limitW === Infinity ? 0 : limitW;
-  let signChanges = 0;
-  let travel = 0;
-  let writes = 0;
-  let maxLatency = 0;
-  for (const group of loop.groups) {
-    signChanges += group.signChanges;
-    travel += group.travelW;
-    writes += group.writes;
-    if (group.maxDecisionLatencyMs > maxLatency) maxLatency = group.maxDecisionLatencyMs;
-  }
-  let discharged = 0;
-  let charged = 0;
-  let socSum = 0;
-  for (const b of site.batteries) {
-    discharged += b.model.dischargedWh;
-    charged += b.model.chargedWh;
-    socSum += b.model.socPct;
-  }
-  const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+  const startMs = sim.loop.monotonicMs();
+  let finished: ScenarioMetrics | null = null;
   return {
-    name: scenario.name,
-    durationS,
-    controlPeriodMs: controlOptions.periodMs,
-    exportThresholdW: threshold,
-    exportEnergyKwh: round(m.exportWh / 1000, 4),
-    maxExportW: round(m.maxExport, 1),
-    maxExportAboveThresholdW: round(m.maxAbove, 1),
-    secondsAboveThreshold: round(m.aboveMs / 1000),
-    longestAboveThresholdS: round(m.longestMs / 1000),
-    maxPhaseExportW: round(m.maxPhaseExport, 1),
-    secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
-    maxDemandW: round(m.maxDemand, 1),
-    demandLimitW,
-    demandExcessW: round(demandLimitW > 0 && m.maxDemand > demandLimitW ? m.maxDemand - demandLimitW : 0, 1),
-    maxDemandPctOfLimit: demandLimitW > 0 ? round((100 * m.maxDemand) / demandLimitW, 2) : 0,
-    setpointSignChangesPerHour: round(signChanges / (durationS / 3600), 2),
-    setpointTravelKwPerHour: round(travel / 1000 / (durationS / 3600), 1),
-    setpointWrites: writes,
-    tickOverruns: gateway.status().overruns,
-    busOverruns: loop.busOverruns,
-    lateCycles: loop.lateCycles,
-    controlCycles: loop.cycles,
-    maxDecisionLatencyMs: round(maxLatency, 2),
-    safeStateAfterMs: round(m.safeAfter, 1),
-    notFollowingAlarmAfterMs: round(m.notFollowingAfter, 1),
-    maxAbsEssCommandW: round(m.maxAbsEss, 1),
-    pvCurtailedKwh: round(m.curtailedWh / 1000, 4),
-    essDischargedKwh: round(discharged / 1000, 4),
-    essChargedKwh: round(charged / 1000, 4),
-    finalSocPct: site.batteries.length > 0 ? round(socSum / site.batteries.length, 2) : 0,
-    alarmsRaised: counters.value("control_alarms_raised"),
-    configProblems: loop.problems.length,
+    durationMs: durationS * 1000,
+    get elapsedMs() {
+      return sim.loop.monotonicMs() - startMs;
+    },
+    advance(ms: number): void {
+      if (finished) throw new Error("scenario: already finished");
+      const left = durationS * 1000 - (sim.loop.monotonicMs() - startMs);
+      sim.loop.runFor(ms < left ? ms : left);
+    },
+    finish(): ScenarioMetrics {
+      if (finished) return finished;
+      gateway.stop();
+      finished = collect();
+      return finished;
+    },
   };
+
+  function collect(): ScenarioMetrics {
+    const limitW = strategies.reduce((min, s) => (s.overDemand && s.demandLimitW > 0 && s.demandLimitW < min ? s.demandLimitW : min), Infinity);
+    const demandLimitW = limitW === Infinity ? 0 : limitW;
+    let signChanges = 0;
+    let travel = 0;
+    let writes = 0;
+    let maxLatency = 0;
+    for (const group of loop.groups) {
+      signChanges += group.signChanges;
+      travel += group.travelW;
+      writes += group.writes;
+      if (group.maxDecisionLatencyMs > maxLatency) maxLatency = group.maxDecisionLatencyMs;
+    }
+    let discharged = 0;
+    let charged = 0;
+    let socSum = 0;
+    for (const b of site.batteries) {
+      discharged += b.model.dischargedWh;
+      charged += b.model.chargedWh;
+      socSum += b.model.socPct;
+    }
+    const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+    return {
+      name: scenario.name,
+      durationS,
+      controlPeriodMs: controlOptions.periodMs,
+      exportThresholdW: threshold,
+      exportEnergyKwh: round(m.exportWh / 1000, 4),
+      maxExportW: round(m.maxExport, 1),
+      maxExportAboveThresholdW: round(m.maxAbove, 1),
+      secondsAboveThreshold: round(m.aboveMs / 1000),
+      longestAboveThresholdS: round(m.longestMs / 1000),
+      maxPhaseExportW: round(m.maxPhaseExport, 1),
+      secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
+      maxDemandW: round(m.maxDemand, 1),
+      demandLimitW,
+      demandExcessW: round(demandLimitW > 0 && m.maxDemand > demandLimitW ? m.maxDemand - demandLimitW : 0, 1),
+      maxDemandPctOfLimit: demandLimitW > 0 ? round((100 * m.maxDemand) / demandLimitW, 2) : 0,
+      setpointSignChangesPerHour: round(signChanges / (durationS / 3600), 2),
+      setpointTravelKwPerHour: round(travel / 1000 / (durationS / 3600), 1),
+      setpointWrites: writes,
+      tickOverruns: gateway.status().overruns,
+      busOverruns: loop.busOverruns,
+      lateCycles: loop.lateCycles,
+      controlCycles: loop.cycles,
+      maxDecisionLatencyMs: round(maxLatency, 2),
+      safeStateAfterMs: round(m.safeAfter, 1),
+      notFollowingAlarmAfterMs: round(m.notFollowingAfter, 1),
+      maxAbsEssCommandW: round(m.maxAbsEss, 1),
+      pvCurtailedKwh: round(m.curtailedWh / 1000, 4),
+      essDischargedKwh: round(discharged / 1000, 4),
+      essChargedKwh: round(charged / 1000, 4),
+      finalSocPct: site.batteries.length > 0 ? round(socSum / site.batteries.length, 2) : 0,
+      alarmsRaised: counters.value("control_alarms_raised"),
+      configProblems: loop.problems.length,
+    };
+  }
 }
