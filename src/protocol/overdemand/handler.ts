@@ -204,7 +204,14 @@ export class OverdemandHandler {
 
   private rememberedReply(mid: string): string | null {
     for (const entry of this.rejected) if (entry.mid === mid) return entry.text;
-    return this.options.store.recentReply(mid);
+    try {
+      return this.options.store.recentReply(mid);
+    } catch (error) {
+      // An unreadable remembered reply (CRC failure) must not stop the command: it is handled as new, and counted.
+      this.options.counters.add(this.cStoreErrors);
+      this.options.log.write(LogLevel.Error, "overdemand", `remembered reply for ${mid} unreadable: ${String(error)}`);
+      return null;
+    }
   }
 
   private rejectedCode(mid: string): number {
