@@ -47,6 +47,11 @@ export interface GatewayStoreOptions {
   maxTxBytes?: number;
   /** Records in one transaction. Default max(maxTasks, maxStrategies) + 8 (a replace-all plus its bookkeeping). */
   maxTxRecords?: number;
+  /**
+   * Flash kept free by every change that adds data, so that a delete command and its reply still fit when the store
+   * is full. Default 512: two 64-byte-key tombstones and a ~350-byte reply.
+   */
+  reserveBytes?: number;
   verifyWrites?: boolean;
   counters?: Counters;
 }
@@ -93,6 +98,7 @@ export class GatewayStore {
       maxValueBytes,
       maxTxBytes: options.maxTxBytes ?? 16384,
       maxTxRecords: options.maxTxRecords ?? Math.max(options.maxTasks, options.maxStrategies) + 8,
+      reserveBytes: options.reserveBytes ?? 512,
       verifyWrites: options.verifyWrites,
       counters: this.counters,
     });

@@ -13,6 +13,10 @@
  *   0xC3 uint varint   0xC4 negative int: varint of (-1 - n)   0xC5 float64 LE   0xC6 decimal: zigzag varint
  *   mantissa m, one byte k, value m / 10^k   0xC7 string: varint length + UTF-8   0xC8 array: varint count
  *   0xC9 object: varint count   0xCA dictionary string: one byte index
+ *   0xCB RFC 3339 UTC time "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z": u16 year, month, day, hour, minute, second, digit
+ *        count of the fraction (0 = none), varint fraction   0xCC dotted IPv4 "a.b.c.d": four bytes
+ *   0xCD repeat: varint index of an earlier string of this value (strings of 4+ characters not taken from the
+ *        dictionary are numbered in order of first appearance)
  * Object keys: one byte dictionary index (0..254), or 0xFF + varint length + UTF-8.
  *
  * THE DICTIONARY IS PART OF THE FLASH FORMAT: never reorder or remove entries. Appending is only safe if no firmware
@@ -54,6 +58,14 @@ for (let i = 0; i < PACKED_DICTIONARY.length; i++) DICT_INDEX.set(PACKED_DICTION
 if (PACKED_DICTIONARY.length > 255 || DICT_INDEX.size !== PACKED_DICTIONARY.length) throw new Error("packed-json: bad dictionary");
 
 const MAX_DEPTH = 32;
+/** Strings of at least this many characters can be repeated by reference. */
+const REPEAT_MIN = 4;
+const REPEAT_MAX = 255;
+const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// Per-call tables, reused (the codec is synchronous and not re-entrant).
+const seenStrings = new Map<string, number>();
+const decodedStrings: string[] = [];
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
@@ -65,7 +77,12 @@ const MAX_MANTISSA = 4503599627370496;
  * JSON cannot represent, RECORD_TOO_LARGE when `limit` is reached.
  */
 export function packedEncode(value: unknown, out: Uint8Array, offset: number, limit: number): number {
-  return encodeValue(value, out, offset, limit, 0, "$");
+  seenStrings.clear();
+  try {
+    return encodeValue(value, out, offset, limit, 0, "$");
+  } finally {
+    seenStrings.clear();
+  }
 }
 
 function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number, depth: number, path: string): number {
@@ -144,9 +161,45 @@ function encodeNumber(value: number, out: Uint8Array, at: number, limit: number,
 function encodeString(value: string, out: Uint8Array, at: number, limit: number): number {
   const index = value.length >= 2 ? DICT_INDEX.get(value) : undefined;
   if (index !== undefined) return putByte(out, putByte(out, at, limit, 0xca), limit, index);
+  if (value.length >= REPEAT_MIN) {
+    const earlier = seenStrings.get(value);
+    if (earlier !== undefined) return putVarint(out, putByte(out, at, limit, 0xcd), limit, earlier);
+    if (seenStrings.size < REPEAT_MAX) seenStrings.set(value, seenStrings.size);
+    const time = encodeTime(value, out, at, limit);
+    if (time >= 0) return time;
+    const ip = encodeIpv4(value, out, at, limit);
+    if (ip >= 0) return ip;
+  }
   const length = utf8ByteLength(value);
   at = length < 32 ? putByte(out, at, limit, 0x80 | length) : putVarint(out, putByte(out, at, limit, 0xc7), limit, length);
   return putUtf8(value, out, at, limit);
+}
+
+/** RFC 3339 UTC timestamps as fields; -1 if `value` is not one that formats back to exactly itself. */
+function encodeTime(value: string, out: Uint8Array, at: number, limit: number): number {
+  if (value.length < 20 || value.charCodeAt(value.length - 1) !== 0x5a) return -1;
+  const m = TIME_RE.exec(value);
+  if (m === null) return -1;
+  const fraction = m[7] ?? "";
+  at = putByte(out, at, limit, 0xcb);
+  const year = Number(m[1]);
+  at = putByte(out, putByte(out, at, limit, year & 0xff), limit, year >>> 8);
+  for (let i = 2; i <= 6; i++) at = putByte(out, at, limit, Number(m[i]));
+  at = putByte(out, at, limit, fraction.length);
+  return fraction.length > 0 ? putVarint(out, at, limit, Number(fraction)) : at;
+}
+
+function encodeIpv4(value: string, out: Uint8Array, at: number, limit: number): number {
+  if (value.length > 15) return -1;
+  const m = IPV4_RE.exec(value);
+  if (m === null) return -1;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i];
+    if ((part.length > 1 && part.charCodeAt(0) === 0x30) || Number(part) > 255) return -1;
+  }
+  at = putByte(out, at, limit, 0xcc);
+  for (let i = 1; i <= 4; i++) at = putByte(out, at, limit, Number(m[i]));
+  return at;
 }
 
 function putUtf8(text: string, out: Uint8Array, at: number, limit: number): number {
@@ -219,15 +272,32 @@ class Reader {
 /** Decode a value written by packedEncode; `what` names the record in errors. */
 export function packedDecode(data: Uint8Array, offset: number, length: number, what = "value"): unknown {
   const reader = new Reader(data, offset, offset + length, what);
-  const value = decodeValue(reader, 0);
-  if (reader.at !== reader.end) throw reader.fail("has trailing bytes");
-  return value;
+  decodedStrings.length = 0;
+  try {
+    const value = decodeValue(reader, 0);
+    if (reader.at !== reader.end) throw reader.fail("has trailing bytes");
+    return value;
+  } finally {
+    decodedStrings.length = 0;
+  }
+}
+
+/** Number a decoded string the way the encoder did (4+ characters, not from the dictionary). */
+function seen(text: string): string {
+  if (text.length >= REPEAT_MIN && decodedStrings.length < REPEAT_MAX) decodedStrings.push(text);
+  return text;
+}
+
+function pad(n: number, width: number): string {
+  let text = String(n);
+  while (text.length < width) text = "0" + text;
+  return text;
 }
 
 function decodeValue(r: Reader, depth: number): unknown {
   const tag = r.byte();
   if (tag < 0x80) return tag;
-  if (tag < 0xa0) return r.string(tag & 0x1f);
+  if (tag < 0xa0) return seen(r.string(tag & 0x1f));
   if (tag < 0xb0) return decodeArray(r, tag & 0x0f, depth);
   if (tag < 0xc0) return decodeObject(r, tag & 0x0f, depth);
   switch (tag) {
@@ -255,7 +325,7 @@ function decodeValue(r: Reader, depth: number): unknown {
       return m / POW10[k];
     }
     case 0xc7:
-      return r.string(r.varint());
+      return seen(r.string(r.varint()));
     case 0xc8:
       return decodeArray(r, r.varint(), depth);
     case 0xc9:
@@ -264,6 +334,22 @@ function decodeValue(r: Reader, depth: number): unknown {
       const index = r.byte();
       if (index >= PACKED_DICTIONARY.length) throw r.fail(`unknown dictionary entry ${index}`);
       return PACKED_DICTIONARY[index];
+    }
+    case 0xcb: {
+      const year = r.byte() | (r.byte() << 8);
+      const fields = [r.byte(), r.byte(), r.byte(), r.byte(), r.byte()];
+      const digits = r.byte();
+      if (year > 9999 || digits > 9 || fields.some((f) => f > 99)) throw r.fail("bad time");
+      let text = `${pad(year, 4)}-${pad(fields[0], 2)}-${pad(fields[1], 2)}T${pad(fields[2], 2)}:${pad(fields[3], 2)}:${pad(fields[4], 2)}`;
+      if (digits > 0) text += "." + pad(r.varint(), digits);
+      return seen(text + "Z");
+    }
+    case 0xcc:
+      return seen(`${r.byte()}.${r.byte()}.${r.byte()}.${r.byte()}`);
+    case 0xcd: {
+      const index = r.varint();
+      if (index >= decodedStrings.length) throw r.fail(`repeat of unknown string ${index}`);
+      return decodedStrings[index];
     }
     default:
       throw r.fail(`unknown tag 0x${tag.toString(16)}`);

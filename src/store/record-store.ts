@@ -37,6 +37,11 @@ export interface RecordStoreOptions {
   maxTxRecords?: number;
   /** Staging area for one transaction's keys and values (RAM). Default 8192. */
   maxTxBytes?: number;
+  /**
+   * Room every transaction that adds data must leave free, so that a later delete (and the reply that goes with it)
+   * still fits in a full store. Default: two tombstones of the longest key.
+   */
+  reserveBytes?: number;
   /** Read every program back (detects worn cells). Default true. */
   verifyWrites?: boolean;
   /** Extra index entries for records of collections this build does not know (kept, not lost). Default 16. */
@@ -124,6 +129,10 @@ export class RecordStore {
     if (!(Number.isInteger(maxTxBytes) && maxTxBytes >= this.maxKeyBytes + this.maxValueBytes)) {
       throw new StoreError("OPTIONS_INVALID", `maxTxBytes ${maxTxBytes}: at least maxKeyBytes + maxValueBytes`);
     }
+    const reserveBytes = options.reserveBytes ?? 2 * recordSize(this.maxKeyBytes, 0);
+    if (!(Number.isInteger(reserveBytes) && reserveBytes >= 0 && reserveBytes <= payload - RECORD_HEADER_BYTES)) {
+      throw new StoreError("OPTIONS_INVALID", `reserveBytes ${reserveBytes}: 0..${payload - RECORD_HEADER_BYTES}`);
+    }
     let indexCapacity = options.indexSlack ?? 16;
     for (const spec of options.collections) {
       if (!(Number.isInteger(spec.id) && spec.id >= 1 && spec.id <= 254) || this.capacity[spec.id] !== 0) {
@@ -154,7 +163,7 @@ export class RecordStore {
     });
     this.tx = new Transaction(
       this.ring,
-      { maxKeyBytes: this.maxKeyBytes, maxValueBytes: this.maxValueBytes, maxTxRecords, maxTxBytes, capacity: this.capacity, names: this.names },
+      { maxKeyBytes: this.maxKeyBytes, maxValueBytes: this.maxValueBytes, maxTxRecords, maxTxBytes, reserveBytes, capacity: this.capacity, names: this.names },
       this.health,
       { counters: this.counters, commits: handles.store_commits, refused: handles.store_refused },
     );

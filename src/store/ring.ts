@@ -29,6 +29,10 @@ export const SECTOR_LIVE = 1;
 /** Holds something that is not live data (torn erase, abandoned head, garbage): erase before use. */
 export const SECTOR_DIRTY = 2;
 
+/** Index mark bits used while a transaction is planned and written. */
+export const MARK_TOUCHED = 1;
+export const MARK_DYING = 2;
+
 export const PLAN_OK = 0;
 export const PLAN_FULL = 1;
 /** The transaction alone would need the ring to come round to its own first records. */
@@ -63,10 +67,13 @@ export class Ring {
   inFlightSeq = 0;
   /** Collections the in-flight transaction clears (index: collection id). */
   readonly clearing = new Uint8Array(256);
+  /** Per sector: bytes of live records the transaction being planned replaces or deletes (filled by the caller). */
+  readonly dying: Uint32Array;
   // Planner scratch.
   private readonly simLive: Uint32Array;
   private readonly simState: Uint8Array;
   private readonly simPending: Uint32Array;
+  private readonly simDying: Uint32Array;
 
   constructor(
     log: FlashLog,
@@ -83,6 +90,8 @@ export class Ring {
     this.simLive = new Uint32Array(this.sectorCount);
     this.simState = new Uint8Array(this.sectorCount);
     this.simPending = new Uint32Array(this.sectorCount);
+    this.dying = new Uint32Array(this.sectorCount);
+    this.simDying = new Uint32Array(this.sectorCount);
     this.head = this.sectorCount - 1;
     this.headPos = this.sectorSize;
   }
@@ -190,7 +199,7 @@ export class Ring {
         this.inFlightSeq === 0 || (log.recKind & FLAG_COPY) !== 0 || log.recTxSeq !== this.inFlightSeq,
         "garbage collection reached a record of the transaction being written",
       );
-      const conditional = this.inFlightSeq !== 0 && (index.mark[entry] !== 0 || this.clearing[collection] !== 0);
+      const conditional = this.inFlightSeq !== 0 && ((index.mark[entry] & MARK_TOUCHED) !== 0 || this.clearing[collection] !== 0);
       rec[1] = KIND_PUT | FLAG_COPY | (conditional ? FLAG_CONDITIONAL : 0);
       writeU16(rec, 6, 0);
       writeU32(rec, 8, conditional ? this.inFlightSeq : 0);
@@ -216,9 +225,10 @@ export class Ring {
 
   /**
    * Dry run of appending records of `sizes[0..count)` (a transaction), then, if `reserve` > 0, one more record of
-   * `reserve` bytes (the room kept so that a delete always fits afterwards). Mirrors rotate() byte for byte, so
-   * PLAN_OK guarantees the real writes fit; the index is not touched until the commit, so live bytes do not change
-   * while the transaction is written except by moves.
+   * `reserve` bytes: the room kept so that a delete command (tombstones and its reply) always fits afterwards. For
+   * that last part the records the transaction replaces or deletes (`dying`, per sector) count as dead, as they are
+   * once it committed. Mirrors rotate() byte for byte, so PLAN_OK guarantees the real writes fit: the index is not
+   * touched until the commit, so live bytes do not change while the transaction is written except by moves.
    */
   plan(sizes: Uint32Array, count: number, reserve: number): number {
     const n = this.sectorCount;
@@ -226,20 +236,22 @@ export class Ring {
     const simLive = this.simLive;
     const simState = this.simState;
     const simPending = this.simPending;
+    const simDying = this.simDying;
     for (let s = 0; s < n; s++) {
       simLive[s] = this.live[s];
       simState[s] = this.state[s];
       simPending[s] = 0;
+      simDying[s] = this.dying[s];
     }
     let head = this.head;
     let pos = this.headPos;
     const total = reserve > 0 ? count + 1 : count;
     for (let i = 0; i < total; i++) {
       const pending = i < count;
-      if (!pending && i === count) {
-        // After the commit the transaction's records are live like any other.
+      if (!pending) {
+        // After the commit the transaction's records are live like any other, and what it replaced is dead.
         for (let s = 0; s < n; s++) {
-          simLive[s] += simPending[s];
+          simLive[s] = simLive[s] + simPending[s] - simDying[s];
           simPending[s] = 0;
         }
       }
@@ -251,8 +263,10 @@ export class Ring {
         if (simPending[victim] !== 0) return PLAN_WRAPS;
         const moved = simState[victim] === SECTOR_LIVE ? simLive[victim] : 0;
         simLive[next] = moved;
+        simDying[next] = simDying[victim];
         simState[next] = SECTOR_LIVE;
         simLive[victim] = 0;
+        simDying[victim] = 0;
         simState[victim] = SECTOR_BLANK;
         head = next;
         pos = SECTOR_HEADER_BYTES + moved;

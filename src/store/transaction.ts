@@ -20,7 +20,7 @@ import {
   writeU32,
 } from "./format";
 import { NO_ENTRY, keyHash } from "./index-table";
-import { PLAN_FULL, PLAN_OK, type Ring } from "./ring";
+import { MARK_DYING, MARK_TOUCHED, PLAN_FULL, PLAN_OK, type Ring } from "./ring";
 
 /** Limits and names the transaction validates against (from RecordStoreOptions). */
 export interface TxLimits {
@@ -28,6 +28,8 @@ export interface TxLimits {
   maxValueBytes: number;
   maxTxRecords: number;
   maxTxBytes: number;
+  /** Room every transaction that adds data must leave (see Ring.plan). */
+  reserveBytes: number;
   /** Capacity per collection id; 0 = not a collection of this store. */
   capacity: Uint32Array;
   names: string[];
@@ -62,8 +64,6 @@ export class Transaction {
   private readonly writeSizes: Uint32Array;
   private readonly countAfter = new Int32Array(256);
   private readonly countSeen = new Uint8Array(256);
-  /** Largest record the limits allow: kept free after any transaction that adds data, so a delete always fits. */
-  readonly reserveBytes: number;
 
   constructor(
     private readonly ring: Ring,
@@ -83,7 +83,6 @@ export class Transaction {
     this.opWrite = new Uint8Array(max);
     this.opLocation = new Uint32Array(max);
     this.writeSizes = new Uint32Array(max);
-    this.reserveBytes = recordSize(limits.maxKeyBytes, limits.maxValueBytes);
   }
 
   get isOpen(): boolean {
@@ -154,20 +153,23 @@ export class Transaction {
         if (this.opKind[i] === KIND_PUT) addsData = true;
         this.writeSizes[w++] = recordSize(this.opKeyLength[i], this.opValueLength[i]);
       }
-      const verdict = ring.plan(this.writeSizes, writeCount, addsData ? this.reserveBytes : 0);
+      this.markDying();
+      const verdict = ring.plan(this.writeSizes, writeCount, addsData ? this.limits.reserveBytes : 0);
       if (verdict !== PLAN_OK) {
         let bytes = 0;
         for (let w = 0; w < writeCount; w++) bytes += this.writeSizes[w];
         throw verdict === PLAN_FULL
-          ? new StoreError("STORE_FULL", `the transaction needs ${bytes} bytes of flash; ${ring.liveBytes()} bytes are live in ${ring.sectorCount} sectors of ${ring.sectorSize}`)
+          ? new StoreError("STORE_FULL", `the transaction needs ${bytes} bytes of flash (and ${addsData ? this.limits.reserveBytes : 0} kept free); ${ring.liveBytes()} bytes are live in ${ring.sectorCount} sectors of ${ring.sectorSize}`)
           : new StoreError("TX_TOO_LARGE", `the transaction (${bytes} bytes) would wrap the whole partition`);
       }
     } catch (error) {
+      this.clearMarks();
       this.c.counters.add(this.c.refused);
       this.abort();
       throw error;
     }
     if (writeCount === 0) {
+      this.clearMarks();
       this.abort();
       return;
     }
@@ -177,18 +179,51 @@ export class Transaction {
     this.c.counters.add(this.c.commits);
   }
 
-  private write(writeCount: number): void {
+  /**
+   * Mark the index entries this transaction replaces or deletes (MARK_TOUCHED: GC copies them conditionally while it
+   * is written) and sum their bytes per sector into ring.dying (MARK_DYING: counted once) for the planner.
+   */
+  private markDying(): void {
     const ring = this.ring;
     const index = ring.index;
+    ring.dying.fill(0);
+    for (let i = 0; i < this.count; i++) {
+      if (this.opWrite[i] === 0) continue;
+      if (this.opKind[i] === KIND_CLEAR) {
+        const collection = this.opCollection[i];
+        if (index.countByCollection[collection] === 0) continue;
+        for (let entry = 0; entry < index.capacity; entry++) {
+          if (index.collection[entry] !== collection || (index.mark[entry] & MARK_DYING) !== 0) continue;
+          index.mark[entry] |= MARK_DYING;
+          ring.dying[ring.sectorOf(index.location[entry])] += index.size[entry];
+        }
+        continue;
+      }
+      const entry = this.opEntry[i];
+      if (entry === NO_ENTRY) continue;
+      if ((index.mark[entry] & MARK_DYING) === 0) ring.dying[ring.sectorOf(index.location[entry])] += index.size[entry];
+      index.mark[entry] |= MARK_TOUCHED | MARK_DYING;
+    }
+  }
+
+  /** Undo markDying (entries removed meanwhile were reset by remove()). */
+  private clearMarks(): void {
+    const index = this.ring.index;
+    for (let i = 0; i < this.count; i++) {
+      if (this.opKind[i] === KIND_CLEAR) {
+        const collection = this.opCollection[i];
+        for (let entry = 0; entry < index.capacity; entry++) if (index.collection[entry] === collection) index.mark[entry] = 0;
+      } else if (this.opEntry[i] !== NO_ENTRY) index.mark[this.opEntry[i]] = 0;
+    }
+  }
+
+  private write(writeCount: number): void {
+    const ring = this.ring;
     const log = ring.log;
     const rec = log.record;
     const seq = ring.nextTxSeq;
     ring.inFlightSeq = seq;
-    for (let i = 0; i < this.count; i++) {
-      if (this.opWrite[i] === 0) continue;
-      if (this.opKind[i] === KIND_CLEAR) ring.clearing[this.opCollection[i]] = 1;
-      else if (this.opEntry[i] !== NO_ENTRY) index.mark[this.opEntry[i]] = 1;
-    }
+    for (let i = 0; i < this.count; i++) if (this.opWrite[i] !== 0 && this.opKind[i] === KIND_CLEAR) ring.clearing[this.opCollection[i]] = 1;
     const gap = seq - ring.lastCommittedSeq;
     const back = ring.lastCommittedSeq > 0 && gap <= 0xffff ? gap : 0;
     try {
@@ -233,9 +268,8 @@ export class Transaction {
         const size = recordSize(this.opKeyLength[i], this.opValueLength[i]);
         ring.applyPut(collection, this.arena, this.opKeyOffset[i], this.opKeyLength[i], this.opLocation[i], size);
       }
-      // Marks only live while the transaction is written; an entry freed meanwhile was reset by remove().
-      if (this.opEntry[i] !== NO_ENTRY) ring.index.mark[this.opEntry[i]] = 0;
     }
+    this.clearMarks();
     ring.inFlightSeq = 0;
     ring.lastCommittedSeq = ring.nextTxSeq;
     ring.nextTxSeq++;

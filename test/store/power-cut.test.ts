@@ -196,7 +196,7 @@ test("power cut at every flash operation: production geometry (16 x 4 KiB)", (t)
     shape: { keySpace: { 2: 64, 3: 80 }, maxValue: 1150, maxOps: 12, clearPercent: 1 },
     seed: 2002,
     cuts,
-    realCutPercent: 2,
+    realCutPercent: 8,
   });
   check(t, result, cuts);
 });
