@@ -315,13 +315,18 @@ export class DesiredSession implements TickService {
     return false;
   }
 
-  /** Reply to a set with a valid id and remember the answer for redeliveries. */
+  /**
+   * Reply to a set with a valid id and remember the answer for redeliveries; not a store failure, which may be
+   * transient: a redelivery of that set is tried again.
+   */
   private answerSet(id: number, idText: string, version: string, ack: boolean, code: number, message: string): boolean {
-    const slot = this.recentNext;
-    this.recentIds[slot] = id;
-    this.recentCodes[slot] = code;
-    this.recentMessages[slot] = message;
-    this.recentNext = (slot + 1) % this.recentIds.length;
+    if (code !== Code.RequestError) {
+      const slot = this.recentNext;
+      this.recentIds[slot] = id;
+      this.recentCodes[slot] = code;
+      this.recentMessages[slot] = message;
+      this.recentNext = (slot + 1) % this.recentIds.length;
+    }
     if (code !== Code.Success) return this.refuseSet(idText, version, ack, code, message);
     this.count("sets_applied");
     if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, message, version));
