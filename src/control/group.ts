@@ -19,8 +19,14 @@ export class ControlGroup implements MeterListener, DeviceListener {
   meter!: MeterDriver;
   readonly devices: DeviceDriver[] = [];
   readonly strategies: ControlStrategy[] = [];
-  /** Drivers whose reads of this cycle are still running. */
+  /** Drivers whose reads of this cycle are still running (plus a hold while starting). */
   private pending = 0;
+  private meterInCycle = false;
+  private readonly deviceInCycle: Uint8Array;
+  /** Cycles decided without some device's read (it was still running when the next cycle came). */
+  forcedDecisions = 0;
+  /** Device reads skipped because the previous one was still running. */
+  lateDeviceReads = 0;
   private cycleStartMs = 0;
   private alignMs = 0;
   private readonly sentW: Float64Array;
@@ -46,8 +52,10 @@ export class ControlGroup implements MeterListener, DeviceListener {
     this.sentW = new Float64Array(capacity).fill(NaN);
     this.sentAtMs = new Float64Array(capacity).fill(-Infinity);
     this.sentOk = new Uint8Array(capacity);
+    this.deviceInCycle = new Uint8Array(capacity);
   }
 
+  /** Reads of the current cycle still running. */
   get busy(): boolean {
     return this.pending > 0;
   }
@@ -91,20 +99,45 @@ export class ControlGroup implements MeterListener, DeviceListener {
     if (!s.overDemand) s.demandLimitW = 0;
   }
 
-  /** Start a cycle; false when the previous cycle's reads are still running (counted as a bus overrun). */
+  /**
+   * Start a cycle; false when the meter is still being read from the previous one (a bus overrun, counted). Devices
+   * still reading from the previous cycle (a slow TCP link, a connect attempt) do not hold the site hostage: the
+   * previous cycle is decided now with their last data, and they are skipped this cycle (`lateDeviceReads`).
+   */
   startCycle(nowMs: number, alignMs: number): boolean {
-    if (this.pending > 0) {
+    if (this.meter.busy) {
       this.busOverruns++;
       return false;
+    }
+    if (this.pending > 0) {
+      this.pending = 0;
+      this.forcedDecisions++;
+      this.decide();
     }
     this.cycleStartMs = nowMs;
     this.alignMs = alignMs;
     this.refreshSettings();
-    // One extra hold until every driver has been started: a transport failing synchronously cannot end the cycle early.
-    this.pending = 2 + this.devices.length;
-    if (!this.meter.startCycle()) this.pending--;
+    // One hold until every driver has been started, and each driver counted before it starts: a transport that
+    // completes synchronously then still finds its count, and cannot end the cycle early.
+    this.pending = 1;
+    this.pending++;
+    this.meterInCycle = true;
+    if (!this.meter.startCycle() && this.meterInCycle) {
+      this.meterInCycle = false;
+      this.pending--;
+    }
     for (let i = 0; i < this.devices.length; i++) {
-      if (!this.devices[i].startCycle()) this.pending--;
+      const device = this.devices[i];
+      if (device.busy) {
+        this.lateDeviceReads++;
+        continue;
+      }
+      this.pending++;
+      this.deviceInCycle[i] = 1;
+      if (!device.startCycle() && this.deviceInCycle[i] === 1) {
+        this.deviceInCycle[i] = 0;
+        this.pending--;
+      }
     }
     this.readDone();
     return true;
@@ -115,7 +148,10 @@ export class ControlGroup implements MeterListener, DeviceListener {
       const at = meter.powerAtMs;
       this.core.meterSample(at, at + this.alignMs, meter.totalW, meter.phaseW[0], meter.phaseW[1], meter.phaseW[2]);
     }
-    this.readDone();
+    if (this.meterInCycle) {
+      this.meterInCycle = false;
+      this.readDone();
+    }
   }
 
   onDeviceRead(device: DeviceDriver): void {
@@ -123,7 +159,10 @@ export class ControlGroup implements MeterListener, DeviceListener {
     d.actualW = device.actualW;
     d.actualAtMs = device.actualAtMs;
     d.socPct = device.socPct;
-    this.readDone();
+    if (this.deviceInCycle[device.tag] === 1) {
+      this.deviceInCycle[device.tag] = 0;
+      this.readDone();
+    }
   }
 
   onDeviceCommandDone(device: DeviceDriver, ok: boolean): void {

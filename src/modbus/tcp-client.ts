@@ -21,7 +21,7 @@ export interface TcpClientOptions {
   queueCapacity: number;
   /** Least time between connection attempts. */
   reconnectMs: number;
-  /** Longest a connection attempt may take. */
+  /** Longest a connection attempt may take (default 1000 ms). */
   connectTimeoutMs?: number;
   name?: string;
   counters?: Counters | null;
@@ -70,7 +70,10 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
   }
 
   submit(tx: ModbusTransaction): boolean {
-    if (tx.busy || this.size === this.queue.length || requestProblem(tx) !== null) {
+    // While waiting out the reconnect hold-off the device is known unreachable: refuse at once rather than make the
+    // caller wait (the control loop must not stall on one dead device). The hold-off timer reconnects by itself.
+    const holdingOff = this.state === State.Connecting && this.socket === null;
+    if (tx.busy || holdingOff || this.size === this.queue.length || requestProblem(tx) !== null) {
       if (!tx.busy) tx.status = TxStatus.Refused;
       this.stats.bump(Stat.Refused);
       return false;
@@ -149,7 +152,7 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     this.lastConnectMs = now;
     this.connects++;
     this.rxLength = 0;
-    this.timer.start(this.options.connectTimeoutMs ?? 3000);
+    this.timer.start(this.options.connectTimeoutMs ?? 1000);
     this.socket = this.connector.connect({ host: this.options.host, port: this.options.port }, this);
   }
 
@@ -220,7 +223,7 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
   private onTimer(): void {
     if (this.state === State.Connecting) {
       if (this.socket === null) {
-        // The reconnect hold-off ended.
+        // The reconnect hold-off ended: try again, even with nothing queued, so the link is up when needed.
         this.state = State.Closed;
         this.connect();
       } else {

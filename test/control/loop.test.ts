@@ -105,3 +105,22 @@ test("strategies replaced at run time rebuild the groups; transports are reused"
   t.is(loop.transport("rtu:1"), bus);
   t.is(loop.status().groups[0].devices.length, 2);
 });
+
+test("a TCP device that cannot be reached never holds back the decisions of its meter", (t) => {
+  const sim = createSimHal();
+  const meter = new SimAdw300({ unit: 1, pt: 1, ct: 1, reversed: false });
+  sim.bus.attach(meter.slave);
+  const unreachable: DeviceSpec = { id: 3, map: "sunspec-704", link: { proto: "tcp", host: "10.9.9.9", port: 502, unit: 1 }, ratedW: 100_000 };
+  const loop = new ControlLoop(sim, new StaticStrategySource([strategy(1, [unreachable])]), DEFAULT_LOOP_CONFIG);
+  for (let now = 0; now <= 10_000; now += 250) {
+    sim.loop.runUntil(now);
+    loop.tick(now);
+  }
+  const group = loop.groups[0];
+  // One decision per cycle (some forced at the next cycle while the device's request waits out the reconnect
+  // hold-off), none lost, the meter read every time.
+  t.true(group.core.decisions >= loop.cycles - 1, `${group.core.decisions} decisions in ${loop.cycles} cycles`);
+  t.is(loop.busOverruns, 0);
+  t.true(group.core.devices[0].offline);
+  t.false(group.core.safe);
+});

@@ -119,3 +119,15 @@ test("chargers are limited to keep demand under the limit when there is no batte
   t.true(m.maxDemandW <= m.demandLimitW, `${m.maxDemandW} W`);
   for (const c of site.chargers) t.true(c.model.limitW >= 4000, "never below the minimum charging limit");
 });
+
+test("a PCS that never answers does not stall the loop: it is offline and the PV takes the load drop", (t) => {
+  const { m, loop } = run("load-drop-80", (s) => (s.faults = [{ atS: 0, kind: "deviceSilent", device: 3 }]));
+  t.log(m);
+  const group = loop.groups[0];
+  t.true(group.core.devices[0].offline, "the PCS is offline");
+  // Decisions kept coming every period; the PV (200 ms lag) was curtailed instead.
+  t.true(m.controlCycles >= 470);
+  t.is(m.busOverruns, 0);
+  t.true(m.longestAboveThresholdS <= 1.2, `longest export ${m.longestAboveThresholdS} s`);
+  t.true(m.pvCurtailedKwh > 0.5);
+});
