@@ -6,17 +6,17 @@
 import config from "mc/config";
 import { createModdableHal } from "../../hal/moddable/index";
 import { DEFAULT_CONFIG, resolveConfig } from "../config/gateway-config";
-import { bootGateway, type Gateway } from "./gateway";
+import { bootFirmware, type Firmware } from "./firmware";
 
-let gateway: Gateway | null = null;
+let firmware: Firmware | null = null;
 
-export function start(): Gateway {
-  if (gateway) return gateway;
+export function start(): Firmware {
+  if (firmware) return firmware;
   // mc/config also carries the SDK's own keys (sntp, tls, ssid, password): pass on only the gateway's sections,
   // since resolveConfig refuses unknown keys.
   const layer: Record<string, unknown> = {};
   for (const key of Object.keys(DEFAULT_CONFIG)) if (key in config) layer[key] = config[key];
   const resolved = resolveConfig(layer);
-  gateway = bootGateway(createModdableHal(resolved), resolved);
-  return gateway;
+  firmware = bootFirmware(createModdableHal(resolved), resolved);
+  return firmware;
 }

@@ -50,6 +50,7 @@ export const OutRoute = {
   ScheduleResult: 10,
   ScheduleListPost: 11,
   Status: 12,
+  ScheduleEventPost: 13,
 } as const;
 
 export interface RouteDefinition {
@@ -94,6 +95,7 @@ export const OUTGOING_ROUTES: readonly RouteDefinition[] = [
   { name: "schedule_result", family: RouteFamily.Schedule, template: `${P}/schedule/result` },
   { name: "schedule_list_post", family: RouteFamily.Schedule, template: `${P}/schedule/list/post` },
   { name: "status", family: RouteFamily.Status, template: `${P}/status/post` },
+  { name: "schedule_event_post", family: RouteFamily.Schedule, template: `${P}/schedule/event/post` },
 ];
 
 export interface TopicIdentity {

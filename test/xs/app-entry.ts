@@ -3,6 +3,7 @@
  * Results go back to the host with `issueCommand` (xsnap's channel to its parent), as JSON.
  */
 import { createSimHal, type SimHal } from "../../hal/sim/index";
+import { bootFirmware } from "../../src/app/firmware";
 import { bootGateway, type Gateway } from "../../src/app/gateway";
 import { resolveConfig } from "../../src/config/gateway-config";
 
@@ -26,6 +27,12 @@ const harness = {
     const config = resolveConfig(JSON.parse(configJson));
     sim = createSimHal({ seed, echo: echoLog ? (line) => print(line) : undefined });
     gateway = bootGateway(sim, config);
+  },
+  /** Boot the whole firmware (store, MQTT link, protocols, control loop, scheduler) instead of the bare gateway. */
+  bootFirmware(configJson: string, seed: number, echoLog: boolean): void {
+    const config = resolveConfig(JSON.parse(configJson));
+    sim = createSimHal({ seed, echo: echoLog ? (line) => print(line) : undefined });
+    gateway = bootFirmware(sim, config).gateway;
   },
   /** Advance simulated time; every due timer (ticks included) fires. */
   runFor(ms: number): void {

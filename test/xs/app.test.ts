@@ -71,3 +71,21 @@ test("the core reads the clock and randomness only through the HAL", (t) => {
   t.deepEqual(hits, []);
   t.is(findForbidden("const t = Date.now();", HAL_ONLY).length, 1);
 });
+
+test("the whole firmware (store, MQTT link, protocols, control, scheduler) boots in XS and its tick allocates nothing", async (t) => {
+  const { xs } = await startXsWithScript(APP_BUNDLE);
+  try {
+    await xs.run(`harness.bootFirmware("{}", 3, false)`);
+    await xs.run("harness.runFor(30000)");
+    const { replies } = await xs.run("harness.status()");
+    const { status, log } = replies[0] as HarnessStatus;
+    t.is(status.ticks, 120);
+    t.is(status.counters.control_cycles, 120);
+    t.true(status.counters.mqtt_connect_failures > 0, "no broker in this run: the link keeps retrying, counted");
+    t.true(log.some((line) => line.includes("store: opened: 0 strategies, 0 tasks")));
+    const idle = await xs.measure("harness.ticks(0)", "harness.ticks(1000)");
+    t.is(idle.heapSlots, 0);
+  } finally {
+    await xs.close();
+  }
+});

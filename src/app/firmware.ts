@@ -1,0 +1,160 @@
+/**
+ * The whole firmware, composed once for every host: the device's `start()` and the host's `npm start` both call
+ * `bootFirmware`. Order matters and follows the data: the store first (everything persists through it), then the
+ * settings it holds, the MQTT link (built, not started), the protocol handlers on the link's routes, the control
+ * loop and the scheduler as tick services; the link and the tick start last, when every handler is in place.
+ */
+import { LogLevel, type Hal } from "../../hal/types";
+import type { GatewayConfig } from "../config/gateway-config";
+import { DEFAULT_CONTROL_OPTIONS } from "../control/core";
+import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../control/loop";
+import { createMqttLink, type MqttLink } from "../mqtt/index";
+import { payloadText } from "../mqtt/dispatch";
+import { MessageResult, PublishResult } from "../mqtt/session";
+import { MessageIds } from "../protocol/desired/message-ids";
+import { bindDesired, MqttDesiredUplink } from "../protocol/desired/mqtt-binding";
+import { DesiredSession } from "../protocol/desired/session";
+import { StoreIdBlocks } from "../protocol/desired/store-ids";
+import { createOverdemand, type Overdemand } from "../protocol/overdemand/index";
+import { InRoute, OutRoute } from "../protocol/topics";
+import { ScheduleCommandHandler } from "../schedule/commands";
+import { loadStoredTasks } from "../schedule/load";
+import { Scheduler } from "../schedule/scheduler";
+import { StoreTaskRepository } from "../schedule/store-adapter";
+import { contextFromConfig, defaultSettings, type PropertyName, type SettingsValues } from "../settings/registry";
+import { Settings } from "../settings/settings";
+import { StoreSettingsPersistence } from "../settings/store-persistence";
+import { checkTimezone } from "../settings/timezone";
+import { GatewayStore } from "../store/index";
+import { DevicePoints } from "./device-points";
+import { Gateway } from "./gateway";
+import { peakStoresFor } from "./peak-store";
+
+/** QoS of every platform reply and report: they ride the session's bounded outbox across a reconnect. */
+const PLATFORM_QOS = 1;
+
+export interface Firmware {
+  gateway: Gateway;
+  store: GatewayStore;
+  settings: Settings;
+  link: MqttLink;
+  overdemand: Overdemand;
+  desired: DesiredSession;
+  scheduler: Scheduler;
+  scheduleCommands: ScheduleCommandHandler;
+  control: ControlLoop;
+  points: DevicePoints;
+}
+
+export interface FirmwareOptions {
+  /** Overrides of the MQTT config for this run (e.g. the host's `--broker`). */
+  mqtt?: Partial<GatewayConfig["mqtt"]>;
+}
+
+export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareOptions = {}): Firmware {
+  const gateway = new Gateway(hal, config);
+  const counters = gateway.counters;
+  const store = GatewayStore.open(gateway.storeFlash, {
+    maxStrategies: config.limits.maxStrategies,
+    maxTasks: config.limits.maxTasks,
+    counters,
+  });
+  hal.log.write(LogLevel.Info, "store", `opened: ${store.strategies.size} strategies, ${store.tasks.size} tasks`);
+
+  const settings = new Settings(contextFromConfig(config, checkTimezone), defaultSettings(config), new StoreSettingsPersistence(store), counters, hal.log);
+  settings.load();
+  const values = settings.values;
+
+  // The link's handlers are bound below; its events reach them through these late-bound references.
+  let desired: DesiredSession | null = null;
+  let overdemand: Overdemand | null = null;
+  const link = createMqttLink(hal, config, {
+    mqtt: { ...config.mqtt, keepAliveSec: values.mqtt_keepalive_s, ...options.mqtt },
+    counters,
+    events: {
+      onOnline: () => {
+        hal.log.write(LogLevel.Info, "mqtt", "online");
+        overdemand?.binding.online();
+        desired?.connected();
+      },
+      onOffline: (reason) => {
+        hal.log.write(LogLevel.Warn, "mqtt", `offline: ${reason}`);
+        desired?.disconnected();
+      },
+    },
+  });
+
+  overdemand = createOverdemand(config, hal, store, counters, link);
+  desired = new DesiredSession(settings, new MqttDesiredUplink(link.session), new MessageIds(new StoreIdBlocks(store)), hal.clock, counters, hal.log);
+  bindDesired(link.dispatcher, desired);
+
+  const points = new DevicePoints();
+  const site = { latitude: values.site_latitude, longitude: values.site_longitude, timezone: values.timezone };
+  const repository = new StoreTaskRepository(store);
+  const scheduleEventsRefused = counters.register("schedule_events_refused");
+  const scheduler = new Scheduler({
+    clock: hal.clock,
+    log: hal.log,
+    counters,
+    repository,
+    actions: points,
+    events: {
+      post(message) {
+        const result = link.session.publishText(OutRoute.ScheduleEventPost, JSON.stringify(message), PLATFORM_QOS);
+        if (result === PublishResult.Queued || result === PublishResult.Sent) return true;
+        counters.add(scheduleEventsRefused);
+        return false; // the runner keeps it (bounded) and retries
+      },
+    },
+    properties: points,
+    site,
+    sn: config.device.uid,
+    capacity: config.limits.maxTasks,
+  });
+  loadStoredTasks(scheduler, repository, points, hal.log, counters);
+  const scheduleCommands = new ScheduleCommandHandler({
+    scheduler,
+    repository,
+    properties: points,
+    clock: hal.clock,
+    sn: config.device.uid,
+    maxReplyBytes: config.mqtt.maxPacketBytes - 512,
+  });
+  link.dispatcher.on(InRoute.ScheduleCommand, (message) => {
+    // The handler commits before it returns: the reply (and the PUBACK) follow the flash commit.
+    const reply = scheduleCommands.handleText(payloadText(message));
+    link.session.publishText(OutRoute.ScheduleResult, reply, PLATFORM_QOS);
+    return MessageResult.Accepted;
+  });
+
+  const control = new ControlLoop(
+    hal,
+    overdemand.active,
+    {
+      ...DEFAULT_LOOP_CONFIG,
+      serialPort: config.rs485.port,
+      baud: config.rs485.baud,
+      options: { ...DEFAULT_CONTROL_OPTIONS, periodMs: values.control_period_ms, staleMs: values.meter_silence_timeout_ms },
+    },
+    counters,
+    peakStoresFor(store, counters),
+    points,
+  );
+
+  settings.setListener({
+    settingsChanged(current: Readonly<SettingsValues>, changed: readonly PropertyName[]) {
+      // Live effects; the rest (keepalive, control period) is read at boot and takes effect at the next one.
+      if (changed.includes("timezone") || changed.includes("dst_enable")) scheduler.setTimeZone(current.timezone);
+      hal.log.write(LogLevel.Info, "settings", `changed: ${changed.join(", ")}`);
+    },
+  });
+
+  gateway.addService(link.session);
+  gateway.addService(desired);
+  gateway.addService(overdemand.active);
+  gateway.addService(control);
+  gateway.addService(scheduler);
+  link.session.start();
+  gateway.start();
+  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points };
+}
