@@ -20,7 +20,7 @@ export interface OtaConfig {
   /** Bytes taken from the socket and written to the slot per tick: paces the download so flash erases and
    * hashing stay within the control tick's budget. */
   bytesPerTick: number;
-  /** Resume offset (N KiB) persisted every this many bytes written. */
+  /** Resume offset persisted every this many bytes written (a multiple of the 4 KiB flash sector). */
   checkpointBytes: number;
   /** Least time between two progress reports. */
   progressIntervalMs: number;
@@ -49,11 +49,14 @@ export interface OtaConfig {
   allowHttp: boolean;
 }
 
+/** Erase unit of the OTA slot (ESP32 SPI flash sector): checkpoints are multiples of it. */
+export const SLOT_SECTOR_BYTES = 4096;
+
 export const DEFAULT_OTA_CONFIG: OtaConfig = {
   publicKey: "",
   maxImageBytes: 1_966_080,
   rangeBytes: 65_536,
-  bytesPerTick: 8_192,
+  bytesPerTick: 4_096,
   checkpointBytes: 32_768,
   progressIntervalMs: 5_000,
   connectTimeoutMs: 15_000,
@@ -106,7 +109,8 @@ export function resolveOtaConfig(overrides: unknown = {}): OtaConfig {
   range(config, "maxImageBytes", 4096, 16 * 1024 * 1024);
   range(config, "rangeBytes", 1024, 16 * 1024 * 1024);
   range(config, "bytesPerTick", 256, 1024 * 1024);
-  range(config, "checkpointBytes", 4096, 16 * 1024 * 1024);
+  range(config, "checkpointBytes", SLOT_SECTOR_BYTES, 16 * 1024 * 1024);
+  if (config.checkpointBytes % SLOT_SECTOR_BYTES !== 0) throw new ConfigError("ota.checkpointBytes", `must be a multiple of ${SLOT_SECTOR_BYTES} (the flash sector), got ${config.checkpointBytes}`);
   range(config, "progressIntervalMs", 100, 3_600_000);
   range(config, "connectTimeoutMs", 100, 300_000);
   range(config, "idleTimeoutMs", 100, 300_000);

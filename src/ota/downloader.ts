@@ -12,6 +12,7 @@
  * nothing.
  */
 import { LogLevel, type Log, type OtaSlotWriter } from "../../hal/types";
+import type { StreamingHash } from "../crypto/hash";
 import { Sha256 } from "../crypto/sha256";
 import type { HttpClient, HttpDownloadSink } from "../http/client";
 import { HttpError, HTTP_ERROR_NAMES } from "../http/errors";
@@ -51,7 +52,7 @@ export class ImageDownloader implements HttpDownloadSink {
   readonly digest = new Uint8Array(32);
   readonly stats: DownloadStats = { requests: 0, retries: 0, bytesReceived: 0, bytesSkipped: 0, bytesRehashed: 0, resumedFrom: 0 };
   private url = "";
-  private readonly hash = new Sha256();
+  private readonly hash: StreamingHash;
   private readonly readBack = new Uint8Array(4096);
   private requestActive = false;
   private requestStartOffset = 0;
@@ -68,7 +69,12 @@ export class ImageDownloader implements HttpDownloadSink {
     private readonly slots: OtaSlotWriter,
     private readonly config: OtaConfig,
     private readonly log: Log,
-  ) {}
+    hash?: StreamingHash,
+  ) {
+    // Pure TS SHA-256 by default (every host); the device can pass a native digest (docs/ota.md, costs).
+    this.hash = hash ?? new Sha256();
+    if (this.hash.digestSize !== 32) throw new Error("ImageDownloader: the hash must be SHA-256 (32-byte digest)");
+  }
 
   /**
    * Start (offset 0) or resume (offset > 0, after a reboot) the image at `url`. A slot that cannot be resumed is

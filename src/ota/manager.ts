@@ -17,11 +17,12 @@ import { LogLevel, type Clock, type Log, type OtaSlotWriter, type RandomSource, 
 import type { TickService } from "../app/service";
 import { ConfigError } from "../config/gateway-config";
 import type { Counters } from "../core/counters";
+import type { StreamingHash } from "../crypto/hash";
 import { toHex } from "../crypto/hex";
 import { HttpClient } from "../http/client";
 import { CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../protocol/envelope";
 import { parseUpgrade, PROGRESS_TYPE, UPGRADE_TYPE, VERSION_TYPE, type UpgradeRequest } from "./command";
-import { otaPublicKey, type OtaConfig } from "./config";
+import { otaPublicKey, SLOT_SECTOR_BYTES, type OtaConfig } from "./config";
 import { DownloadState, ImageDownloader } from "./downloader";
 import { EcdsaP256Verifier, type P256PublicKey } from "./p256";
 import type { OtaOutcome, OtaRecord, OtaStatePort } from "./state-port";
@@ -66,6 +67,8 @@ export interface OtaManagerOptions {
   store: OtaStatePort;
   uplink: OtaUplink;
   counters: Counters;
+  /** SHA-256 of the image as it streams in; default the pure-TS Sha256. A native digest is much cheaper on XS. */
+  hash?: StreamingHash;
 }
 
 const Phase = { Idle: 0, CheckingSignature: 1, Downloading: 2, Staged: 3, Trial: 4, RollingBack: 5, Report: 6 } as const;
@@ -136,7 +139,7 @@ export class OtaManager implements TickService {
       maxRedirects: options.config.maxRedirects,
       userAgent: `ess-gateway/${this.runningVersion}`,
     });
-    this.downloader = new ImageDownloader(this.http, options.hal.ota, options.config, options.hal.log);
+    this.downloader = new ImageDownloader(this.http, options.hal.ota, options.config, options.hal.log, options.hash);
     const counters = options.counters;
     this.counters = counters;
     this.c = {
@@ -398,9 +401,11 @@ export class OtaManager implements TickService {
       this.verifyImage(record);
       return;
     }
-    if (downloader.state !== DownloadState.Rehashing && downloader.offset - record.offset >= this.config.checkpointBytes) {
-      // Everything below offset is in the slot: a reboot from here resumes at it.
-      record.offset = downloader.offset;
+    // Checkpoints sit on flash-sector boundaries: a resume erases the sector at the checkpoint again, so bytes
+    // written after it (possibly torn by the reset) are never trusted. Everything below it is in the slot.
+    const aligned = downloader.offset - (downloader.offset % SLOT_SECTOR_BYTES);
+    if (downloader.state !== DownloadState.Rehashing && aligned - record.offset >= this.config.checkpointBytes) {
+      record.offset = aligned;
       this.store.save(record);
       this.counters.add(this.c.checkpoints);
     }

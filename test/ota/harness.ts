@@ -123,7 +123,7 @@ export class Device {
       retryBaseMs: 20,
       retryMaxMs: 100,
       connectTimeoutMs: 2_000,
-      idleTimeoutMs: 2_000,
+      idleTimeoutMs: 5_000,
       rebootDelayMs: 10,
       healthTimeoutMs: 3_000,
       healthMinUptimeMs: 30,
@@ -190,7 +190,10 @@ export class Device {
           resolve();
         } else if (this.clock.monotonicMs() > deadline) {
           clearInterval(timer);
-          reject(new Error(`device run timed out (${this.manager.status().phase}); log:\n${this.logLines.slice(-8).join("\n")}`));
+          const http = this.manager.http;
+          const internals = this.manager as unknown as Record<string, unknown>;
+          const detail = JSON.stringify({ restarts: this.restarts, dead: this.dead, boots: this.boots, restartAtMs: internals.restartAtMs, nowMs: internals.nowMs, restartRequested: internals.restartRequested, status: this.manager.status(), http: http.stats, busy: http.busy, download: this.manager.downloader.stats, state: this.manager.downloader.state });
+          reject(new Error(`device run timed out: ${detail}; log:\n${this.logLines.slice(-8).join("\n")}`));
         }
       }, 2);
     });

