@@ -102,8 +102,8 @@ export class SimSite {
   loadW = 0;
   observer: SiteObserver | null = null;
   private readonly sample: MeterSample;
-  private importWh = 0;
-  private exportWh = 0;
+  importWh = 0;
+  exportWh = 0;
   private readonly startMs: number;
   private readonly slaves: SimModbusSlave[] = [];
 
