@@ -10,7 +10,7 @@ import { DEFAULT_CONTROL_OPTIONS } from "../control/core";
 import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../control/loop";
 import { createMqttLink, type MqttLink } from "../mqtt/index";
 import { payloadText } from "../mqtt/dispatch";
-import { MessageResult, PublishResult } from "../mqtt/session";
+import { MessageResult, PublishResult, SessionState } from "../mqtt/session";
 import { MessageIds } from "../protocol/desired/message-ids";
 import { bindDesired, MqttDesiredUplink } from "../protocol/desired/mqtt-binding";
 import { DesiredSession } from "../protocol/desired/session";
@@ -29,6 +29,7 @@ import { GatewayStore } from "../store/index";
 import { DevicePoints } from "./device-points";
 import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
+import { StatusReporter } from "./status-report";
 
 /** QoS of every platform reply and report: they ride the session's bounded outbox across a reconnect. */
 const PLATFORM_QOS = 1;
@@ -44,6 +45,7 @@ export interface Firmware {
   scheduleCommands: ScheduleCommandHandler;
   control: ControlLoop;
   points: DevicePoints;
+  reporter: StatusReporter;
 }
 
 export interface FirmwareOptions {
@@ -68,6 +70,7 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
   // The link's handlers are bound below; its events reach them through these late-bound references.
   let desired: DesiredSession | null = null;
   let overdemand: Overdemand | null = null;
+  let reporter: StatusReporter | null = null;
   const link = createMqttLink(hal, config, {
     mqtt: { ...config.mqtt, keepAliveSec: values.mqtt_keepalive_s, ...options.mqtt },
     counters,
@@ -75,6 +78,7 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
       onOnline: () => {
         hal.log.write(LogLevel.Info, "mqtt", "online");
         overdemand?.binding.online();
+        reporter?.soon();
         desired?.connected();
       },
       onOffline: (reason) => {
@@ -141,10 +145,36 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
     points,
   );
 
+  const reportsSkipped = counters.register("reports_skipped");
+  reporter = new StatusReporter(
+    hal.clock,
+    {
+      report: () => ({
+        device_uid: config.device.uid,
+        status: gateway.status(),
+        mqtt: link.session.status().state,
+        control: control.status(),
+        strategies: overdemand?.handler.strategies.length ?? 0,
+        tasks: store.tasks.size,
+      }),
+    },
+    {
+      ready: () => link.session.state === SessionState.Connected,
+      publishReport(text) {
+        const result = link.session.publishText(OutRoute.ReportPost, text, 0);
+        if (result === PublishResult.Sent || result === PublishResult.Queued) return true;
+        counters.add(reportsSkipped);
+        return false;
+      },
+    },
+    values.report_interval_s * 1000,
+  );
+
   settings.setListener({
     settingsChanged(current: Readonly<SettingsValues>, changed: readonly PropertyName[]) {
       // Live effects; the rest (keepalive, control period) is read at boot and takes effect at the next one.
       if (changed.includes("timezone") || changed.includes("dst_enable")) scheduler.setTimeZone(current.timezone);
+      if (changed.includes("report_interval_s")) reporter?.setPeriodSeconds(current.report_interval_s);
       hal.log.write(LogLevel.Info, "settings", `changed: ${changed.join(", ")}`);
     },
   });
@@ -154,7 +184,8 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
   gateway.addService(overdemand.active);
   gateway.addService(control);
   gateway.addService(scheduler);
+  gateway.addService(reporter);
   link.session.start();
   gateway.start();
-  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points };
+  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points, reporter };
 }

@@ -51,6 +51,7 @@ export const OutRoute = {
   ScheduleListPost: 11,
   Status: 12,
   ScheduleEventPost: 13,
+  ReportPost: 14,
 } as const;
 
 export interface RouteDefinition {
@@ -96,6 +97,7 @@ export const OUTGOING_ROUTES: readonly RouteDefinition[] = [
   { name: "schedule_list_post", family: RouteFamily.Schedule, template: `${P}/schedule/list/post` },
   { name: "status", family: RouteFamily.Status, template: `${P}/status/post` },
   { name: "schedule_event_post", family: RouteFamily.Schedule, template: `${P}/schedule/event/post` },
+  { name: "report_post", family: RouteFamily.Status, template: `${P}/report/post` },
 ];
 
 export interface TopicIdentity {

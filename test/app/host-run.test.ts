@@ -44,6 +44,12 @@ test("npm start: a strategy created over MQTT is acknowledged after commit, repo
   const lists = received.filter((m) => m.topic.endsWith("streaming_overdemand/list/post"));
   t.is((lists[lists.length - 1].payload.data as unknown[]).length, 1, "the report after the change lists the new strategy");
 
+  const reports = received.filter((m) => m.topic.endsWith("report/post"));
+  t.true(reports.length >= 2, `periodic status reports: ${reports.length}`);
+  const lastReport = reports[reports.length - 1].payload as { status: { ticks: number }; control: { groups: unknown[] } };
+  t.true(lastReport.status.ticks > 0);
+  t.is(lastReport.control.groups.length, 1, "the report shows the control group of the new strategy");
+
   const final = JSON.parse(output.trim().split("\n").pop()!);
   t.is(final.site.strategies, 1);
   t.true(final.site.essW < 0, `the battery absorbs the PV surplus (essW ${final.site.essW})`);
