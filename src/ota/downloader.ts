@@ -225,12 +225,15 @@ export class ImageDownloader implements HttpDownloadSink {
       this.requestStartOffset = this.offset;
       this.skip = 0;
       this.stats.requests++;
+      // Set before get(): a request that fails inside get() reports through onError, which clears it.
+      this.requestActive = true;
       const started = this.http.get(this.url, this.offset, end, this, nowMs);
       if (started !== HttpError.None) {
+        this.requestActive = false;
         this.fail(`download: ${HTTP_ERROR_NAMES[started]}`);
         return;
       }
-      this.requestActive = true;
+      if (!this.requestActive) return;
     }
     this.http.poll(nowMs, this.config.bytesPerTick);
     if (this.writeError !== null) {
