@@ -11,6 +11,7 @@ import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../control/loop";
 import { createMqttLink, type MqttLink } from "../mqtt/index";
 import { payloadText } from "../mqtt/dispatch";
 import { MessageResult, PublishResult, SessionState } from "../mqtt/session";
+import { bindOta, GatewayOtaState, MqttOtaUplink, OTA_INCOMING_ROUTES, OTA_OUTGOING_ROUTES, OtaManager, resolveOtaConfig } from "../ota/index";
 import { MessageIds } from "../protocol/desired/message-ids";
 import { bindDesired, MqttDesiredUplink } from "../protocol/desired/mqtt-binding";
 import { DesiredSession } from "../protocol/desired/session";
@@ -46,6 +47,7 @@ export interface Firmware {
   control: ControlLoop;
   points: DevicePoints;
   reporter: StatusReporter;
+  ota: OtaManager;
 }
 
 export interface FirmwareOptions {
@@ -71,19 +73,24 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
   let desired: DesiredSession | null = null;
   let overdemand: Overdemand | null = null;
   let reporter: StatusReporter | null = null;
+  let ota: OtaManager | null = null;
   const link = createMqttLink(hal, config, {
     mqtt: { ...config.mqtt, keepAliveSec: values.mqtt_keepalive_s, ...options.mqtt },
     counters,
+    extraIncoming: OTA_INCOMING_ROUTES,
+    extraOutgoing: OTA_OUTGOING_ROUTES,
     events: {
       onOnline: () => {
         hal.log.write(LogLevel.Info, "mqtt", "online");
         overdemand?.binding.online();
         reporter?.soon();
+        ota?.connected();
         desired?.connected();
       },
       onOffline: (reason) => {
         hal.log.write(LogLevel.Warn, "mqtt", `offline: ${reason}`);
         desired?.disconnected();
+        ota?.disconnected();
       },
     },
   });
@@ -145,6 +152,21 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
     points,
   );
 
+  // OTA: after the reboot into a new image, the health check wants the store loaded (done above), the link up and
+  // a control cycle run before the image is confirmed; otherwise the bootloader goes back to the previous one.
+  ota = new OtaManager({
+    hal,
+    config: resolveOtaConfig(config.ota),
+    deviceUid: config.device.uid,
+    runningVersion: config.device.firmwareVersion,
+    store: new GatewayOtaState(store),
+    uplink: new MqttOtaUplink(link),
+    counters,
+  });
+  bindOta(link, ota);
+  ota.noteStoreLoaded();
+  const otaManager = ota;
+
   const reportsSkipped = counters.register("reports_skipped");
   reporter = new StatusReporter(
     hal.clock,
@@ -156,6 +178,7 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
         control: control.status(),
         strategies: overdemand?.handler.strategies.length ?? 0,
         tasks: store.tasks.size,
+        ota: otaManager.status(),
       }),
     },
     {
@@ -185,7 +208,9 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
   gateway.addService(control);
   gateway.addService(scheduler);
   gateway.addService(reporter);
+  gateway.addService(ota);
+  gateway.addService({ name: "ota-health", tick: () => (control.cycles > 0 ? otaManager.noteControlTick() : undefined) });
   link.session.start();
   gateway.start();
-  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points, reporter };
+  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points, reporter, ota };
 }

@@ -1,5 +1,6 @@
 import { resolveMqttConfig } from "../mqtt/config";
 import { DEFAULT_MQTT_CONFIG, type MqttConfig } from "../mqtt/config-defaults";
+import { DEFAULT_OTA_CONFIG, resolveOtaConfig, type OtaConfig } from "../ota/config";
 import { ConfigError } from "./config-error";
 
 export { ConfigError } from "./config-error";
@@ -52,6 +53,8 @@ export interface GatewayConfig {
   };
   /** The platform link (broker URL, auth, keepalive, buffer sizes): see src/mqtt/config-defaults.ts. */
   mqtt: MqttConfig;
+  /** Firmware updates: the image signing key, size limits, health check (src/ota/config.ts, docs/ota.md). */
+  ota: OtaConfig;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -70,6 +73,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   site: { latitude: 31.23, longitude: 121.47, timezone: "CST-8" },
   limits: { maxStrategies: 64, maxTasks: 256 },
   mqtt: { ...DEFAULT_MQTT_CONFIG },
+  ota: { ...DEFAULT_OTA_CONFIG },
 };
 
 
@@ -128,6 +132,7 @@ export function resolveConfig(...layers: unknown[]): GatewayConfig {
   requireRange(config.limits.maxStrategies, "limits.maxStrategies", 1, 1024);
   requireRange(config.limits.maxTasks, "limits.maxTasks", 1, 4096);
   resolveMqttConfig(config.mqtt);
+  resolveOtaConfig(config.ota);
   if (config.device.topicScheme !== "wudun" && config.device.topicScheme !== "user") {
     throw new ConfigError("device.topicScheme", `must be "wudun" or "user", got "${config.device.topicScheme}"`);
   }

@@ -3,7 +3,7 @@
  * then `resolveOtaConfig` merges overrides onto the defaults with the same rules as the other sections: unknown keys
  * and wrong types are errors naming the key, ranges are checked, and the public key must be a point of P-256.
  */
-import { ConfigError } from "../config/gateway-config";
+import { ConfigError } from "../config/config-error";
 import { fromHex } from "../crypto/hex";
 import { parsePublicKey, type P256PublicKey } from "./p256";
 
