@@ -28,6 +28,7 @@ import { StoreSettingsPersistence } from "../settings/store-persistence";
 import { checkTimezone } from "../settings/timezone";
 import { GatewayStore } from "../store/index";
 import { DevicePoints } from "./device-points";
+import { LevelLog } from "./level-log";
 import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
 import { StatusReporter } from "./status-report";
@@ -55,7 +56,10 @@ export interface FirmwareOptions {
   mqtt?: Partial<GatewayConfig["mqtt"]>;
 }
 
-export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareOptions = {}): Firmware {
+export function bootFirmware(halIn: Hal, config: GatewayConfig, options: FirmwareOptions = {}): Firmware {
+  // Every part logs through the level filter, which the log_level setting moves at run time.
+  const log = new LevelLog(halIn.log, 3);
+  const hal: Hal = { ...halIn, log };
   const gateway = new Gateway(hal, config);
   const counters = gateway.counters;
   const store = GatewayStore.open(gateway.storeFlash, {
@@ -68,6 +72,8 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
   const settings = new Settings(contextFromConfig(config, checkTimezone), defaultSettings(config), new StoreSettingsPersistence(store), counters, hal.log);
   settings.load();
   const values = settings.values;
+  log.level = values.log_level;
+  if (values.control_period_ms !== config.control.periodMs) gateway.setPeriod(values.control_period_ms);
 
   // The link's handlers are bound below; its events reach them through these late-bound references.
   let desired: DesiredSession | null = null;
@@ -195,8 +201,15 @@ export function bootFirmware(hal: Hal, config: GatewayConfig, options: FirmwareO
 
   settings.setListener({
     settingsChanged(current: Readonly<SettingsValues>, changed: readonly PropertyName[]) {
-      // Live effects; the rest (keepalive, control period) is read at boot and takes effect at the next one.
+      // Live effects. The control options object is shared by the loop and its cores, so a change applies at the
+      // next cycle. Read at boot only (next boot): keepalive (next connect), site latitude/longitude, ramp, SoC limits.
       if (changed.includes("timezone") || changed.includes("dst_enable")) scheduler.setTimeZone(current.timezone);
+      if (changed.includes("control_period_ms")) {
+        control.config.options.periodMs = current.control_period_ms;
+        gateway.setPeriod(current.control_period_ms);
+      }
+      if (changed.includes("meter_silence_timeout_ms")) control.config.options.staleMs = current.meter_silence_timeout_ms;
+      if (changed.includes("log_level")) log.level = current.log_level;
       if (changed.includes("report_interval_s")) reporter?.setPeriodSeconds(current.report_interval_s);
       hal.log.write(LogLevel.Info, "settings", `changed: ${changed.join(", ")}`);
     },

@@ -22,6 +22,7 @@ export class Gateway {
   private maxTickMs = 0;
   private lastTickStartMs = -1;
   private running = false;
+  private period: number;
   private readonly overrunCounter: number;
   private readonly serviceErrorCounter: number;
 
@@ -30,6 +31,7 @@ export class Gateway {
     readonly config: GatewayConfig,
   ) {
     this.bootMs = hal.clock.monotonicMs();
+    this.period = config.control.periodMs;
     this.overrunCounter = this.counters.register("tick_overruns");
     this.serviceErrorCounter = this.counters.register("service_errors");
     // The store area must exist before anything that persists state is built on it.
@@ -52,7 +54,13 @@ export class Gateway {
     if (this.running) return;
     this.running = true;
     this.hal.watchdog.enable(this.config.control.watchdogMs);
-    this.tickTimer.start(this.config.control.periodMs, this.config.control.periodMs);
+    this.tickTimer.start(this.period, this.period);
+  }
+
+  /** Change the tick period at run time (a spec-004 setting): the next tick comes one new period from now. */
+  setPeriod(periodMs: number): void {
+    this.period = periodMs;
+    if (this.running) this.tickTimer.start(periodMs, periodMs);
   }
 
   stop(): void {
@@ -64,7 +72,7 @@ export class Gateway {
   tick(): void {
     const clock = this.hal.clock;
     const startMs = clock.monotonicMs();
-    const period = this.config.control.periodMs;
+    const period = this.period;
     let late = false;
     if (this.lastTickStartMs >= 0 && startMs - this.lastTickStartMs > 2 * period) late = true;
     this.lastTickStartMs = startMs;
