@@ -13,6 +13,7 @@
  *   dynamic_demand_status == 1               -> dynamicDemand, dynamic_demand_percentage -> dynamicDemandPct,
  *                                               dynamic_demand x 1000 -> dynamicDemandSeedW (see docs/control.md)
  */
+import { civilFromDays } from "../time/civil";
 
 export const DeviceType = { Ess: 2, Pv: 3, Charger: 4 } as const;
 export type DeviceType = (typeof DeviceType)[keyof typeof DeviceType];
@@ -115,15 +116,6 @@ export interface PeakDemandStore {
 
 /** yyyymm of `wallMs` in a fixed UTC offset (China: +480 minutes, no DST). Pure arithmetic, no Date locale APIs. */
 export function monthKeyOf(wallMs: number, utcOffsetMinutes: number): number {
-  const days = Math.floor((wallMs + utcOffsetMinutes * 60_000) / 86_400_000);
-  // Civil-from-days (H. Hinnant), valid for the whole proleptic Gregorian range we care about.
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return year * 100 + month;
+  // yyyymmdd -> yyyymm
+  return Math.floor(civilFromDays(Math.floor((wallMs + utcOffsetMinutes * 60_000) / 86_400_000)) / 100);
 }
