@@ -28,3 +28,15 @@ test("bad options are refused with the option named", (t) => {
   const error = t.throws(() => start("--speed", "fast", "--duration", "1"));
   t.regex(String((error as { stderr?: string }).stderr), /--speed must be "max" or a positive factor/);
 });
+
+test("--scenario FILE --speed max --json runs a control scenario and prints its metrics as one JSON line", (t) => {
+  const output = execFileSync(process.execPath, ["--import=tsx", "scripts/start.ts", "--scenario", "scenarios/load-drop-80.json", "--speed", "max", "--json"], {
+    encoding: "utf8",
+  });
+  const metrics = JSON.parse(output.trim().split("\n").pop()!);
+  t.is(metrics.name, "load-drop-80");
+  for (const key of ["exportEnergyKwh", "maxExportAboveThresholdW", "secondsAboveThreshold", "maxDemandW", "setpointSignChangesPerHour", "tickOverruns"]) {
+    t.is(typeof metrics[key], "number", key);
+  }
+  t.true(metrics.secondsAboveThreshold <= 2 * metrics.controlPeriodMs / 1000, `export above threshold ${metrics.secondsAboveThreshold} s`);
+});
