@@ -35,6 +35,10 @@ export class FlashLog implements KeyMatcher {
   /** Small scratch for headers, key comparisons, blank checks and read-back verification. */
   private readonly chunk = new Uint8Array(CHUNK);
   private readonly verifyChunk = new Uint8Array(CHUNK);
+  // Word views for read-back comparison of the store's own buffers (4x fewer XS steps than byte by byte).
+  private readonly recordWords: Uint32Array;
+  private readonly chunkWords = new Uint32Array(this.chunk.buffer);
+  private readonly verifyWords = new Uint32Array(this.verifyChunk.buffer);
 
   // Fields of the record last returned by nextRecord / readRecordAt (valid until the next call).
   recKind = 0;
@@ -64,6 +68,7 @@ export class FlashLog implements KeyMatcher {
     this.sectorSize = flash.sectorSize;
     this.sectorCount = flash.sectorCount;
     this.record = new Uint8Array(this.sectorSize - SECTOR_HEADER_BYTES);
+    this.recordWords = new Uint32Array(this.record.buffer);
   }
 
   /** Read a sector header; true if at least one copy is intact. Sets hdrSeq, hdrTxSeq, hdrGcWord, hdrCopies. */
@@ -113,10 +118,18 @@ export class FlashLog implements KeyMatcher {
     this.programs++;
     this.flash.program(location, data, offset, length);
     if (!this.verifyWrites) return;
+    const words = data === this.record ? this.recordWords : data === this.chunk ? this.chunkWords : null;
     const check = this.verifyChunk;
     for (let done = 0; done < length; done += CHUNK) {
       const n = length - done < CHUNK ? length - done : CHUNK;
       this.flash.read(location + done, check, 0, n);
+      if (words !== null && ((offset + done) & 3) === 0 && (n & 3) === 0) {
+        const from = (offset + done) >>> 2;
+        const verify = this.verifyWords;
+        let i = 0;
+        while (i < n >>> 2 && verify[i] === words[from + i]) i++;
+        if (i === n >>> 2) continue;
+      }
       for (let i = 0; i < n; i++) {
         if (check[i] !== data[offset + done + i]) {
           throw new StoreError("FLASH_FAILURE", `byte ${location + done + i} reads 0x${check[i].toString(16)} after programming 0x${data[offset + done + i].toString(16)}`);

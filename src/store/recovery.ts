@@ -173,7 +173,7 @@ export class Recovery {
     const tx = log.recTxSeq;
     if ((kind & FLAG_COPY) !== 0) {
       if ((kind & FLAG_CONDITIONAL) === 0) {
-        this.apply(location);
+        this.applyParsed(location);
         return;
       }
       if (tx > this.maxTxSeq) this.maxTxSeq = tx;
@@ -188,15 +188,29 @@ export class Recovery {
       return;
     }
     if (tx > this.maxTxSeq) this.maxTxSeq = tx;
+    /** Whether the parser still holds this record (deciding other records re-reads them through it). */
+    let fresh = true;
     if (this.pendingSeq !== 0 && tx !== this.pendingSeq) {
       const back = log.recBack;
       if (back !== 0 && tx - back === this.pendingSeq) this.commitPending();
       else this.abandonPending();
+      fresh = false;
     }
     // Transactions before this one are over: conditional copies still waiting belong to ones that never committed
     // (typically cut before their first record), and must apply now, before anything this transaction changes.
-    if (this.asideCount > 0) this.applyAside(tx, false);
+    if (this.asideCount > 0) {
+      this.applyAside(tx, false);
+      fresh = false;
+    }
     if (this.pendingSeq !== tx) {
+      if ((kind & FLAG_COMMIT) !== 0) {
+        // A one-record transaction (the common case): no pending list needed.
+        if (fresh) this.applyParsed(location);
+        else this.apply(location);
+        if (this.asideCount > 0) this.voidAside(tx);
+        this.committed(tx);
+        return;
+      }
       this.pendingSeq = tx;
       this.pendingCount = 0;
       this.pendingOverflow = false;
@@ -217,6 +231,10 @@ export class Recovery {
     this.applyAside(seq, false);
     for (let i = 0; i < this.pendingCount; i++) this.apply(this.pending[i]);
     this.voidAside(seq);
+    this.committed(seq);
+  }
+
+  private committed(seq: number): void {
     this.ring.lastCommittedSeq = seq;
     this.report.committedTransactions++;
     this.decidedSeq = seq;
@@ -275,9 +293,13 @@ export class Recovery {
   }
 
   private apply(location: number): void {
+    if (this.ring.log.readRecordAt(location, false)) this.applyParsed(location);
+  }
+
+  /** Apply the record whose bytes and fields the log parser holds now. */
+  private applyParsed(location: number): void {
     const ring = this.ring;
     const log = ring.log;
-    if (!log.readRecordAt(location, false)) return;
     const collection = log.recCollection;
     const kind = log.recKind & KIND_MASK;
     if (kind === KIND_CLEAR) ring.applyClear(collection);

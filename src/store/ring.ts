@@ -137,7 +137,8 @@ export class Ring {
   /** Make room for a record of `size` bytes in the head, rotating as often as needed (the planner said it fits). */
   ensureRoom(size: number): void {
     for (let turns = 0; this.headPos + size > this.sectorSize; turns++) {
-      invariant(turns <= this.sectorCount, `no room for ${size} bytes after a full turn of the ring`);
+      // The message is built only on failure: this runs on every write.
+      if (turns > this.sectorCount) invariant(false, `no room for ${size} bytes after a full turn of the ring`);
       this.rotate();
     }
   }

