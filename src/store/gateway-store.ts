@@ -43,7 +43,11 @@ export interface GatewayStoreOptions {
   maxMeta?: number;
   /** Largest encoded value (a packed strategy with meter and devices is ~0.4-1 KB). Default 1536. */
   maxValueBytes?: number;
-  /** Staging RAM for one transaction; size it from config.limits.maxPacketBytes (packed <= JSON text). Default 16384. */
+  /**
+   * Staging RAM for one transaction's encoded keys and values: config.limits.maxPacketBytes is enough (a command's
+   * change is never larger packed than the JSON that carried it, but for floats JSON writes in < 9 characters, which
+   * packed needs 9 bytes for in the worst case). Default 8192.
+   */
   maxTxBytes?: number;
   /** Records in one transaction. Default max(maxTasks, maxStrategies) + 8 (a replace-all plus its bookkeeping). */
   maxTxRecords?: number;
@@ -96,7 +100,7 @@ export class GatewayStore {
       ],
       maxKeyBytes: 64,
       maxValueBytes,
-      maxTxBytes: options.maxTxBytes ?? 16384,
+      maxTxBytes: options.maxTxBytes ?? 8192,
       maxTxRecords: options.maxTxRecords ?? Math.max(options.maxTasks, options.maxStrategies) + 8,
       reserveBytes: options.reserveBytes ?? 512,
       verifyWrites: options.verifyWrites,

@@ -19,6 +19,7 @@ export function keyHash(collection: number, key: Uint8Array, keyOffset: number, 
 }
 
 export const NO_ENTRY = -1;
+export const MAX_INDEX_CAPACITY = 16383;
 
 export class IndexTable {
   readonly capacity: number;
@@ -28,31 +29,33 @@ export class IndexTable {
   readonly keyLength: Uint8Array;
   /** Absolute byte offset of the record in the partition. */
   readonly location: Uint32Array;
-  /** Bytes the record occupies on flash (for the live-bytes accounting per sector). */
-  readonly size: Uint32Array;
+  /** Bytes the record occupies on flash (for the live-bytes accounting per sector; sectors are <= 64 KiB). */
+  readonly size: Uint16Array;
   /** Scratch mark per entry (the store marks keys its in-flight transaction changes). */
   readonly mark: Uint8Array;
   /** Live records per collection id. */
-  readonly countByCollection: Uint32Array;
-  private readonly slots: Int32Array;
+  readonly countByCollection: Uint16Array;
+  private readonly slots: Int16Array;
   private readonly mask: number;
-  private readonly freeList: Int32Array;
+  private readonly freeList: Int16Array;
   private freeCount: number;
 
+  /** At most MAX_INDEX_CAPACITY entries (16-bit entry numbers keep the table small). */
   constructor(capacity: number) {
+    if (!(capacity >= 1 && capacity <= MAX_INDEX_CAPACITY)) throw new RangeError(`IndexTable: capacity ${capacity} (1..${MAX_INDEX_CAPACITY})`);
     this.capacity = capacity;
     this.collection = new Uint8Array(capacity);
     this.hash = new Uint32Array(capacity);
     this.keyLength = new Uint8Array(capacity);
     this.location = new Uint32Array(capacity);
-    this.size = new Uint32Array(capacity);
+    this.size = new Uint16Array(capacity);
     this.mark = new Uint8Array(capacity);
-    this.countByCollection = new Uint32Array(256);
+    this.countByCollection = new Uint16Array(256);
     let slotCount = 8;
     while (slotCount < capacity * 2) slotCount *= 2;
-    this.slots = new Int32Array(slotCount).fill(NO_ENTRY);
+    this.slots = new Int16Array(slotCount).fill(NO_ENTRY);
     this.mask = slotCount - 1;
-    this.freeList = new Int32Array(capacity);
+    this.freeList = new Int16Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
     this.freeCount = capacity;
   }

@@ -13,7 +13,7 @@ import { Counters } from "../core/counters";
 import { StoreError } from "./errors";
 import { FlashLog } from "./flash-log";
 import { MAX_KEY_BYTES_FORMAT, MAX_VALUE_BYTES_FORMAT, RECORD_HEADER_BYTES, SECTOR_HEADER_BYTES, recordSize } from "./format";
-import { IndexTable, NO_ENTRY, keyHash } from "./index-table";
+import { IndexTable, MAX_INDEX_CAPACITY, NO_ENTRY, keyHash } from "./index-table";
 import { Recovery, type RecoveryReport } from "./recovery";
 import { Ring } from "./ring";
 import { Transaction, type StoreHealth } from "./transaction";
@@ -35,7 +35,7 @@ export interface RecordStoreOptions {
   maxValueBytes?: number;
   /** Most records in one transaction. Default 64. */
   maxTxRecords?: number;
-  /** Staging area for one transaction's keys and values (RAM). Default 8192. */
+  /** Staging area for one transaction's keys and values (RAM, up to 1 MiB). Default 8192. */
   maxTxBytes?: number;
   /**
    * Room every transaction that adds data must leave free, so that a later delete (and the reply that goes with it)
@@ -126,8 +126,8 @@ export class RecordStore {
     if (!(Number.isInteger(maxTxRecords) && maxTxRecords >= 1 && maxTxRecords <= 65535)) {
       throw new StoreError("OPTIONS_INVALID", `maxTxRecords ${maxTxRecords}: 1..65535`);
     }
-    if (!(Number.isInteger(maxTxBytes) && maxTxBytes >= this.maxKeyBytes + this.maxValueBytes)) {
-      throw new StoreError("OPTIONS_INVALID", `maxTxBytes ${maxTxBytes}: at least maxKeyBytes + maxValueBytes`);
+    if (!(Number.isInteger(maxTxBytes) && maxTxBytes >= this.maxKeyBytes + this.maxValueBytes && maxTxBytes <= 1 << 20)) {
+      throw new StoreError("OPTIONS_INVALID", `maxTxBytes ${maxTxBytes}: maxKeyBytes + maxValueBytes .. 1 MiB`);
     }
     const reserveBytes = options.reserveBytes ?? 2 * recordSize(this.maxKeyBytes, 0);
     if (!(Number.isInteger(reserveBytes) && reserveBytes >= 0 && reserveBytes <= payload - RECORD_HEADER_BYTES)) {
@@ -144,6 +144,9 @@ export class RecordStore {
       this.capacity[spec.id] = spec.capacity;
       this.names[spec.id] = spec.name;
       indexCapacity += spec.capacity;
+    }
+    if (indexCapacity > MAX_INDEX_CAPACITY) {
+      throw new StoreError("OPTIONS_INVALID", `collections hold ${indexCapacity} records in all (at most ${MAX_INDEX_CAPACITY})`);
     }
 
     this.counters = options.counters ?? new Counters(64);
