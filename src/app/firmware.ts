@@ -65,6 +65,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   const store = GatewayStore.open(gateway.storeFlash, {
     maxStrategies: config.limits.maxStrategies,
     maxTasks: config.limits.maxTasks,
+    // One command's whole change is staged in RAM: as large as the largest packet that can carry it.
+    maxTxBytes: config.mqtt.maxPacketBytes,
     counters,
   });
   hal.log.write(LogLevel.Info, "store", `opened: ${store.strategies.size} strategies, ${store.tasks.size} tasks`);
@@ -184,6 +186,7 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
         control: control.status(),
         strategies: overdemand?.handler.strategies.length ?? 0,
         tasks: store.tasks.size,
+        store: store.records.stats(),
         ota: otaManager.status(),
       }),
     },
