@@ -54,8 +54,8 @@ test("npm start: a strategy created over MQTT is acknowledged after commit, repo
   t.is(final.site.strategies, 1);
   t.true(final.site.essW < 0, `the battery absorbs the PV surplus (essW ${final.site.essW})`);
   t.true(final.site.gridW > 0, `the site imports at the end (gridW ${final.site.gridW})`);
-  // The strategy arrives while the site exports 10 kW: taking over (first reads, PCS ramp) plus the 70 kW load drop
-  // at 240 s. The scenario tests (test/control/) bound the drop alone at 2 control periods.
-  t.true(final.site.exportSecondsUnderStrategy <= 5, `export while the strategy was in force: ${final.site.exportSecondsUnderStrategy} s`);
+  // The strategy arrives while the site exports 10 kW: taking over (configure, first reads, PCS lag: ~0.7 s) plus
+  // the 70 kW load drop at 240 s (the scenario tests bound the drop alone at 2 control periods).
+  t.true(final.site.exportSecondsUnderStrategy <= 2, `export while the strategy was in force: ${final.site.exportSecondsUnderStrategy} s`);
   t.is(final.counters.store_commits >= 1, true);
 });
