@@ -21,7 +21,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "./host/embedded-broker
 import { RoutingTcpConnector } from "./host/routing-tcp";
 
 const USAGE =
-  "usage: npm start -- [--duration SECONDS] [--speed max|N] [--config FILE] [--flash FILE] [--broker mqtt[s]://HOST:PORT]\n" +
+  "usage: npm start -- [--duration SECONDS] [--speed max|N] [--config FILE] [--flash FILE] [--broker mqtt[s]://HOST:PORT [--ca PEM]]\n" +
   "                    [--site FILE] [--seed N] [--quiet] | --scenario FILE [--speed max|N] [--json]";
 
 function usage(problem: string): never {
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     config: { type: "string" },
     flash: { type: "string" },
     broker: { type: "string" },
+    ca: { type: "string" },
     site: { type: "string" },
     scenario: { type: "string" },
     json: { type: "boolean", default: false },
@@ -156,7 +157,9 @@ async function runFirmware(): Promise<void> {
   let hal = sim;
   if (brokerUrl) {
     const endpoint = parseBrokerUrl(brokerUrl);
-    hal = { ...sim, tcp: new RoutingTcpConnector(new NodeTcpConnector(), sim.network, { host: endpoint.host, port: endpoint.port }) };
+    // mqtts:// checks the broker's certificate against the system CAs, or against --ca (a private CA).
+    const real = new NodeTcpConnector(values.ca ? { tls: { ca: readFileSync(values.ca, "utf8") } } : {});
+    hal = { ...sim, tcp: new RoutingTcpConnector(real, sim.network, { host: endpoint.host, port: endpoint.port }) };
   } else {
     console.log("--speed max: the platform link stays offline (simulated time cannot drive a real broker)");
   }

@@ -4,8 +4,13 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
+import { Aedes } from "aedes";
 import mqtt from "mqtt";
+import { makeCertificate } from "../helpers/certificate";
 
 const PREFIX = "v1/wudun/pk-demo/GW-0001/";
 
@@ -58,4 +63,31 @@ test("npm start: a strategy created over MQTT is acknowledged after commit, repo
   // the 70 kW load drop at 240 s (the scenario tests bound the drop alone at 2 control periods).
   t.true(final.site.exportSecondsUnderStrategy <= 2, `export while the strategy was in force: ${final.site.exportSecondsUnderStrategy} s`);
   t.is(final.counters.store_commits >= 1, true);
+});
+
+test("npm start --broker mqtts://... --ca PEM: the platform link runs over TLS with the broker's certificate checked", async (t) => {
+  const { key, cert } = makeCertificate();
+  const dir = mkdtempSync(join(tmpdir(), "gw-start-tls-"));
+  const caFile = join(dir, "ca.pem");
+  writeFileSync(caFile, cert);
+  const broker = await Aedes.createBroker();
+  const server = createTlsServer({ key, cert }, broker.handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import=tsx", "scripts/start.ts", "--broker", `mqtts://127.0.0.1:${port}`, "--ca", caFile, "--duration", "3"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      child.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}:\n${text}`))));
+    });
+    t.regex(output, /I mqtt: online/);
+    t.notRegex(output, /certificate/i);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

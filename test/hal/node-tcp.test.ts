@@ -1,9 +1,6 @@
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { makeCertificate } from "../helpers/certificate";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { NodeTcpConnector } from "../../hal/node/tcp";
 import type { TcpHandlers, TcpSocket } from "../../hal/types";
@@ -201,51 +198,26 @@ test("plain TCP: a full receive queue pauses the socket and loses nothing", asyn
 });
 
 test("TLS: connect to a self-signed server made with openssl, echo, and reject an untrusted certificate", async (t) => {
-  let hasOpenssl = true;
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-  } catch {
-    hasOpenssl = false;
-  }
-  if (!hasOpenssl) {
-    t.log("openssl is not installed: the TLS path is NOT exercised; the plain TCP tests above still ran");
-    t.pass();
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), "hal-tls-"));
-  try {
-    const keyFile = join(dir, "key.pem");
-    const certFile = join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile,
-        "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-      { stdio: "ignore" },
-    );
-    const key = readFileSync(keyFile);
-    const cert = readFileSync(certFile);
-    const server = createTlsServer({ key, cert }, (socket) => socket.pipe(socket));
-    const port = await listen(server as unknown as Server);
+  const { key, cert } = makeCertificate("ec");
+  const server = createTlsServer({ key, cert }, (socket) => socket.pipe(socket));
+  const port = await listen(server as unknown as Server);
 
-    const trusted = new NodeTcpConnector({ tls: { ca: cert } });
-    const rec = new Recorder();
-    rec.socket = trusted.connect({ host: "127.0.0.1", port, tls: true, serverName: "localhost" }, rec);
-    await rec.until(() => rec.events.includes("connect"), "TLS connect");
-    const hello = new TextEncoder().encode("hello over tls");
-    t.is(rec.socket.write(hello, 0, hello.length), hello.length);
-    await rec.until(() => rec.received.length === hello.length, "TLS echo");
-    t.is(String.fromCharCode(...rec.received), "hello over tls");
-    rec.socket.close();
+  const trusted = new NodeTcpConnector({ tls: { ca: cert } });
+  const rec = new Recorder();
+  rec.socket = trusted.connect({ host: "127.0.0.1", port, tls: true, serverName: "localhost" }, rec);
+  await rec.until(() => rec.events.includes("connect"), "TLS connect");
+  const hello = new TextEncoder().encode("hello over tls");
+  t.is(rec.socket.write(hello, 0, hello.length), hello.length);
+  await rec.until(() => rec.received.length === hello.length, "TLS echo");
+  t.is(String.fromCharCode(...rec.received), "hello over tls");
+  rec.socket.close();
 
-    // Without the CA the certificate is untrusted: the handshake fails with onError then onClose.
-    const untrusted = new NodeTcpConnector();
-    const bad = new Recorder();
-    bad.socket = untrusted.connect({ host: "127.0.0.1", port, tls: true, serverName: "localhost" }, bad);
-    await bad.until(() => bad.events.includes("close"), "TLS refusal");
-    t.deepEqual(bad.events, ["error", "close"]);
-    t.regex(bad.errors[0], /self[- ]signed|certificate/i);
-    server.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Without the CA the certificate is untrusted: the handshake fails with onError then onClose.
+  const untrusted = new NodeTcpConnector();
+  const bad = new Recorder();
+  bad.socket = untrusted.connect({ host: "127.0.0.1", port, tls: true, serverName: "localhost" }, bad);
+  await bad.until(() => bad.events.includes("close"), "TLS refusal");
+  t.deepEqual(bad.events, ["error", "close"]);
+  t.regex(bad.errors[0], /self[- ]signed|certificate/i);
+  server.close();
 });

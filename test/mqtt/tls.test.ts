@@ -2,31 +2,13 @@
  * mqtts:// end to end on the host: the session asks the HAL for TLS, the Node HAL wraps node:tls, aedes listens
  * behind a TLS server with a certificate made for this test by openssl (part of the base system; CI has it).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createTlsServer } from "node:tls";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "ava";
 import { Aedes } from "aedes";
+import { makeCertificate } from "../helpers/certificate";
 import { freePort, until } from "./helpers/real-broker";
 import { nodeSession } from "./helpers/real-scenarios";
 import { OutRoute } from "../../src/protocol/topics";
-
-function makeCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), "mqtt-tls-"));
-  try {
-    const result = spawnSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-      { encoding: "utf8" },
-    );
-    if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr || result.error}`);
-    return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test("mqtts:// connects through node:tls with certificate checks, and refuses an untrusted broker", async (t) => {
   const { key, cert } = makeCertificate();
