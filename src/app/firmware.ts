@@ -65,8 +65,9 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   const store = GatewayStore.open(gateway.storeFlash, {
     maxStrategies: config.limits.maxStrategies,
     maxTasks: config.limits.maxTasks,
-    // One command's whole change is staged in RAM: as large as the largest packet that can carry it.
-    maxTxBytes: config.mqtt.maxPacketBytes,
+    // One command's whole change is staged in RAM, packed: packed JSON is ~4x smaller than the JSON text that
+    // carried it (docs/store.md), so half a packet leaves a wide margin; a larger change is refused (TX_TOO_LARGE).
+    maxTxBytes: Math.max(2048, config.mqtt.maxPacketBytes >> 1),
     counters,
   });
   hal.log.write(LogLevel.Info, "store", `opened: ${store.strategies.size} strategies, ${store.tasks.size} tasks`);
