@@ -7,49 +7,12 @@
 import test from "ava";
 import { fileURLToPath } from "node:url";
 import { startXs, type XsWorker } from "../helpers/xs";
+import { bundleWithFakes } from "./moddable-fakes/bundle";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const fakes = `${here}moddable-fakes/`;
 
-/** Moddable module specifiers -> the fake that stands in for each. */
-const FAKE_MODULES: Record<string, string> = {
-  timer: "timer.ts",
-  time: "time.ts",
-  flash: "flash.ts",
-  instrumentation: "instrumentation.ts",
-  system: "system.ts",
-  "embedded:io/serial": "serial.ts",
-  "embedded:io/digital": "digital.ts",
-  "embedded:io/socket/tcp": "tcp.ts",
-  "embedded:io/socket/tcp/tls": "tls.ts",
-  "embedded:provider/builtin": "provider.ts",
-  "esp32/ota-state": "ota-state.ts",
-  "esp32/hal-native": "hal-native.ts",
-};
-
-async function bundle(): Promise<string> {
-  const esbuild = await import("esbuild");
-  const result = await esbuild.build({
-    entryPoints: [`${here}moddable-entry.ts`],
-    bundle: true,
-    format: "iife",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "moddable-fakes",
-        setup(build) {
-          build.onResolve({ filter: /^(timer|time|flash|instrumentation|system|embedded:.*|esp32\/.*)$/ }, (args) => {
-            const fake = FAKE_MODULES[args.path];
-            if (!fake) return { errors: [{ text: `no fake for Moddable module "${args.path}"` }] };
-            return { path: fakes + fake };
-          });
-        },
-      },
-    ],
-  });
-  return result.outputFiles[0].text;
+function bundle(): Promise<string> {
+  return bundleWithFakes(`${here}moddable-entry.ts`);
 }
 
 /** Two's complement wrap of Time.ticks is near: the clock must carry on across it. */
