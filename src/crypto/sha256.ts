@@ -1,4 +1,7 @@
-import { checkRange, type StreamingHash } from "./hash";
+import { BlockHash } from "./block-hash";
+
+/** Initial hash value (FIPS 180-4 §5.3). */
+const INITIAL = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
 /** Round constants (FIPS 180-4 §4.2.2), allocated once per program. */
 const K = new Int32Array([
@@ -16,75 +19,15 @@ const K = new Int32Array([
  * 1.5 MB firmware image fed in chunks, without allocating. Pure TypeScript so it runs unchanged on XS, Node and
  * the device (where Moddable's native `crypt` would be faster, but is not available on the other two hosts).
  */
-export class Sha256 implements StreamingHash {
-  readonly blockSize = 64;
+export class Sha256 extends BlockHash {
   readonly digestSize = 32;
-  private readonly h = new Int32Array(8);
   private readonly w = new Int32Array(64);
-  private readonly block = new Uint8Array(64);
-  private blockLength = 0;
-  /** Message length in bytes; a double is exact up to 2^53, far beyond anything this device hashes. */
-  private totalLength = 0;
 
   constructor() {
-    this.reset();
+    super("Sha256", INITIAL);
   }
 
-  reset(): this {
-    const h = this.h;
-    h[0] = 0x6a09e667;
-    h[1] = 0xbb67ae85;
-    h[2] = 0x3c6ef372;
-    h[3] = 0xa54ff53a;
-    h[4] = 0x510e527f;
-    h[5] = 0x9b05688c;
-    h[6] = 0x1f83d9ab;
-    h[7] = 0x5be0cd19;
-    this.blockLength = 0;
-    this.totalLength = 0;
-    return this;
-  }
-
-  update(data: Uint8Array, offset: number, length: number): this {
-    checkRange("Sha256.update", data, offset, length);
-    this.totalLength += length;
-    let position = offset;
-    const end = offset + length;
-    if (this.blockLength > 0) {
-      while (position < end && this.blockLength < 64) this.block[this.blockLength++] = data[position++];
-      if (this.blockLength < 64) return this;
-      this.compress(this.block, 0);
-      this.blockLength = 0;
-    }
-    // Whole blocks straight from the caller's buffer: no copy.
-    while (end - position >= 64) {
-      this.compress(data, position);
-      position += 64;
-    }
-    while (position < end) this.block[this.blockLength++] = data[position++];
-    return this;
-  }
-
-  finish(out: Uint8Array, outOffset: number): void {
-    checkRange("Sha256.finish", out, outOffset, 32);
-    const block = this.block;
-    const bitsHigh = Math.floor(this.totalLength / 0x20000000);
-    const bitsLow = (this.totalLength * 8) >>> 0;
-    block[this.blockLength++] = 0x80;
-    if (this.blockLength > 56) {
-      while (this.blockLength < 64) block[this.blockLength++] = 0;
-      this.compress(block, 0);
-      this.blockLength = 0;
-    }
-    while (this.blockLength < 56) block[this.blockLength++] = 0;
-    writeU32(block, 56, bitsHigh);
-    writeU32(block, 60, bitsLow);
-    this.compress(block, 0);
-    this.blockLength = 0;
-    for (let i = 0; i < 8; i++) writeU32(out, outOffset + 4 * i, this.h[i]);
-  }
-
-  private compress(data: Uint8Array, offset: number): void {
+  protected compress(data: Uint8Array, offset: number): void {
     const w = this.w;
     for (let i = 0; i < 16; i++) {
       const p = offset + 4 * i;
@@ -133,9 +76,3 @@ export class Sha256 implements StreamingHash {
   }
 }
 
-function writeU32(out: Uint8Array, offset: number, value: number): void {
-  out[offset] = value >>> 24;
-  out[offset + 1] = (value >>> 16) & 0xff;
-  out[offset + 2] = (value >>> 8) & 0xff;
-  out[offset + 3] = value & 0xff;
-}
