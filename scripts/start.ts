@@ -84,7 +84,7 @@ function pace(totalMs: number, advance: (toMs: number) => void, onSecond: (nowMs
     done();
   };
   const pump = setInterval(() => {
-    const now = Math.min(totalMs, (performance.now() - started) * speed);
+    const now = Math.min(totalMs, Math.floor((performance.now() - started) * speed));
     advance(now);
     if (now - lastShown >= 1000 * Math.max(1, speed) || now >= totalMs) {
       lastShown = now;
