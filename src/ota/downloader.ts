@@ -53,7 +53,8 @@ export class ImageDownloader implements HttpDownloadSink {
   readonly stats: DownloadStats = { requests: 0, retries: 0, bytesReceived: 0, bytesSkipped: 0, bytesRehashed: 0, resumedFrom: 0 };
   private url = "";
   private readonly hash: StreamingHash;
-  private readonly readBack = new Uint8Array(4096);
+  // Rebuilding the hash reads the slot back in pieces of this size (rehashBytesPerTick is a budget over many).
+  private readonly readBack = new Uint8Array(1024);
   private requestActive = false;
   private requestStartOffset = 0;
   /** Bytes of the current response still to drop before `offset` is reached. */
