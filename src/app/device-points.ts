@@ -17,6 +17,8 @@ export const ESS_SETPOINT_POINT = "ess_setpoint_kw";
 export class DevicePoints implements DeviceActions, PropertySource, BaseSetpointSource {
   private readonly keys: string[] = [];
   private readonly values: Float64Array;
+  /** ESS id -> handle of its setpoint point, so the control loop's per-cycle read builds no key string. */
+  private readonly essHandles = new Map<number, number>();
   /** Writes refused because the table was full (counted, reported by the caller's status). */
   refusedFull = 0;
 
@@ -52,9 +54,14 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     done(this.apply(method, payload));
   }
 
+  /** Read every control cycle: the first call for an ESS registers its point (absent = NaN), later ones allocate nothing. */
   essBaseW(id: number): number {
-    const index = this.keys.indexOf(`a:${id}:${ESS_SETPOINT_POINT}`);
-    return index < 0 ? NaN : this.values[index] * 1000;
+    let handle = this.essHandles.get(id);
+    if (handle === undefined) {
+      handle = this.resolve("addr", String(id), ESS_SETPOINT_POINT);
+      this.essHandles.set(id, handle);
+    }
+    return handle < 0 ? NaN : this.values[handle] * 1000;
   }
 
   /** null on success, else the error code reported in the run's event. */

@@ -3,7 +3,8 @@
  * Results go back to the host with `issueCommand` (xsnap's channel to its parent), as JSON.
  */
 import { createSimHal, type SimHal } from "../../hal/sim/index";
-import { bootFirmware } from "../../src/app/firmware";
+import { SimSite, type SiteSpec } from "../../hal/sim/site/site";
+import { bootFirmware, type Firmware } from "../../src/app/firmware";
 import { bootGateway, type Gateway } from "../../src/app/gateway";
 import { resolveConfig } from "../../src/config/gateway-config";
 
@@ -12,6 +13,8 @@ declare function print(...values: unknown[]): void;
 
 let sim: SimHal | null = null;
 let gateway: Gateway | null = null;
+let firmware: Firmware | null = null;
+let site: SimSite | null = null;
 
 function reply(value: unknown): void {
   issueCommand(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
@@ -33,6 +36,24 @@ const harness = {
     const config = resolveConfig(JSON.parse(configJson));
     sim = createSimHal({ seed, echo: echoLog ? (line) => print(line) : undefined });
     gateway = bootFirmware(sim, config).gateway;
+  },
+  /**
+   * The whole firmware controlling a simulated site: the site's devices answer Modbus on the simulated bus, and the
+   * strategy command (spec 000 create) goes straight to the handler, committed to the store as over MQTT.
+   */
+  bootControlledSite(configJson: string, seed: number, siteJson: string, createCommandJson: string): void {
+    const config = resolveConfig(JSON.parse(configJson));
+    sim = createSimHal({ seed, partitions: { store: { sectorCount: 96 } } });
+    site = new SimSite(JSON.parse(siteJson) as SiteSpec, { loop: sim.loop, bus: sim.bus, network: sim.network, random: sim.simRandom });
+    firmware = bootFirmware(sim, config);
+    gateway = firmware.gateway;
+    const outputs = firmware.overdemand.handler.handle("create", createCommandJson);
+    reply({ code: outputs[0].code, payload: outputs[0].payload });
+  },
+  siteStatus(): void {
+    if (!site || !firmware) throw new Error("harness: bootControlledSite first");
+    const battery = site.batteries[0];
+    reply({ gridW: site.gridW, essW: battery ? battery.model.actualW : null, cycles: firmware.control.cycles, groups: firmware.control.groups.length });
   },
   /** Advance simulated time; every due timer (ticks included) fires. */
   runFor(ms: number): void {

@@ -89,3 +89,24 @@ test("the whole firmware (store, MQTT link, protocols, control, scheduler) boots
     await xs.close();
   }
 });
+
+test("controlling a simulated site (meter and PCS over Modbus, a strategy in force), the firmware allocates nothing in XS", async (t) => {
+  const { xs } = await startXsWithScript(APP_BUNDLE);
+  try {
+    // The link stays offline and does not retry inside the measured window (its reconnect backoff is 10 minutes).
+    const config = { rs485: { port: 1, baud: 19200 }, mqtt: { reconnectMinMs: 600000, reconnectMaxMs: 600000 } };
+    const site = readText("boards/host/site.json");
+    const create = readText("docs/examples/create-strategy.json");
+    const { replies } = await xs.run(`harness.bootControlledSite(${JSON.stringify(JSON.stringify(config))}, 1, ${JSON.stringify(site)}, ${JSON.stringify(create)})`);
+    t.is((replies[0] as { code: number }).code, 200, JSON.stringify(replies[0]));
+    await xs.run("harness.runFor(20000)"); // take over the site, settle
+    const controlled = (await xs.run("harness.siteStatus()")).replies[0] as { gridW: number; essW: number; cycles: number; groups: number };
+    t.is(controlled.groups, 1);
+    t.true(controlled.essW < 0 && controlled.gridW > 0, `battery absorbs the PV surplus: ${JSON.stringify(controlled)}`);
+    const steady = await xs.measure("harness.runFor(0)", "harness.runFor(30000)");
+    t.is(steady.heapSlots, 0, "120 control cycles with Modbus traffic, the scheduler, the OTA and settings services");
+    t.log(`30 s of a controlled site: ${steady.steps} XS steps (${Math.round(steady.steps / 120)} per 250 ms tick, simulated slaves included)`);
+  } finally {
+    await xs.close();
+  }
+});
