@@ -74,9 +74,12 @@ export class SimBattery {
   }
 }
 
-/** A PV inverter: produces min(available, limit), reaching it with a lag. */
-export class SimPv {
-  availableW = 0;
+/**
+ * A device whose power follows min(what it wants, its limit) with a first-order lag: a PV inverter (wants what the
+ * sun gives) or an EV charger (wants what the car asks). `command` sets the limit, clamped to 0..rated, unless the
+ * device is set to ignore commands.
+ */
+abstract class LimitedFlow {
   limitW: number;
   actualW = 0;
   ignoreCommands = false;
@@ -91,39 +94,32 @@ export class SimPv {
     this.phase = phase;
   }
 
+  protected abstract wantedW(): number;
+
   command(limitW: number): void {
     if (!this.ignoreCommands) this.limitW = limitW < 0 ? 0 : limitW > this.ratedW ? this.ratedW : limitW;
   }
 
   step(dtMs: number): void {
-    const target = Math.min(this.availableW, this.limitW, this.ratedW);
+    const target = Math.min(this.wantedW(), this.limitW, this.ratedW);
     this.actualW = lag(this.actualW, target < 0 ? 0 : target, dtMs, this.tauMs);
   }
 }
 
+/** A PV inverter: produces min(available, limit), reaching it with a lag. */
+export class SimPv extends LimitedFlow {
+  availableW = 0;
+
+  protected wantedW(): number {
+    return this.availableW;
+  }
+}
+
 /** An EV charger: the car wants `demandW`; the charger allows at most `limitW`. */
-export class SimCharger {
+export class SimCharger extends LimitedFlow {
   demandW = 0;
-  limitW: number;
-  actualW = 0;
-  ignoreCommands = false;
-  readonly phase: PhaseSpec;
 
-  constructor(
-    readonly ratedW: number,
-    readonly tauMs: number,
-    phase: PhaseSpec = -1,
-  ) {
-    this.limitW = ratedW;
-    this.phase = phase;
-  }
-
-  command(limitW: number): void {
-    if (!this.ignoreCommands) this.limitW = limitW < 0 ? 0 : limitW > this.ratedW ? this.ratedW : limitW;
-  }
-
-  step(dtMs: number): void {
-    const target = Math.min(this.demandW, this.limitW);
-    this.actualW = lag(this.actualW, target < 0 ? 0 : target, dtMs, this.tauMs);
+  protected wantedW(): number {
+    return this.demandW;
   }
 }
