@@ -1,3 +1,4 @@
+import type Digital from "embedded:io/digital";
 import device, { type BoardSerial } from "embedded:provider/builtin";
 
 /**
@@ -22,4 +23,9 @@ export function boardSerial(port: string | number): BoardSerial {
 /** A named GPIO of the board, or undefined when it has none. */
 export function boardPin(name: string): number | undefined {
   return device.pin?.[name];
+}
+
+/** The board's digital IO class (`device.io.Digital`), or undefined on a board without GPIO (the simulator). */
+export function boardDigital(): typeof Digital | undefined {
+  return device.io?.Digital;
 }

@@ -9,8 +9,8 @@ import type { Clock, Timer as HalTimer } from "../types";
 const PLATFORM_SET_FLOOR_MS = Date.UTC(2025, 0, 1);
 
 /**
- * The device clock. Monotonic time is built from Time.ticks, a signed 32-bit millisecond counter that wraps after
- * ~24.8 days: each reading adds Time.delta(previous, now) to a running total, which stays exact as long as readings
+ * The device clock. Monotonic time is built from Time.ticks, on the ESP32 a signed 32-bit millisecond counter that
+ * wraps after ~24.8 days: each reading adds Time.delta(previous, now) to a running total, which stays exact as long as readings
  * are less than 24 days apart (the control tick reads it several times a second).
  *
  * Wall time: after `setWall(ms)` (platform time sync, SNTP done by the app) it is that value carried forward on the
@@ -25,8 +25,10 @@ export class ModdableClock implements Clock {
   private appSet = false;
 
   constructor() {
+    // Counted from the HAL's creation: Time.ticks is ms since boot on the ESP32 but about 1.8e12 (the host's clock)
+    // in the Linux simulator, and only its differences (Time.delta) mean the same on both.
     this.lastTicks = Time.ticks;
-    this.elapsedMs = this.lastTicks >= 0 ? this.lastTicks : 0;
+    this.elapsedMs = 0;
   }
 
   monotonicMs(): number {

@@ -1,17 +1,17 @@
 /**
  * The HAL on the device: Moddable SDK modules on ESP32 (ECMA-419 serial/digital/TCP, flash, timer, time,
- * instrumentation) plus two small native modules of ours (hal/moddable/native). Nothing here runs at module top
- * level: createModdableHal is called from start().
+ * instrumentation) plus two small native modules of ours (hal/moddable/native). The same code runs in the SDK's
+ * Linux simulator, where boards/sim supplies what the ESP32 has in silicon (flash, OTA state, RNG) as modules of
+ * the same names. Nothing here runs at module top level: createModdableHal is called from start().
  */
-import Digital from "embedded:io/digital";
-import System from "system";
 import type { GatewayConfig } from "../../src/config/gateway-config";
 import { LogLevel, type Hal, type MemoryInfo, type SerialConfig, type SerialHandlers, type SerialPort } from "../types";
-import { boardPin, boardSerial } from "./board";
+import { boardDigital, boardPin, boardSerial } from "./board";
 import { ModdableClock } from "./clock";
 import { ModdableFlashProvider } from "./flash";
 import { ModdableOtaSlots } from "./ota";
 import { Rs485Port } from "./serial";
+import { sdkSystem } from "./platform";
 import { hardwareRandom, InstrumentedMemory, SupervisedWatchdog, TraceLog } from "./system";
 import { ModdableTcpConnector } from "./tcp";
 
@@ -24,30 +24,27 @@ export interface ModdableHal extends Hal {
   tcpConnector: ModdableTcpConnector;
   /** Drive the board's status LED (pin "led" of the host provider); does nothing on a board without one. */
   setStatusLed(on: boolean): void;
-}
-
-let activeClock: ModdableClock | null = null;
-
-/**
- * Set the wall clock from a trusted source (platform time sync, SNTP): ms since the Unix epoch, UTC. From then on
- * `clock.wallSynced()` is true and the system clock (used by TLS) follows.
- */
-export function setWallClock(ms: number): void {
-  if (activeClock === null) throw new Error("setWallClock: the HAL is not created yet");
-  activeClock.setWall(ms);
+  /**
+   * Set the wall clock from a trusted source (platform time sync, SNTP): ms since the Unix epoch, UTC. From then on
+   * `clock.wallSynced()` is true and the system clock (used by TLS) follows.
+   */
+  setWallClock(ms: number): void;
 }
 
 export function createModdableHal(config: GatewayConfig): ModdableHal {
   const clock = new ModdableClock();
-  activeClock = clock;
   const log = new TraceLog(clock, LogLevel.Info);
   const restart = (reason: string): void => {
     log.write(LogLevel.Warn, "system", `restart: ${reason}`);
-    System.restart();
+    const platformRestart = sdkSystem().restart;
+    // The Linux simulator's System has no restart: say so rather than pretend; the process keeps running.
+    if (typeof platformRestart === "function") platformRestart();
+    else log.write(LogLevel.Error, "system", "restart: this platform cannot restart (simulator): restart the process by hand");
   };
   const memory = new InstrumentedMemory();
   const ledPin = boardPin("led");
-  const led = ledPin === undefined ? null : new Digital({ pin: ledPin, mode: Digital.Output });
+  const Digital = boardDigital();
+  const led = ledPin === undefined || Digital === undefined ? null : new Digital({ pin: ledPin, mode: Digital.Output });
   const tcp = new ModdableTcpConnector();
   log.write(LogLevel.Info, "hal", `moddable HAL for board ${config.board}`);
   return {
@@ -71,6 +68,9 @@ export function createModdableHal(config: GatewayConfig): ModdableHal {
     tcpConnector: tcp,
     setStatusLed(on: boolean): void {
       led?.write(on ? 1 : 0);
+    },
+    setWallClock(ms: number): void {
+      clock.setWall(ms);
     },
   };
 }

@@ -81,9 +81,12 @@ declare module "embedded:io/serial" {
   /** ESP32: 8N1 only; TX and RX FIFOs of 128 bytes and no extra driver buffer. */
   export default class Serial {
     constructor(options: {
-      port: number;
+      /** ESP32: the UART number. */
+      port?: number;
       transmit?: number;
       receive?: number;
+      /** Linux: the tty path. */
+      device?: string;
       baud: number;
       format?: "number" | "buffer";
       /** Bytes in the RX FIFO. */
@@ -145,11 +148,18 @@ declare module "embedded:io/socket/tcp/tls" {
 }
 
 declare module "embedded:provider/builtin" {
+  import type Digital from "embedded:io/digital";
+  import type Serial from "embedded:io/serial";
   /** One serial port as the board's host provider names it (ECMA-419 options bag plus our RS-485 fields). */
   export interface BoardSerial {
-    port: number;
-    transmit: number;
-    receive: number;
+    /** The class that opens it: the SDK's serial on the ESP32, boards/sim's rs485-tty in the simulator. */
+    io: typeof Serial;
+    /** ESP32: UART number and pins. */
+    port?: number;
+    transmit?: number;
+    receive?: number;
+    /** Linux simulator: the tty path. */
+    device?: string;
     /** GPIO driving the transceiver's DE and /RE (tied together); absent with an auto-direction transceiver. */
     driverEnable?: number;
     /** True when the transceiver enables its driver on a low level (an inverting stage). */
@@ -158,20 +168,14 @@ declare module "embedded:provider/builtin" {
   const device: {
     Serial?: Record<string, BoardSerial | undefined>;
     pin?: Record<string, number | undefined>;
+    /** ECMA-419 IO classes of the board; no Digital on a board without GPIO. */
+    io?: { Digital?: typeof Digital; Serial?: typeof Serial };
   };
   export default device;
 }
 
-declare module "system" {
-  /** modules/io/system: preloaded on ESP32 with the IO modules. */
-  const System: {
-    /** lwIP DNS lookup with the servers DHCP gave; `address` is undefined when the name does not resolve. */
-    resolve(name: string, callback: (name: string, address: string | undefined) => void): void;
-    /** esp_restart(). */
-    restart(): void;
-  };
-  export default System;
-}
+// "system" is deliberately not declared: the SDK's module exports nothing and installs the `System` global
+// (hal/moddable/platform.ts), so an import of it would pass tsc and fail to link.
 
 declare module "esp32/ota-state" {
   /** hal/moddable/native/ota-state.c: ESP-IDF app-rollback calls the SDK's `ota` module does not expose. */

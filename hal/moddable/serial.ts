@@ -1,7 +1,8 @@
-import Digital from "embedded:io/digital";
-import Serial from "embedded:io/serial";
+import type Digital from "embedded:io/digital";
+import type Serial from "embedded:io/serial";
 import type { BoardSerial } from "embedded:provider/builtin";
 import type { Clock, SerialConfig, SerialHandlers, SerialPort, Timer } from "../types";
+import { boardDigital } from "./board";
 
 /** ESP32 (and S2/S3/C3) UART FIFO depth. */
 const UART_FIFO_BYTES = 128;
@@ -69,15 +70,20 @@ export class Rs485Port implements SerialPort {
     this.deInactive = board.driverEnableActiveLow ? 1 : 0;
     this.release = clock.createTimer(() => this.releaseLine());
     if (board.driverEnable !== undefined) {
-      this.de = new Digital({ pin: board.driverEnable, mode: Digital.Output });
+      const DigitalIo = boardDigital();
+      if (DigitalIo === undefined) throw new Error("board: the RS-485 port has a driverEnable pin but the host provider has no io.Digital");
+      this.de = new DigitalIo({ pin: board.driverEnable, mode: DigitalIo.Output });
       this.de.write(this.deInactive);
     } else {
       this.de = null;
     }
-    this.serial = new Serial({
+    // The board's serial class and where it is: UART number and pins on the ESP32, a tty path in the simulator.
+    const SerialIo = board.io;
+    this.serial = new SerialIo({
       port: board.port,
       transmit: board.transmit,
       receive: board.receive,
+      device: board.device,
       baud: config.baud,
       format: "number",
       onReadable: (bytes) => this.onSerialReadable(bytes),

@@ -1,8 +1,8 @@
 import TCP from "embedded:io/socket/tcp";
 import TLSSocket from "embedded:io/socket/tcp/tls";
-import System from "system";
 import Timer from "timer";
 import type { TcpConnector, TcpHandlers, TcpOptions, TcpSocket } from "../types";
+import { sdkSystem } from "./platform";
 
 /** Largest chunk moved per native read/write call; the scratch views are powers of two up to this. */
 const SCRATCH_BYTES = 1024;
@@ -158,7 +158,7 @@ class ModdableTcpSocket implements TcpSocket {
       this.open(options.host);
       return;
     }
-    System.resolve(options.host, (_name, address) => {
+    sdkSystem().resolve(options.host, (_name, address) => {
       if (this.closed) return;
       if (address === undefined) {
         this.connector.stats.resolveFailures++;

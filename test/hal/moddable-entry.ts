@@ -2,7 +2,7 @@
  * hal/moddable on the fake Moddable runtime (test/hal/moddable-fakes), bundled for the real XS engine by
  * test/hal/moddable-xs.test.ts. The host drives `globalThis.halTest`; results come back as JSON via issueCommand.
  */
-import { createModdableHal, setWallClock, type ModdableHal } from "../../hal/moddable/index";
+import { createModdableHal, type ModdableHal } from "../../hal/moddable/index";
 import { ModdableOtaSlots } from "../../hal/moddable/ota";
 import type { SerialPort, TcpSocket, Timer } from "../../hal/types";
 import { resolveConfig } from "../../src/config/gateway-config";
@@ -363,7 +363,7 @@ const halTest = {
     const outside = attempt(() => h.random.fill(bytes, 10, 8));
     const syncedBefore = h.clock.wallSynced();
     const base = Date.UTC(2026, 5, 1, 12);
-    setWallClock(base);
+    h.setWallClock(base);
     world.run(5000);
     const wall = h.clock.wallMs() - base;
     reply({
@@ -375,7 +375,7 @@ const halTest = {
       syncedAfter: h.clock.wallSynced(),
       wall,
       timeSet: world.wallSetSeconds,
-      implausible: attempt(() => setWallClock(5)),
+      implausible: attempt(() => h.setWallClock(5)),
       missingPort: attempt(() => h.openSerial({ port: 7, baud: 9600 }, { onReadable() {} })),
     });
   },
