@@ -15,6 +15,8 @@ export interface Instruments {
 }
 
 export interface ListenerEvents {
+  /** Break on every exception thrown, caught or not (printed with its frames, then resumed): for debugging. */
+  breakOnExceptions?: boolean;
   onLogin?(name: string): void;
   onLog?(line: string): void;
   onBreak?(where: string, message: string, frames: string[]): void;
@@ -74,8 +76,9 @@ export class XsbugSession {
     const login = /<login\b[^>]*>/.exec(body);
     if (login) {
       this.events.onLogin?.(attribute(login[0], "name"));
-      // No breakpoints, not even on exceptions (caught ones are normal flow); then let the machine run.
-      this.send("<set-all-breakpoints></set-all-breakpoints>");
+      // No breakpoints, and by default not on exceptions (caught ones are normal flow); then let the machine run.
+      const exceptions = this.events.breakOnExceptions ? '<breakpoint path="exceptions" line="0" id="@0"/>' : "";
+      this.send(`<set-all-breakpoints>${exceptions}</set-all-breakpoints>`);
       this.send("<go/>");
     }
     const instruments = /<instruments>([\s\S]*?)<\/instruments>/.exec(body);

@@ -1,0 +1,107 @@
+/**
+ * Building this app with the Moddable SDK at $MODDABLE, as a Moddable user would: the rollup bundle first
+ * (dist/device/gateway.js, the manifest's module "gateway"), then `mcconfig` on a small generated manifest that
+ * includes ours and layers the run's settings over it (broker, state directory, memory budget), then the
+ * makefile mcconfig wrote. Nothing of the SDK is copied or changed.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Sdk } from "./sdk";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export class BuildFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly output: string,
+  ) {
+    super(`${step} failed`);
+  }
+}
+
+export interface Creation {
+  chunk: { initial: number; incremental: number };
+  heap: { initial: number; incremental: number };
+  stack: number;
+}
+
+/** The `creation` of manifest.json: the ESP32 board's memory budget (docs/boards.md). */
+export function manifestCreation(): Creation {
+  const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as { creation: Creation };
+  return manifest.creation;
+}
+
+export interface BuildOptions {
+  /** mcconfig's platform: "lin" (the simulator) or "esp32/<board>" style. */
+  platform: string;
+  /** Build directory (mcconfig -o). */
+  outDir: string;
+  /** Layered over manifest.json's config (deep merge, as mcconfig merges manifests). */
+  config?: Record<string, unknown>;
+  /** Layered over manifest.json's creation. */
+  creation?: Partial<Creation>;
+  /** Debug build (-d): xsbug connection and instrumentation. */
+  debug?: boolean;
+  /** Extra mcconfig arguments (e.g. key=value). */
+  args?: string[];
+  /** Environment additions for mcconfig (e.g. a dummy IDF_PATH). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** rollup: dist/device/gateway.js. */
+export function bundle(): void {
+  const result = spawnSync(join(ROOT, "node_modules", ".bin", "rollup"), ["-c", "--silent"], { cwd: ROOT, encoding: "utf8" });
+  if (result.status !== 0) throw new BuildFailed("rollup (the device bundle)", `${result.stdout}${result.stderr}`);
+}
+
+/** Writes the generated manifest into `outDir` and runs mcconfig there; returns the directory of the makefile. */
+export function configure(sdk: Sdk, options: BuildOptions): string {
+  mkdirSync(options.outDir, { recursive: true });
+  const wrapper = {
+    build: { NAME: "ess-gateway" },
+    include: [join(ROOT, "manifest.json")],
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.creation ? { creation: options.creation } : {}),
+  };
+  const manifestPath = join(options.outDir, "manifest.json");
+  writeFileSync(manifestPath, `${JSON.stringify(wrapper, null, "\t")}\n`);
+  const args = [...(options.debug ? ["-d"] : []), "-p", options.platform, "-o", options.outDir, ...(options.args ?? []), manifestPath];
+  const result = spawnSync(join(sdk.bin, "mcconfig"), args, { cwd: options.outDir, env: { ...sdk.env, ...options.env }, encoding: "utf8" });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0 || /^# error|error:/im.test(result.stderr)) throw new BuildFailed(`mcconfig ${args.join(" ")}`, output);
+  const variant = options.debug ? "debug" : "release";
+  const platformDir = options.platform.replace(/[:/].*$/, "");
+  const subplatform = options.platform.includes("/") ? options.platform.split("/")[1].toLowerCase() : "";
+  return join(options.outDir, "tmp", subplatform ? `${platformDir}/${subplatform}` : platformDir, "mc", variant, "ess-gateway");
+}
+
+/** Runs `make <targets>` in the makefile's directory; returns everything it printed. */
+export function make(sdk: Sdk, makeDir: string, targets: string[], env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync("make", ["-C", makeDir, ...targets], { env: { ...sdk.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new BuildFailed(`make ${targets.join(" ")}`, output);
+  return output;
+}
+
+/** What xsl printed while linking and preloading: its summary line and warnings. */
+export interface LinkReport {
+  /** "### 3590 instances, 3993 keys, 67 colors, 0 holes" */
+  summary: string;
+  warnings: string[];
+  /** Warnings about our own modules ("gateway" and the boards' modules), the ones we answer for. */
+  ourWarnings: string[];
+}
+
+const OUR_MODULES = /^### warning: (gateway|embedded:provider\/builtin|flash|esp32\/ota-state|esp32\/hal-native|sim\/[\w-]+|main)[:\s]/;
+
+export function linkReport(output: string): LinkReport {
+  const lines = output.split("\n");
+  const warnings = lines.filter((line) => line.startsWith("### warning"));
+  return {
+    summary: lines.find((line) => /^### \d+ instances/.test(line)) ?? "",
+    warnings,
+    ourWarnings: warnings.filter((line) => OUR_MODULES.test(line)),
+  };
+}
