@@ -5,8 +5,8 @@
  * makefile mcconfig wrote. Nothing of the SDK is copied or changed.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Sdk } from "./sdk";
 
@@ -71,10 +71,22 @@ export function configure(sdk: Sdk, options: BuildOptions): string {
   const result = spawnSync(join(sdk.bin, "mcconfig"), args, { cwd: options.outDir, env: { ...sdk.env, ...options.env }, encoding: "utf8" });
   const output = `${result.stdout}${result.stderr}`;
   if (result.status !== 0 || /^# error|error:/im.test(result.stderr)) throw new BuildFailed(`mcconfig ${args.join(" ")}`, output);
+  // mcconfig writes its makefile in <out>/tmp/lin/mc/<debug|release>/<NAME> or <out>/tmp/esp32/<board>/<debug|release>/<NAME>.
   const variant = options.debug ? "debug" : "release";
-  const platformDir = options.platform.replace(/[:/].*$/, "");
-  const subplatform = options.platform.includes("/") ? options.platform.split("/")[1].toLowerCase() : "";
-  return join(options.outDir, "tmp", subplatform ? `${platformDir}/${subplatform}` : platformDir, "mc", variant, "ess-gateway");
+  const found = findMakefile(join(options.outDir, "tmp"), variant);
+  if (found === null) throw new BuildFailed(`mcconfig ${args.join(" ")} (no makefile written)`, output);
+  return found;
+}
+
+function findMakefile(dir: string, variant: string): string | null {
+  if (!existsSync(dir)) return null;
+  if (existsSync(join(dir, "makefile")) && dir.endsWith(`${sep}${variant}${sep}ess-gateway`)) return dir;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const found = findMakefile(join(dir, entry.name), variant);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Runs `make <targets>` in the makefile's directory; returns everything it printed. */
