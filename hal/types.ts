@@ -9,6 +9,8 @@
  * so the core can run in steady state without allocating. Objects such as timers are created once at boot.
  */
 
+import type { StreamingHash } from "../src/crypto/hash";
+
 /** A one-shot or periodic timer, created once and re-armed as needed (no allocation per arm). */
 export interface Timer {
   /** Arm the timer: first fire after `delayMs`, then every `periodMs` if given and > 0. Re-arming replaces. */
@@ -182,4 +184,6 @@ export interface Hal {
   tcp: TcpConnector;
   ota: OtaSlotWriter;
   system: System;
+  /** A native SHA-256 where the platform has one (the SDK's crypt Digest on the device); absent: the core's own. */
+  sha256?(): StreamingHash;
 }

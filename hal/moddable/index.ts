@@ -8,6 +8,7 @@ import type { GatewayConfig } from "../../src/config/gateway-config";
 import { LogLevel, type Hal, type MemoryInfo, type SerialConfig, type SerialHandlers, type SerialPort } from "../types";
 import { boardDigital, boardPin, boardSerial } from "./board";
 import { ModdableClock } from "./clock";
+import { NativeSha256 } from "./digest";
 import { ModdableFlashProvider } from "./flash";
 import { ModdableOtaSlots } from "./ota";
 import { Rs485Port } from "./serial";
@@ -64,6 +65,7 @@ export function createModdableHal(config: GatewayConfig): ModdableHal {
       },
       restart,
     },
+    sha256: () => new NativeSha256(),
     traceLog: log,
     tcpConnector: tcp,
     setStatusLed(on: boolean): void {
