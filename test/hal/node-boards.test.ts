@@ -139,7 +139,7 @@ test("every module the device bundle imports is provided by the manifest", async
     time: "build/devices/esp32/manifest.json",
     flash: "modules/files/flash/manifest.json",
     instrumentation: "modules/base/instrumentation/manifest.json",
-    system: "modules/io/manifests/esp32/manifest.json",
+    crypt: "modules/crypt/digest/manifest.json",
     "embedded:io/serial": "modules/io/serial/manifest.json",
     "embedded:io/digital": "modules/io/digital/manifest.json",
     "embedded:io/socket/tcp": "modules/io/manifests/esp32/manifest.json",
@@ -150,9 +150,36 @@ test("every module the device bundle imports is provided by the manifest", async
   };
   const unknown = [...imports].filter((specifier) => !(specifier in provided));
   t.deepEqual(unknown, [], `imports nobody provides: ${unknown.join(", ")}`);
-  t.true(imports.has("embedded:io/serial") && imports.has("flash"), `imports seen: ${[...imports].join(", ")}`);
+  t.true(imports.has("flash") && imports.has("crypt") && imports.has("embedded:provider/builtin"), `imports seen: ${[...imports].join(", ")}`);
+  // The SDK's "system" exports nothing (it installs the System global): importing it fails to link.
+  t.false(imports.has("system"), "the device bundle does not import the system module");
   const manifest = readFileSync(root + "manifest.json", "utf8");
-  for (const path of ["modules/files/flash/manifest.json", "modules/base/instrumentation/manifest.json", "examples/io/tcp/tlssocket/manifest.json", "./hal/moddable/native/manifest.json", "modules/io/manifest.json"]) {
+  for (const path of ["modules/files/flash/manifest.json", "modules/base/instrumentation/manifest.json", "modules/crypt/digest/manifest.json", "examples/io/tcp/tlssocket/manifest.json", "./hal/moddable/native/manifest.json", "modules/io/manifest.json"]) {
     t.true(manifest.includes(path), `manifest.json includes ${path}`);
   }
+});
+
+test("the simulator board (boards/sim) has the esp32 board's partitions and a config resolveConfig accepts", (t) => {
+  const table = new Map(partitions().map((p) => [p.name, p]));
+  const flashSource = readFileSync(root + "boards/sim/modules/flash.js", "utf8");
+  const sizes = /const PARTITIONS = Object\.freeze\(\{([^}]*)\}/.exec(flashSource);
+  t.truthy(sizes, "boards/sim/modules/flash.js declares its partition table");
+  const declared = Object.fromEntries(
+    [...sizes![1].matchAll(/(\w+):\s*([\w\s*]+)/g)].map(([, name, expression]) => [name, expression.split("*").reduce((product, factor) => product * Number(factor.trim() === "SECTOR" ? 4096 : factor), 1)]),
+  );
+  t.is(declared.store, table.get("store")!.size, "store");
+  t.is(declared.nextota, table.get("ota_1")!.size, "the OTA slot");
+  t.is(declared.running, table.get("ota_0")!.size, "the running slot");
+
+  const manifest = readJson("manifest.json");
+  t.is(manifest.platforms.lin.include, "./boards/sim/manifest.json", "-p lin builds with the simulator board");
+  const sim = readJson("boards/sim/manifest.json");
+  const layer: Record<string, unknown> = {};
+  const merged = { ...sim.config, ...manifest.config, rs485: { ...sim.config.rs485 } };
+  for (const key of ["device", "control", "site", "limits", "mqtt", "board", "store", "rs485"]) if (key in merged) layer[key] = merged[key];
+  const resolved = resolveConfig(layer);
+  t.is(resolved.board, "sim");
+  t.is(resolved.rs485.port, "rs485");
+  t.true(typeof sim.config.simDir === "string" && sim.config.simDir.endsWith("/"), "simDir is a directory path");
+  for (const specifier of ["flash", "esp32/ota-state", "esp32/hal-native", "embedded:provider/builtin"]) t.true(specifier in sim.modules, `the simulator board provides ${specifier}`);
 });
