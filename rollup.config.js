@@ -7,7 +7,7 @@ import esbuild from "rollup-plugin-esbuild";
 
 /** Modules that only exist on Moddable: resolved by mcconfig, never bundled. */
 const moddableExternal = (id) =>
-  id.startsWith("embedded:") || ["mc/config", "timer", "time", "flash", "ota", "instrumentation", "securesocket", "crypt", "preference", "system", "esp32/ota-state", "esp32/hal-native"].includes(id);
+  id.startsWith("embedded:") || ["mc/config", "timer", "time", "flash", "ota", "instrumentation", "securesocket", "crypt", "preference", "Resource", "system", "esp32/ota-state", "esp32/hal-native"].includes(id);
 
 const plugins = () => [esbuild({ target: "es2022", tsconfig: "tsconfig.json", minify: false, sourceMap: false })];
 

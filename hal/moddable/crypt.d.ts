@@ -1,6 +1,6 @@
 /**
- * Ambient declaration of the SDK's `crypt` module (modules/crypt/digest/crypt.js, native in modCrypt.c), narrowed to
- * the Digest calls hal/moddable/digest.ts makes. Kept apart from moddable.d.ts only because it was added later.
+ * Ambient declarations of the SDK's `crypt` (modules/crypt/digest/crypt.js, native in modCrypt.c) and `Resource`
+ * (modules/files/resource) modules, narrowed to the calls hal/moddable/digest.ts and tls-trust.ts make.
  */
 declare module "crypt" {
   export class Digest {
@@ -13,5 +13,16 @@ declare module "crypt" {
     reset(): void;
     readonly blockSize: number;
     readonly outputSize: number;
+  }
+}
+
+declare module "Resource" {
+  /** modules/files/resource/Resource.js: a read-only view of a resource built into the app (mcrez). */
+  export default class Resource {
+    constructor(path: string);
+    static exists(path: string): boolean;
+    readonly byteLength: number;
+    /** A copy of bytes [begin, end) in RAM. */
+    slice(begin: number, end?: number): ArrayBuffer;
   }
 }

@@ -15,6 +15,7 @@ import { Rs485Port } from "./serial";
 import { sdkSystem } from "./platform";
 import { hardwareRandom, InstrumentedMemory, SupervisedWatchdog, TraceLog } from "./system";
 import { ModdableTcpConnector } from "./tcp";
+import { tlsSecureOptions } from "./tls-trust";
 
 export { ModdableClock } from "./clock";
 export { Rs485Port } from "./serial";
@@ -46,7 +47,7 @@ export function createModdableHal(config: GatewayConfig): ModdableHal {
   const ledPin = boardPin("led");
   const Digital = boardDigital();
   const led = ledPin === undefined || Digital === undefined ? null : new Digital({ pin: ledPin, mode: Digital.Output });
-  const tcp = new ModdableTcpConnector();
+  const tcp = new ModdableTcpConnector(tlsSecureOptions());
   log.write(LogLevel.Info, "hal", `moddable HAL for board ${config.board}`);
   return {
     clock,

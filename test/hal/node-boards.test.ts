@@ -140,6 +140,7 @@ test("every module the device bundle imports is provided by the manifest", async
     flash: "modules/files/flash/manifest.json",
     instrumentation: "modules/base/instrumentation/manifest.json",
     crypt: "modules/crypt/digest/manifest.json",
+    Resource: "modules/files/resource/manifest.json",
     "embedded:io/serial": "modules/io/serial/manifest.json",
     "embedded:io/digital": "modules/io/digital/manifest.json",
     "embedded:io/socket/tcp": "modules/io/manifests/esp32/manifest.json",
@@ -154,7 +155,7 @@ test("every module the device bundle imports is provided by the manifest", async
   // The SDK's "system" exports nothing (it installs the System global): importing it fails to link.
   t.false(imports.has("system"), "the device bundle does not import the system module");
   const manifest = readFileSync(root + "manifest.json", "utf8");
-  for (const path of ["modules/files/flash/manifest.json", "modules/base/instrumentation/manifest.json", "modules/crypt/digest/manifest.json", "examples/io/tcp/tlssocket/manifest.json", "./hal/moddable/native/manifest.json", "modules/io/manifest.json"]) {
+  for (const path of ["modules/files/flash/manifest.json", "modules/base/instrumentation/manifest.json", "modules/crypt/digest/manifest.json", "modules/files/resource/manifest.json", "examples/io/tcp/tlssocket/manifest.json", "./hal/moddable/native/manifest.json", "modules/io/manifest.json"]) {
     t.true(manifest.includes(path), `manifest.json includes ${path}`);
   }
 });
