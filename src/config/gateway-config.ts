@@ -2,6 +2,7 @@ import { resolveMqttConfig } from "../mqtt/config";
 import { DEFAULT_MQTT_CONFIG, type MqttConfig } from "../mqtt/config-defaults";
 import { DEFAULT_OTA_CONFIG, resolveOtaConfig, type OtaConfig } from "../ota/config";
 import { ConfigError } from "./config-error";
+import { deepFreeze } from "../core/freeze";
 
 export { ConfigError } from "./config-error";
 
@@ -57,7 +58,7 @@ export interface GatewayConfig {
   ota: OtaConfig;
 }
 
-export const DEFAULT_CONFIG: GatewayConfig = {
+export const DEFAULT_CONFIG: GatewayConfig = deepFreeze({
   board: "host",
   device: {
     uid: "GW-0001",
@@ -74,7 +75,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   limits: { maxStrategies: 64, maxTasks: 256 },
   mqtt: { ...DEFAULT_MQTT_CONFIG },
   ota: { ...DEFAULT_OTA_CONFIG },
-};
+});
 
 
 type Plain = Record<string, unknown>;

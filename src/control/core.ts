@@ -16,6 +16,7 @@
 import { DemandWindow, PeakTracker } from "./demand";
 import { Kind, Solver, SolverSlot } from "./solver";
 import type { PeakDemandStore } from "./strategy-input";
+import { deepFreeze } from "../core/freeze";
 
 export interface ControlOptions {
   /** Control cycle period. */
@@ -52,7 +53,7 @@ export interface ControlOptions {
   peakPersistStepW: number;
 }
 
-export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
+export const DEFAULT_CONTROL_OPTIONS: ControlOptions = deepFreeze({
   periodMs: 250,
   staleMs: 2000,
   hysteresisW: 1000,
@@ -68,10 +69,10 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   safePvLimitW: 0,
   demandSafetyPct: 2,
   peakPersistStepW: 1000,
-};
+});
 
 /** Alarm bits of a group. */
-export const Alarm = {
+export const Alarm = deepFreeze({
   /** No fresh meter reading within staleMs: safe state. */
   MeterStale: 1,
   /** A device does not do what it is told (excluded from the solver while it lasts). */
@@ -82,7 +83,7 @@ export const Alarm = {
   DemandShort: 8,
   /** A device's actual power has not been read within staleMs. */
   DeviceOffline: 16,
-} as const;
+} as const);
 
 /** Least time a demand overdraw is corrected over (see DemandWindow.allowedImportW). */
 const DEMAND_SPREAD_MS = 10_000;

@@ -22,6 +22,7 @@ import { Alarm, ControlCore, DEFAULT_CONTROL_OPTIONS, type AlarmListener, type C
 import { ControlGroup } from "./group";
 import { Kind } from "./solver";
 import { DeviceType, type BaseSetpointSource, type ControlStrategy, type LinkSpec, type PeakDemandStore, type StrategySource } from "./strategy-input";
+import { deepFreeze } from "../core/freeze";
 
 export interface ControlHal {
   clock: Clock;
@@ -46,7 +47,7 @@ export interface ControlLoopConfig {
   keepaliveMs: number;
 }
 
-export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = {
+export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = deepFreeze({
   options: DEFAULT_CONTROL_OPTIONS,
   serialPort: 1,
   baud: 9600,
@@ -58,7 +59,7 @@ export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = {
   queueCapacity: 16,
   writeDeadbandW: 100,
   keepaliveMs: 2000,
-};
+});
 
 interface TransportEntry {
   key: string;
@@ -91,8 +92,8 @@ export interface ControlStatus {
   }[];
 }
 
-const KIND_OF: Record<DeviceKind, Kind> = { ess: Kind.Ess, pv: Kind.Pv, charger: Kind.Charger };
-const TYPE_KIND: Record<number, DeviceKind> = { [DeviceType.Ess]: "ess", [DeviceType.Pv]: "pv", [DeviceType.Charger]: "charger" };
+const KIND_OF: Record<DeviceKind, Kind> = deepFreeze({ ess: Kind.Ess, pv: Kind.Pv, charger: Kind.Charger });
+const TYPE_KIND: Record<number, DeviceKind> = deepFreeze({ [DeviceType.Ess]: "ess", [DeviceType.Pv]: "pv", [DeviceType.Charger]: "charger" });
 
 export class ControlLoop implements TickService, AlarmListener {
   readonly name = "control";

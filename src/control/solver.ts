@@ -14,8 +14,9 @@
  *
  * All state lives in preallocated slots and scratch arrays; solve() allocates nothing.
  */
+import { deepFreeze } from "../core/freeze";
 
-export const Kind = { Ess: 0, Pv: 1, Charger: 2 } as const;
+export const Kind = deepFreeze({ Ess: 0, Pv: 1, Charger: 2 } as const);
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** One device as the solver sees it (in G units: W lowering grid import). Filled by the control core each cycle. */
@@ -55,8 +56,8 @@ export interface SolveResult {
   demandShortW: number;
 }
 
-const REDUCE_ORDER: readonly Kind[] = [Kind.Ess, Kind.Pv, Kind.Charger];
-const RAISE_ORDER: readonly Kind[] = [Kind.Ess, Kind.Charger, Kind.Pv];
+const REDUCE_ORDER: readonly Kind[] = deepFreeze([Kind.Ess, Kind.Pv, Kind.Charger]);
+const RAISE_ORDER: readonly Kind[] = deepFreeze([Kind.Ess, Kind.Charger, Kind.Pv]);
 const EPS = 1e-6;
 
 export class Solver {

@@ -14,8 +14,9 @@
  *                                               dynamic_demand x 1000 -> dynamicDemandSeedW (see docs/control.md)
  */
 import { civilFromDays } from "../time/civil";
+import { deepFreeze } from "../core/freeze";
 
-export const DeviceType = { Ess: 2, Pv: 3, Charger: 4 } as const;
+export const DeviceType = deepFreeze({ Ess: 2, Pv: 3, Charger: 4 } as const);
 export type DeviceType = (typeof DeviceType)[keyof typeof DeviceType];
 
 /** How to reach a Modbus device. */

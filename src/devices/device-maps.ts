@@ -8,6 +8,7 @@
  */
 import type { BlockDef, PointRef } from "./blocks";
 import type { PointType } from "./points";
+import { deepFreeze } from "../core/freeze";
 
 export type DeviceKind = "ess" | "pv" | "charger";
 
@@ -138,8 +139,8 @@ export function sunspecPvMap(layout: SunSpecPvLayout): DeviceMap {
 }
 
 /** Typical SunSpec layouts (model IDs found by scanning from 40000 on the units we model in the simulator). */
-export const SUNSPEC_ESS_DEFAULT: SunSpecEssLayout = { m701: 40070, m704: 40200, m713: 40300 };
-export const SUNSPEC_PV_DEFAULT: SunSpecPvLayout = { m103: 40069, m123: 40121 };
+export const SUNSPEC_ESS_DEFAULT: SunSpecEssLayout = deepFreeze({ m701: 40070, m704: 40200, m713: 40300 });
+export const SUNSPEC_PV_DEFAULT: SunSpecPvLayout = deepFreeze({ m103: 40069, m123: 40121 });
 
 // --- Vendor single-register maps ---------------------------------------------------------------------------------
 
@@ -165,7 +166,7 @@ export interface VendorLayout {
  * with FC06, and status registers for actual power and SoC. No hardware revert timer: the control loop's safe
  * state is the only fallback (see docs/control.md).
  */
-export const GENERIC_PCS_LAYOUT: VendorLayout = {
+export const GENERIC_PCS_LAYOUT: VendorLayout = deepFreeze({
   setpointAddress: 0x1000,
   setpointUnitW: 100,
   setpointSign: 1,
@@ -175,7 +176,7 @@ export const GENERIC_PCS_LAYOUT: VendorLayout = {
   powerSign: 1,
   socAddress: 0x2001,
   socUnitPct: 0.1,
-};
+});
 
 export function vendorDeviceMap(name: string, kind: DeviceKind, layout: VendorLayout): DeviceMap {
   const hasSoc = layout.socAddress >= 0;
@@ -199,7 +200,7 @@ export function vendorDeviceMap(name: string, kind: DeviceKind, layout: VendorLa
   };
 }
 
-export const GENERIC_PV_LAYOUT: VendorLayout = {
+export const GENERIC_PV_LAYOUT: VendorLayout = deepFreeze({
   setpointAddress: 0x3000,
   setpointUnitW: 100,
   setpointSign: 1,
@@ -209,10 +210,10 @@ export const GENERIC_PV_LAYOUT: VendorLayout = {
   powerSign: 1,
   socAddress: -1,
   socUnitPct: 0,
-};
+});
 
 /** Charger limited by power: uint16 holding register in 100 W units; actual power as an input register. */
-export const GENERIC_CHARGER_LAYOUT: VendorLayout = {
+export const GENERIC_CHARGER_LAYOUT: VendorLayout = deepFreeze({
   setpointAddress: 0x4000,
   setpointUnitW: 100,
   setpointSign: 1,
@@ -222,7 +223,7 @@ export const GENERIC_CHARGER_LAYOUT: VendorLayout = {
   powerSign: 1,
   socAddress: -1,
   socUnitPct: 0,
-};
+});
 
 /**
  * Charger limited by current per phase (the OCPP/IEC 61851 way): command in 0.1 A per phase at 230 V, 3 phases,
@@ -262,4 +263,4 @@ export function findDeviceMap(name: string): DeviceMap | null {
   }
 }
 
-export const DEVICE_MAP_NAMES = ["sunspec-704", "generic-pcs", "sunspec-123", "generic-pv", "generic-charger", "generic-charger-current"] as const;
+export const DEVICE_MAP_NAMES = deepFreeze(["sunspec-704", "generic-pcs", "sunspec-123", "generic-pv", "generic-charger", "generic-charger-current"] as const);

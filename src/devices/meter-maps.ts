@@ -6,6 +6,7 @@
  * IEEE-754 float, high word first). Addresses are 0-based PDU addresses (SDM630's "30013" is input register 12).
  */
 import type { BlockDef, PointRef } from "./blocks";
+import { deepFreeze } from "../core/freeze";
 
 export interface MeterMap {
   /** The name the platform sends in ele_device_type.name. */
@@ -34,7 +35,7 @@ const f32 = (block: number, offset: number, scale = 1): PointRef => ({ block, of
  * 0x0014..0x0016 (0.1 V) with Ia..Ic 0x001A..0x001C (0.01 A); import/export energy 0x003E/0x0040 (uint32,
  * 0.01 kWh); present forward demand 0x015A (uint32, W).
  */
-export const ADW300: MeterMap = {
+export const ADW300: MeterMap = deepFreeze({
   model: "Acrel-ADW300",
   aliases: ["ADW300", "Acrel ADW300", "Acrel_ADW300"],
   blocks: [
@@ -50,14 +51,14 @@ export const ADW300: MeterMap = {
   importKwh: u32(2, 0, 0.01),
   exportKwh: u32(2, 2, 0.01),
   demandW: u32(3, 0),
-};
+});
 
 /**
  * Eastron SDM630 (FC04, float32). One fast block 0x0000..0x0011: phase voltages (V), currents (A) and active
  * powers (W); the total is the sum of the phases (its own total sits 34 registers further: one read is cheaper).
  * Slow: import/export energy 0x0048/0x004A (kWh), total system power demand 0x0054 (W).
  */
-export const SDM630: MeterMap = {
+export const SDM630: MeterMap = deepFreeze({
   model: "Eastron-SDM630",
   aliases: ["SDM630", "Eastron SDM630", "SDM630-Modbus"],
   blocks: [
@@ -72,9 +73,9 @@ export const SDM630: MeterMap = {
   importKwh: f32(1, 0),
   exportKwh: f32(1, 2),
   demandW: f32(2, 0),
-};
+});
 
-export const METER_MAPS: readonly MeterMap[] = [ADW300, SDM630];
+export const METER_MAPS: readonly MeterMap[] = deepFreeze([ADW300, SDM630]);
 
 /** The map for a platform meter type name, or null when the gateway has no map for it. */
 export function findMeterMap(model: string): MeterMap | null {

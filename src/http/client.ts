@@ -15,6 +15,7 @@ import { HttpError } from "./errors";
 import { REQUEST_OVERHEAD_BYTES, RequestWriter } from "./request";
 import { HttpResponseParser, type HttpParserSink } from "./response-parser";
 import { MAX_URL_LENGTH, parseHttpUrl, resolveLocation, UrlError, type HttpUrl } from "./url";
+import { deepFreeze } from "../core/freeze";
 
 export interface HttpClientOptions {
   /** TCP connect plus TLS handshake plus the request written must finish within this. */
@@ -42,7 +43,7 @@ export interface HttpDownloadSink {
   onError(error: HttpError, detail: string): void;
 }
 
-const Phase = { Idle: 0, Connecting: 1, Sending: 2, Receiving: 3 } as const;
+const Phase = deepFreeze({ Idle: 0, Connecting: 1, Sending: 2, Receiving: 3 } as const);
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 export interface HttpClientStats {

@@ -1,5 +1,7 @@
+import { deepFreeze } from "../core/freeze";
+
 /** Why an HTTP request failed. Plain numbers (no enum) so every bundler treats them alike; names in HTTP_ERROR_NAMES. */
-export const HttpError = {
+export const HttpError = deepFreeze({
   None: 0,
   /** The URL (or a redirect's Location) is not a usable http(s) URL. */
   BadUrl: 1,
@@ -31,10 +33,10 @@ export const HttpError = {
   SendFailed: 14,
   /** The owner aborted the request. */
   Aborted: 15,
-} as const;
+} as const);
 export type HttpError = (typeof HttpError)[keyof typeof HttpError];
 
-export const HTTP_ERROR_NAMES = [
+export const HTTP_ERROR_NAMES = deepFreeze([
   "none",
   "bad url",
   "connection failed",
@@ -51,4 +53,4 @@ export const HTTP_ERROR_NAMES = [
   "unsupported encoding",
   "send failed",
   "aborted",
-];
+]);

@@ -8,6 +8,7 @@
  */
 import { HttpError } from "./errors";
 import { MAX_URL_LENGTH } from "./url";
+import { deepFreeze } from "../core/freeze";
 
 export interface HttpParserSink {
   /** The final response's head is complete. Return false to stop parsing here (the owner drops the connection). */
@@ -18,7 +19,7 @@ export interface HttpParserSink {
   onEnd(): void;
 }
 
-const State = {
+const State = deepFreeze({
   StatusLine: 0,
   Header: 1,
   Body: 2,
@@ -29,7 +30,7 @@ const State = {
   UntilClose: 7,
   Done: 8,
   Failed: 9,
-} as const;
+} as const);
 type State = (typeof State)[keyof typeof State];
 
 function ascii(text: string): Uint8Array {

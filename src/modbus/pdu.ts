@@ -3,6 +3,7 @@
  * answer must pass. Works on caller-owned buffers; nothing here allocates.
  */
 import { FunctionCode, MAX_READ_REGISTERS, MAX_WRITE_REGISTERS, type ModbusTransaction } from "./transaction";
+import { deepFreeze } from "../core/freeze";
 
 /** Why a transaction cannot be encoded, or null when it can. The strings are constants: no allocation. */
 export function requestProblem(tx: ModbusTransaction): string | null {
@@ -61,7 +62,7 @@ export function encodeRequestPdu(tx: ModbusTransaction, out: Uint8Array, offset:
 }
 
 /** Result of checking an answer PDU: ok, an exception (code in tx.exceptionCode), or malformed. */
-export const PduCheck = { Ok: 0, Exception: 1, Malformed: 2 } as const;
+export const PduCheck = deepFreeze({ Ok: 0, Exception: 1, Malformed: 2 } as const);
 export type PduCheck = (typeof PduCheck)[keyof typeof PduCheck];
 
 /**

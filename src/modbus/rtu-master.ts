@@ -15,6 +15,7 @@ import { PduCheck, decodeResponsePdu, encodeRequestPdu, requestProblem, response
 import { Stat, TransportStats } from "./stats";
 import { charTimeMs, frameGapMs } from "./timing";
 import { TxStatus, type ModbusTransaction, type ModbusTransport } from "./transaction";
+import { deepFreeze } from "../core/freeze";
 
 export interface RtuMasterOptions {
   baud: number;
@@ -31,7 +32,7 @@ export interface RtuMasterOptions {
   counters?: Counters | null;
 }
 
-const State = { Idle: 0, Gap: 1, AwaitAnswer: 2 } as const;
+const State = deepFreeze({ Idle: 0, Gap: 1, AwaitAnswer: 2 } as const);
 type State = (typeof State)[keyof typeof State];
 
 /** 256 bytes hold the largest RTU frame (unit + 253-byte PDU + CRC). */

@@ -1,4 +1,5 @@
 import type { Counters } from "../core/counters";
+import { deepFreeze } from "../core/freeze";
 
 /**
  * What a transport has seen, as plain numbers for tests and status, mirrored into the gateway's Counters (when
@@ -58,4 +59,4 @@ export class TransportStats {
   }
 }
 
-export const Stat = { Requests: 0, Ok: 1, Exceptions: 2, Timeouts: 3, BadResponses: 4, Retries: 5, Refused: 6, StrayBytes: 7 } as const;
+export const Stat = deepFreeze({ Requests: 0, Ok: 1, Exceptions: 2, Timeouts: 3, BadResponses: 4, Retries: 5, Refused: 6, StrayBytes: 7 } as const);

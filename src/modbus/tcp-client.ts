@@ -12,6 +12,7 @@ import type { Counters } from "../core/counters";
 import { PduCheck, decodeResponsePdu, encodeRequestPdu, requestProblem } from "./pdu";
 import { Stat, TransportStats } from "./stats";
 import { TxStatus, type ModbusTransaction, type ModbusTransport } from "./transaction";
+import { deepFreeze } from "../core/freeze";
 
 export interface TcpClientOptions {
   host: string;
@@ -27,7 +28,7 @@ export interface TcpClientOptions {
   counters?: Counters | null;
 }
 
-const State = { Closed: 0, Connecting: 1, Ready: 2, AwaitAnswer: 3 } as const;
+const State = deepFreeze({ Closed: 0, Connecting: 1, Ready: 2, AwaitAnswer: 3 } as const);
 type State = (typeof State)[keyof typeof State];
 
 /** MBAP header (7) + the largest PDU (253). */

@@ -2,18 +2,19 @@
  * One Modbus request and its outcome, owned by the caller and reused for every poll: transports never allocate per
  * request, they fill this object in. A driver keeps one transaction per register block it polls or writes.
  */
+import { deepFreeze } from "../core/freeze";
 
 /** Function codes this master speaks. */
-export const FunctionCode = {
+export const FunctionCode = deepFreeze({
   ReadHoldingRegisters: 3,
   ReadInputRegisters: 4,
   WriteSingleRegister: 6,
   WriteMultipleRegisters: 16,
-} as const;
+} as const);
 export type FunctionCode = (typeof FunctionCode)[keyof typeof FunctionCode];
 
 /** Where a transaction stands. Plain numbers so a status check is an integer compare. */
-export const TxStatus = {
+export const TxStatus = deepFreeze({
   /** Never submitted, or reset by its owner. */
   Idle: 0,
   /** Waiting in the transport's queue. */
@@ -30,7 +31,7 @@ export const TxStatus = {
   BadResponse: 6,
   /** The transport could not take it (queue full, link down, bad request); nothing was sent. */
   Refused: 7,
-} as const;
+} as const);
 export type TxStatus = (typeof TxStatus)[keyof typeof TxStatus];
 
 export interface ModbusListener {

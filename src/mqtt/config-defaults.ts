@@ -1,9 +1,11 @@
 /**
- * The MQTT link's static configuration and its defaults, in a module without imports so the gateway config can
- * embed `DEFAULT_MQTT_CONFIG` without an import cycle. Checks live in `config.ts` (`resolveMqttConfig`).
+ * The MQTT link's static configuration and its defaults, in a module that imports only core/freeze so the gateway
+ * config can embed `DEFAULT_MQTT_CONFIG` without an import cycle. Checks live in `config.ts` (`resolveMqttConfig`).
  * Until GatewayConfig has an `mqtt` section, `resolveMqttConfig` merges overrides onto these defaults with the same
  * rules as the gateway config: unknown keys and wrong types are errors naming the key, ranges are checked.
  */
+import { deepFreeze } from "../core/freeze";
+
 export interface MqttConfig {
   /** `mqtt://host:port` or `mqtts://host:port` (TLS through the HAL socket); IPv6 hosts in brackets. */
   broker: string;
@@ -49,7 +51,7 @@ export interface MqttConfig {
   statusTopic: boolean;
 }
 
-export const DEFAULT_MQTT_CONFIG: MqttConfig = {
+export const DEFAULT_MQTT_CONFIG: MqttConfig = deepFreeze({
   broker: "mqtt://127.0.0.1:1883",
   serverName: "",
   clientId: "",
@@ -73,5 +75,5 @@ export const DEFAULT_MQTT_CONFIG: MqttConfig = {
   ackQueue: 16,
   subscribeQos: 1,
   statusTopic: true,
-};
+});
 

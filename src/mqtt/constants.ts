@@ -1,5 +1,7 @@
+import { deepFreeze } from "../core/freeze";
+
 /** MQTT 3.1.1 control packet types (the high nibble of the first byte). */
-export const PacketType = {
+export const PacketType = deepFreeze({
   Connect: 1,
   Connack: 2,
   Publish: 3,
@@ -14,32 +16,32 @@ export const PacketType = {
   Pingreq: 12,
   Pingresp: 13,
   Disconnect: 14,
-} as const;
+} as const);
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
-export const PACKET_NAMES = [
+export const PACKET_NAMES = deepFreeze([
   "reserved0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
   "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "reserved15",
-];
+]);
 
 /** CONNACK return codes (MQTT 3.1.1 §3.2.2.3); 6..255 are reserved and refused as a protocol error. */
-export const ConnackCode = {
+export const ConnackCode = deepFreeze({
   Accepted: 0,
   BadProtocolVersion: 1,
   IdentifierRejected: 2,
   ServerUnavailable: 3,
   BadUsernameOrPassword: 4,
   NotAuthorized: 5,
-} as const;
+} as const);
 
-export const CONNACK_NAMES = [
+export const CONNACK_NAMES = deepFreeze([
   "accepted",
   "unacceptable protocol version",
   "identifier rejected",
   "server unavailable",
   "bad user name or password",
   "not authorized",
-];
+]);
 
 /** SUBACK return code for a refused filter. */
 export const SUBACK_FAILURE = 0x80;
@@ -48,7 +50,7 @@ export const SUBACK_FAILURE = 0x80;
  * Why the decoder (or the session, for packets a client must never receive) refused a stream. After any of these
  * the connection is reset: MQTT has no way to resynchronise a byte stream.
  */
-export const MqttError = {
+export const MqttError = deepFreeze({
   None: 0,
   /** The remaining length announces a packet bigger than the receive buffer (the configured maximum). */
   PacketTooLarge: 1,
@@ -84,10 +86,10 @@ export const MqttError = {
   UnexpectedPacket: 16,
   /** The stream ended inside a packet. */
   Truncated: 17,
-} as const;
+} as const);
 export type MqttError = (typeof MqttError)[keyof typeof MqttError];
 
-export const MQTT_ERROR_NAMES = [
+export const MQTT_ERROR_NAMES = deepFreeze([
   "none",
   "packet too large",
   "malformed remaining length",
@@ -106,7 +108,7 @@ export const MQTT_ERROR_NAMES = [
   "empty list",
   "unexpected packet",
   "stream ended inside a packet",
-];
+]);
 
 /** The longest remaining length MQTT can express (4 varint bytes). */
 export const MAX_REMAINING_LENGTH = 268_435_455;

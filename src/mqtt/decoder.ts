@@ -1,13 +1,14 @@
 import { MAX_REMAINING_LENGTH, MQTT_ERROR_NAMES, MqttError, PACKET_NAMES, PacketType } from "./constants";
 import { MqttPacket } from "./packet";
 import { checkTopicFilter, checkTopicName, checkUtf8 } from "./utf8";
+import { deepFreeze } from "../core/freeze";
 
 /** `next()` results. */
-export const DecodeStatus = { NeedMore: 0, Packet: 1, Error: -1 } as const;
+export const DecodeStatus = deepFreeze({ NeedMore: 0, Packet: 1, Error: -1 } as const);
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
 
 /** Fixed-header flags each type requires (§2.2.2); -1: PUBLISH, whose flags carry DUP/QoS/RETAIN. */
-const REQUIRED_FLAGS = [-2, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, -2];
+const REQUIRED_FLAGS = deepFreeze([-2, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, -2]);
 
 /**
  * Sans-I/O MQTT 3.1.1 stream decoder over one preallocated receive buffer, which is also the largest packet it

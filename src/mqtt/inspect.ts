@@ -1,6 +1,7 @@
 import { PacketType } from "./constants";
 import type { MqttPacket } from "./packet";
 import { readUtf8 } from "./utf8";
+import { deepFreeze } from "../core/freeze";
 
 /**
  * A decoded packet as a plain object (field names as in the npm package mqtt-packet, so tests can compare the two
@@ -31,7 +32,7 @@ export interface PacketView {
   password?: Uint8Array;
 }
 
-const COMMANDS = ["", "connect", "connack", "publish", "puback", "pubrec", "pubrel", "pubcomp", "subscribe", "suback", "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect"];
+const COMMANDS = deepFreeze(["", "connect", "connack", "publish", "puback", "pubrec", "pubrel", "pubcomp", "subscribe", "suback", "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect"]);
 
 export function viewPacket(packet: MqttPacket): PacketView {
   const b = packet.buffer;

@@ -25,8 +25,9 @@ import { FNV_OFFSET, fnv1a, InboundTracker } from "./inbound";
 import { Outbox } from "./outbox";
 import type { MqttPacket } from "./packet";
 import { utf8Length, writeUtf8 } from "./utf8";
+import { deepFreeze } from "../core/freeze";
 
-export const SessionState = {
+export const SessionState = deepFreeze({
   /** Not started, or stopped. */
   Stopped: 0,
   /** Waiting for the reconnect timer. */
@@ -37,19 +38,19 @@ export const SessionState = {
   AwaitingConnack: 3,
   /** CONNACK accepted: publishing and receiving. */
   Connected: 4,
-} as const;
+} as const);
 export type SessionState = (typeof SessionState)[keyof typeof SessionState];
-export const SESSION_STATE_NAMES = ["stopped", "waiting", "connecting", "awaiting-connack", "connected"];
+export const SESSION_STATE_NAMES = deepFreeze(["stopped", "waiting", "connecting", "awaiting-connack", "connected"]);
 
 /** What a message handler tells the session about a downlink. */
-export const MessageResult = {
+export const MessageResult = deepFreeze({
   /** Handled (and persisted, if it changed anything): acknowledge now. */
   Accepted: 0,
   /** Bad input, answered with an error reply, nothing changed: acknowledge now too (a redelivery would fail the same way). */
   Rejected: 1,
   /** Still being committed: acknowledge when the handler calls `session.acknowledge(message.ackToken)`. */
   Pending: 2,
-} as const;
+} as const);
 export type MessageResult = (typeof MessageResult)[keyof typeof MessageResult];
 
 /**
@@ -89,7 +90,7 @@ export interface MqttSessionEvents {
 }
 
 /** Results of publish calls. */
-export const PublishResult = {
+export const PublishResult = deepFreeze({
   /** QoS 1: stored in the outbox; it goes out now or after the next connect, until a PUBACK. */
   Queued: 0,
   /** QoS 0: in the send buffer of the live connection. */
@@ -106,9 +107,9 @@ export const PublishResult = {
   BadQos: 6,
   /** A string payload that is not valid UTF-16 (lone surrogate) or holds U+0000. */
   BadPayload: 7,
-} as const;
+} as const);
 export type PublishResult = (typeof PublishResult)[keyof typeof PublishResult];
-export const PUBLISH_RESULT_NAMES = ["queued", "sent", "dropped", "too large", "busy", "bad topic", "bad qos", "bad payload"];
+export const PUBLISH_RESULT_NAMES = deepFreeze(["queued", "sent", "dropped", "too large", "busy", "bad topic", "bad qos", "bad payload"]);
 
 /** The HAL services the session uses. */
 export interface SessionHal {

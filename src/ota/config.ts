@@ -6,6 +6,7 @@
 import { ConfigError } from "../config/config-error";
 import { fromHex } from "../crypto/hex";
 import { parsePublicKey, type P256PublicKey } from "./p256";
+import { deepFreeze } from "../core/freeze";
 
 export interface OtaConfig {
   /**
@@ -52,7 +53,7 @@ export interface OtaConfig {
 /** Erase unit of the OTA slot (ESP32 SPI flash sector): checkpoints are multiples of it. */
 export const SLOT_SECTOR_BYTES = 4096;
 
-export const DEFAULT_OTA_CONFIG: OtaConfig = {
+export const DEFAULT_OTA_CONFIG: OtaConfig = deepFreeze({
   publicKey: "",
   maxImageBytes: 1_966_080,
   rangeBytes: 65_536,
@@ -72,7 +73,7 @@ export const DEFAULT_OTA_CONFIG: OtaConfig = {
   healthMinUptimeMs: 60_000,
   maxBootAttempts: 3,
   allowHttp: true,
-};
+});
 
 function range(config: OtaConfig, key: keyof OtaConfig, min: number, max: number): void {
   const value = config[key] as number;

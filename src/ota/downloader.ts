@@ -17,8 +17,9 @@ import { Sha256 } from "../crypto/sha256";
 import type { HttpClient, HttpDownloadSink } from "../http/client";
 import { HttpError, HTTP_ERROR_NAMES } from "../http/errors";
 import type { OtaConfig } from "./config";
+import { deepFreeze } from "../core/freeze";
 
-export const DownloadState = {
+export const DownloadState = deepFreeze({
   Idle: 0,
   /** Reading the slot back to rebuild the hash after a reboot. */
   Rehashing: 1,
@@ -29,7 +30,7 @@ export const DownloadState = {
   /** All `size` bytes are in the slot; `digest` holds their SHA-256. */
   Complete: 4,
   Failed: 5,
-} as const;
+} as const);
 export type DownloadState = (typeof DownloadState)[keyof typeof DownloadState];
 
 export interface DownloadStats {

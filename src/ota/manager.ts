@@ -27,6 +27,7 @@ import { DownloadState, ImageDownloader } from "./downloader";
 import { EcdsaP256Verifier, type P256PublicKey } from "./p256";
 import type { OtaOutcome, OtaRecord, OtaStatePort } from "./state-port";
 import { compareVersions, isVersion } from "./version";
+import { deepFreeze } from "../core/freeze";
 
 /** Another update is under way. */
 export const CODE_BUSY = 409;
@@ -34,11 +35,11 @@ export const CODE_BUSY = 409;
 export const CODE_FAILED = 500;
 
 /** Which OTA topic a message goes to (the wiring maps them to the router's routes). */
-export const OtaMessage = { Result: 0, Progress: 1, Version: 2 } as const;
+export const OtaMessage = deepFreeze({ Result: 0, Progress: 1, Version: 2 } as const);
 export type OtaMessage = (typeof OtaMessage)[keyof typeof OtaMessage];
 
 /** What handleCommand tells the MQTT layer; the same values as the session's MessageResult. */
-export const OtaDisposition = { Accepted: 0, Rejected: 1, Pending: 2 } as const;
+export const OtaDisposition = deepFreeze({ Accepted: 0, Rejected: 1, Pending: 2 } as const);
 export type OtaDisposition = (typeof OtaDisposition)[keyof typeof OtaDisposition];
 
 export interface OtaUplink {
@@ -71,9 +72,9 @@ export interface OtaManagerOptions {
   hash?: StreamingHash;
 }
 
-const Phase = { Idle: 0, CheckingSignature: 1, Downloading: 2, Staged: 3, Trial: 4, RollingBack: 5, Report: 6 } as const;
+const Phase = deepFreeze({ Idle: 0, CheckingSignature: 1, Downloading: 2, Staged: 3, Trial: 4, RollingBack: 5, Report: 6 } as const);
 type Phase = (typeof Phase)[keyof typeof Phase];
-export const OTA_PHASE_NAMES = ["idle", "checking_signature", "downloading", "staged", "health_check", "rolling_back", "reporting"];
+export const OTA_PHASE_NAMES = deepFreeze(["idle", "checking_signature", "downloading", "staged", "health_check", "rolling_back", "reporting"]);
 
 interface HeldCommand {
   mid: string;

@@ -9,6 +9,7 @@
  *
  * It verifies; it never signs, so it holds no secret and timing side channels do not matter here.
  */
+import { deepFreeze } from "../core/freeze";
 
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -87,7 +88,7 @@ function derInteger(bytes: Uint8Array, at: number): { value: bigint; next: numbe
   return { value: bytesToBigInt(bytes, start, length), next: start + length };
 }
 
-const Phase = { Idle: 0, InvertS: 1, Ladder: 2, InvertZ: 3, Done: 4 } as const;
+const Phase = deepFreeze({ Idle: 0, InvertS: 1, Ladder: 2, InvertZ: 3, Done: 4 } as const);
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /**

@@ -17,8 +17,9 @@ import type { PropertySource, RememberedReply, TaskRecord, TaskRepository } from
 import type { Scheduler } from "./scheduler";
 import { compileTask, DEFAULT_TASK_LIMITS, type CompiledTask, type TaskLimits } from "./task";
 import { TaskError } from "./task-error";
+import { deepFreeze } from "../core/freeze";
 
-export const SCHEDULE_COMMANDS = ["SET", "ADD", "DELETE", "UPDATE", "ENABLE_ALL", "ENABLE", "CLEAR", "READ_ALL", "READ"] as const;
+export const SCHEDULE_COMMANDS = deepFreeze(["SET", "ADD", "DELETE", "UPDATE", "ENABLE_ALL", "ENABLE", "CLEAR", "READ_ALL", "READ"] as const);
 export type ScheduleCommand = (typeof SCHEDULE_COMMANDS)[number];
 
 export interface ScheduleReply {

@@ -19,6 +19,7 @@
  * policy lives in the planner, not here. Nothing in `cronNext` allocates.
  */
 import { daysFromCivil, daysInMonth, civilFromDays, weekdayFromDays, ymdDay, ymdMonth, ymdYear, SECONDS_PER_DAY } from "../time/civil";
+import { deepFreeze } from "../core/freeze";
 
 // Word layout of a compiled expression (offsets from its base index).
 export const W_SEC_LO = 0; // seconds 0-29
@@ -53,9 +54,9 @@ export const SEARCH_BOUND_HIT = -2;
 /** Upper bound of search steps: a step moves to the next candidate month, day, hour, minute or second. */
 export const MAX_SEARCH_STEPS = 4096;
 
-const FIELD_NAMES = ["seconds", "minutes", "hours", "day-of-month", "month", "day-of-week", "year"];
-const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const FIELD_NAMES = deepFreeze(["seconds", "minutes", "hours", "day-of-month", "month", "day-of-week", "year"]);
+const MONTH_NAMES = deepFreeze(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]);
+const DAY_NAMES = deepFreeze(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]);
 /** One bit per week, five weeks: shifted by (first day - 1) it marks every occurrence of a weekday in a month. */
 const WEEKLY = 0x10204081;
 
@@ -263,7 +264,7 @@ interface FieldSpec {
   names: string[] | null;
 }
 
-const SPECS: FieldSpec[] = [
+const SPECS: FieldSpec[] = deepFreeze([
   { index: 0, min: 0, max: 59, names: null },
   { index: 1, min: 0, max: 59, names: null },
   { index: 2, min: 0, max: 23, names: null },
@@ -271,7 +272,7 @@ const SPECS: FieldSpec[] = [
   { index: 4, min: 1, max: 12, names: MONTH_NAMES },
   { index: 5, min: 1, max: 7, names: DAY_NAMES },
   { index: 6, min: MIN_YEAR, max: MAX_YEAR, names: null },
-];
+]);
 
 class FieldParser {
   constructor(

@@ -13,6 +13,7 @@ import { CRON_WORDS, CronError, FLAG_DOM, FLAG_DOW, W_DOM_DAYS, W_DOW_DAYS, W_FL
 import type { ActionMethod, PropertySource } from "./ports";
 import { TaskError } from "./task-error";
 import { compileTrigger, parseTimeOfDay, type TriggerProgram } from "./trigger";
+import { deepFreeze } from "../core/freeze";
 
 export const KIND_TIME = 0;
 export const KIND_SUNRISE = 1;
@@ -35,7 +36,7 @@ export interface TaskLimits {
   checkAction?: (method: ActionMethod, payload: Record<string, unknown>) => string | null;
 }
 
-export const DEFAULT_TASK_LIMITS: TaskLimits = { maxTaskBytes: 4096, maxActions: 16 };
+export const DEFAULT_TASK_LIMITS: TaskLimits = deepFreeze({ maxTaskBytes: 4096, maxActions: 16 });
 
 /** A validated task, ready for the task table (command rate object). */
 export interface CompiledTask {
@@ -60,7 +61,7 @@ export interface CompiledTask {
   json: string;
 }
 
-const ACTION_METHODS = ["operate", "operate_raw", "transport"];
+const ACTION_METHODS = deepFreeze(["operate", "operate_raw", "transport"]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

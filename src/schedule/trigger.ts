@@ -14,6 +14,7 @@
  */
 import type { PropertySource } from "./ports";
 import { TaskError } from "./task-error";
+import { deepFreeze } from "../core/freeze";
 
 export const OP_GT = 1;
 export const OP_GTE = 2;
@@ -28,7 +29,7 @@ export const NODE_LEAF = 0;
 export const NODE_AND = 1;
 export const NODE_OR = 2;
 
-const OPERATORS: Record<string, number> = { GT: OP_GT, GTE: OP_GTE, LT: OP_LT, LTE: OP_LTE, NE: OP_NE, EQ: OP_EQ, EX: OP_EX, NEX: OP_NEX };
+const OPERATORS: Record<string, number> = deepFreeze({ GT: OP_GT, GTE: OP_GTE, LT: OP_LT, LTE: OP_LTE, NE: OP_NE, EQ: OP_EQ, EX: OP_EX, NEX: OP_NEX });
 
 /**
  * A leaf is evaluated as one bit test: the comparison's outcome is GREATER (1), LESS (2), EQUAL (4) or ABSENT (8,
@@ -38,7 +39,7 @@ const OUTCOME_GREATER = 1;
 const OUTCOME_LESS = 2;
 const OUTCOME_EQUAL = 4;
 const OUTCOME_ABSENT = 8;
-const OUTCOMES: Record<number, number> = {
+const OUTCOMES: Record<number, number> = deepFreeze({
   [OP_GT]: OUTCOME_GREATER,
   [OP_GTE]: OUTCOME_GREATER | OUTCOME_EQUAL,
   [OP_LT]: OUTCOME_LESS,
@@ -47,7 +48,7 @@ const OUTCOMES: Record<number, number> = {
   [OP_EQ]: OUTCOME_EQUAL,
   [OP_EX]: OUTCOME_GREATER | OUTCOME_LESS | OUTCOME_EQUAL,
   [OP_NEX]: OUTCOME_ABSENT,
-};
+});
 
 /** Nodes (leaves plus and/or) one task's condition may have, and how deep it may nest. */
 export const MAX_TRIGGER_NODES = 32;

@@ -9,6 +9,7 @@
  * lists them for the platform team.
  */
 import type { GatewayConfig } from "../config/gateway-config";
+import { deepFreeze } from "../core/freeze";
 
 export type SettingValue = number | string | boolean;
 
@@ -31,14 +32,14 @@ export interface SettingsValues {
 export type PropertyName = keyof SettingsValues;
 
 /** Value types, as the Alibaba-style thing model names them. */
-export const Kind = { Int: "int", Float: "float", Bool: "bool", Text: "text", Enum: "enum" } as const;
+export const Kind = deepFreeze({ Int: "int", Float: "float", Bool: "bool", Text: "text", Enum: "enum" } as const);
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /**
  * When a change takes effect. `live`: the listener applies it at once (next tick at the latest). `reconnect`: it is
  * stored at once and used from the next MQTT connection on (changing a keepalive under a live session would break it).
  */
-export const Effect = { Live: "live", Reconnect: "reconnect" } as const;
+export const Effect = deepFreeze({ Live: "live", Reconnect: "reconnect" } as const);
 export type Effect = (typeof Effect)[keyof typeof Effect];
 
 export interface PropertyDescriptor {
@@ -57,7 +58,7 @@ export interface PropertyDescriptor {
   readonly description: string;
 }
 
-export const PROPERTIES: readonly PropertyDescriptor[] = [
+export const PROPERTIES: readonly PropertyDescriptor[] = deepFreeze([
   {
     name: "control_period_ms",
     kind: Kind.Int,
@@ -162,7 +163,7 @@ export const PROPERTIES: readonly PropertyDescriptor[] = [
     effect: Effect.Reconnect,
     description: "MQTT keepalive of the next connection (Alibaba-style brokers accept 30..1200 s)",
   },
-];
+]);
 
 export const PROPERTY_COUNT = PROPERTIES.length;
 

@@ -11,8 +11,9 @@ import type { RecordStore } from "./record-store";
 import type { Transaction } from "./transaction";
 import { utf8Decode, utf8Encode } from "./utf8";
 
-/** Buffers shared by all typed collections of one store (the store is single-threaded). */
-export class Scratch {
+/** Buffers shared by all typed collections of one store (the store is single-threaded). Not named `Scratch`: the
+ * Moddable TCP adapter has a class of that name, and rollup would emit a renamed `let Scratch$1 = class` binding. */
+export class StoreScratch {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
   readonly f64 = new Float64Array(1);
@@ -32,7 +33,7 @@ abstract class Collection<K extends string | number> {
     protected readonly store: RecordStore,
     readonly id: number,
     readonly keyKind: KeyKind,
-    protected readonly scratch: Scratch,
+    protected readonly scratch: StoreScratch,
   ) {}
 
   get name(): string {

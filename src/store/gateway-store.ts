@@ -11,13 +11,14 @@
  */
 import type { NorFlash } from "../../hal/types";
 import { Counters } from "../core/counters";
-import { DocumentCollection, NumberCollection, PeakDemand, RecentReplies, Scratch, type ReplyPlan } from "./collections";
+import { DocumentCollection, NumberCollection, PeakDemand, RecentReplies, StoreScratch, type ReplyPlan } from "./collections";
 import { StoreError } from "./errors";
 import { RecordStore } from "./record-store";
 import type { Transaction } from "./transaction";
+import { deepFreeze } from "../core/freeze";
 
 /** Collection ids: part of the flash format, never renumber. */
-export const COLLECTION = {
+export const COLLECTION = deepFreeze({
   meta: 1,
   strategies: 2,
   tasks: 3,
@@ -26,7 +27,7 @@ export const COLLECTION = {
   ota: 6,
   peak: 7,
   replies: 8,
-} as const;
+} as const);
 
 export interface GatewayStoreOptions {
   /** config.limits.maxStrategies */
@@ -106,7 +107,7 @@ export class GatewayStore {
       verifyWrites: options.verifyWrites,
       counters: this.counters,
     });
-    const scratch = new Scratch(64, maxValueBytes);
+    const scratch = new StoreScratch(64, maxValueBytes);
     const store = this.records;
     this.meta = new NumberCollection(store, COLLECTION.meta, "text", scratch);
     this.strategies = new DocumentCollection<number>(store, COLLECTION.strategies, "id", scratch);

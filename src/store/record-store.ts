@@ -17,6 +17,7 @@ import { IndexTable, MAX_INDEX_CAPACITY, NO_ENTRY, keyHash } from "./index-table
 import { Recovery, type RecoveryReport } from "./recovery";
 import { Ring } from "./ring";
 import { Transaction, type StoreHealth } from "./transaction";
+import { deepFreeze } from "../core/freeze";
 
 export interface CollectionSpec {
   /** 1..254, stable forever: it is written in every record. */
@@ -67,7 +68,7 @@ export interface StoreStats {
   erases: number;
 }
 
-const COUNTER_NAMES = [
+const COUNTER_NAMES = deepFreeze([
   "store_commits",
   "store_refused",
   "store_rotations",
@@ -82,7 +83,7 @@ const COUNTER_NAMES = [
   "store_recover_tx_overflow",
   "store_corrupt_regions",
   "store_corrupt_reads",
-] as const;
+] as const);
 
 export class RecordStore {
   readonly counters: Counters;

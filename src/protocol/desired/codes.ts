@@ -2,7 +2,9 @@
  * Result codes of spec 004 replies ("设备端通用code", the Alibaba-style device codes), and the device-defined ones
  * from the 100000..110000 range reserved for them. docs/protocol-004.md lists them for the platform team.
  */
-export const Code = {
+import { deepFreeze } from "../../core/freeze";
+
+export const Code = deepFreeze({
   /** Applied and committed to flash. */
   Success: 200,
   /** The device could not process a valid request (the store refused the commit); nothing changed. */
@@ -13,16 +15,16 @@ export const Code = {
   ParameterError: 460,
   /** A property name the registry does not know. Device-defined. */
   UnknownProperty: 100001,
-} as const;
+} as const);
 
 export const SUCCESS_MESSAGE = "success";
 
 /** Protocol version: spec 004 says the only value is "1.0". */
 export const PROTOCOL_VERSION = "1.0";
 
-export const Method = {
+export const Method = deepFreeze({
   PropertySet: "thing.service.property.set",
   DesiredGet: "thing.property.desired.get",
   DesiredDelete: "thing.property.desired.delete",
   PropertyPost: "thing.event.property.post",
-} as const;
+} as const);

@@ -6,9 +6,10 @@
 import { MessageResult, payloadText, PublishResult, type InboundMessage, type MqttSession, type RouteDispatcher } from "../../mqtt/index";
 import { InRoute, OutRoute } from "../topics";
 import type { DesiredOut, DesiredSession, DesiredUplink } from "./session";
+import { deepFreeze } from "../../core/freeze";
 
 /** Indexed by DesiredOut. */
-const OUT_ROUTES: readonly number[] = [OutRoute.ThingPropertySetReply, OutRoute.ThingDesiredGet, OutRoute.ThingDesiredDelete, OutRoute.ThingPropertyPost];
+const OUT_ROUTES: readonly number[] = deepFreeze([OutRoute.ThingPropertySetReply, OutRoute.ThingDesiredGet, OutRoute.ThingDesiredDelete, OutRoute.ThingPropertyPost]);
 
 export class MqttDesiredUplink implements DesiredUplink {
   /** The last refusal of the MQTT session (a PublishResult), for the status when publishes fail. */

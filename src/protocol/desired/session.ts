@@ -17,9 +17,10 @@ import { hasOwn, isPlainObject, shortJson, type Plain } from "../json-values";
 import { Code, Method, PROTOCOL_VERSION, SUCCESS_MESSAGE } from "./codes";
 import { MessageIds, parseMessageId } from "./message-ids";
 import { encodeDesiredDelete, encodeDesiredGet, encodePropertyPost, encodeSetReply, parseObject, parseVersion } from "./messages";
+import { deepFreeze } from "../../core/freeze";
 
 /** What the session publishes; the uplink maps each to its topic (OutRoute.Thing* of the topic router). */
-export const DesiredOut = { SetReply: 0, DesiredGet: 1, DesiredDelete: 2, PropertyPost: 3 } as const;
+export const DesiredOut = deepFreeze({ SetReply: 0, DesiredGet: 1, DesiredDelete: 2, PropertyPost: 3 } as const);
 export type DesiredOut = (typeof DesiredOut)[keyof typeof DesiredOut];
 
 /** How this module publishes: the MQTT session (QoS 1, its bounded offline queue) behind a small adapter. */
@@ -52,7 +53,7 @@ export interface DesiredOptions {
   recentSetCapacity: number;
 }
 
-export const DEFAULT_DESIRED_OPTIONS: DesiredOptions = {
+export const DEFAULT_DESIRED_OPTIONS: DesiredOptions = deepFreeze({
   requestTimeoutMs: 10_000,
   retryMaxMs: 300_000,
   deleteAck: true,
@@ -60,12 +61,12 @@ export const DEFAULT_DESIRED_OPTIONS: DesiredOptions = {
   supersedeOnDirectSet: true,
   pendingCapacity: 8,
   recentSetCapacity: 8,
-};
+});
 
-const Sync = { Offline: 0, Waiting: 1, Backoff: 2, Synced: 3 } as const;
+const Sync = deepFreeze({ Offline: 0, Waiting: 1, Backoff: 2, Synced: 3 } as const);
 type Sync = (typeof Sync)[keyof typeof Sync];
 
-const Pending = { Free: 0, Delete: 1, Post: 2 } as const;
+const Pending = deepFreeze({ Free: 0, Delete: 1, Post: 2 } as const);
 
 /** In deleteVersions: not part of the next delete. */
 const NOT_DELETED = -2;

@@ -18,9 +18,10 @@ import { MAX_ID, type StrategyBody } from "./model";
 import { entryOf, sortById, withIdFirst, type StrategyEntry } from "./strategy-set";
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
 import { checkPatch, checkStrategy } from "./validate";
+import { deepFreeze } from "../../core/freeze";
 
 export type OverdemandAction = "create" | "update" | "delete" | "update_all" | "sync";
-export const OVERDEMAND_ACTIONS: readonly OverdemandAction[] = ["create", "update", "delete", "update_all", "sync"];
+export const OVERDEMAND_ACTIONS: readonly OverdemandAction[] = deepFreeze(["create", "update", "delete", "update_all", "sync"]);
 
 export const LIST_TYPE = "streaming_overdemand_list";
 export const LIST_TOPIC_SUFFIX = "streaming_overdemand/list/post";

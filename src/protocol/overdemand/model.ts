@@ -5,6 +5,7 @@
  * every field listed here. Where the spec's tables and its JSON examples disagree, the examples win for what must be
  * accepted (they are what the platform actually sends); the choices are listed in docs/protocol-000.md.
  */
+import { deepFreeze } from "../../core/freeze";
 
 /** Strategies are the whole JSON object the platform sent, normalised (canonical spellings) and with its id set. */
 export type StrategyBody = Record<string, unknown>;
@@ -66,7 +67,7 @@ export interface FieldSpec {
   readonly note: string;
 }
 
-const STATUS = [STATUS_ENABLED, STATUS_DISABLED] as const;
+const STATUS = deepFreeze([STATUS_ENABLED, STATUS_DISABLED] as const);
 
 /**
  * Payload - data: StreamingOverDemand. A field is required when the spec's table says so AND every strategy object
@@ -74,7 +75,7 @@ const STATUS = [STATUS_ENABLED, STATUS_DISABLED] as const;
  * Absent optional fields read as their safe default (a status as disabled, a condition as 0). `id` is special: the device assigns it on create, it is required on update
  * and delete, optional in update_all items (see handler.ts); it is listed here for its type and range.
  */
-export const STRATEGY_FIELDS: readonly FieldSpec[] = [
+export const STRATEGY_FIELDS: readonly FieldSpec[] = deepFreeze([
   { name: "id", kind: "int", min: 1, max: MAX_ID, required: false, note: "strategy id (assigned by the device on create)" },
   { name: "device_type", kind: "int", oneOf: [DEVICE_TYPE_ESS, DEVICE_TYPE_PV, DEVICE_TYPE_CHARGER], required: false, note: "2 storage, 3 PV, 4 charging pile; absent = 2" },
   { name: "devices", kind: "devices", required: false, nullable: true, note: "devices controlled: []emsDevice / []photovoltaic / []pile by device_type" },
@@ -93,13 +94,13 @@ export const STRATEGY_FIELDS: readonly FieldSpec[] = [
   { name: "updated_by", kind: "string", required: false, note: "who last changed it (platform metadata)" },
   { name: "created_at", kind: "datetime", required: false, note: "creation time (platform metadata)" },
   { name: "updated_at", kind: "datetime", required: false, note: "last change time (platform metadata)" },
-];
+]);
 
 /**
  * Payload - eleMeter. The example's meter has no `rate` and spells the type object `ele_device_type` (the table:
  * `elec_device_type`); `id` is not in the table but the examples carry it, equal to ele_meter_id.
  */
-export const METER_FIELDS: readonly FieldSpec[] = [
+export const METER_FIELDS: readonly FieldSpec[] = deepFreeze([
   { name: "id", kind: "int", min: 1, max: MAX_ID, required: false, note: "meter id; must equal ele_meter_id" },
   { name: "uid", kind: "string", required: true, note: "meter UID" },
   { name: "station_name", kind: "string", required: true, note: "site name" },
@@ -108,10 +109,10 @@ export const METER_FIELDS: readonly FieldSpec[] = [
   { name: "ele_device_type", aliases: ["elec_device_type"], kind: "object", required: true, nullable: true, note: "meter type object" },
   { name: "rate", kind: "int", min: 1, max: MAX_ID, required: false, note: "ratio (absent from the spec's example)" },
   { name: "running_status", kind: "int", oneOf: [1, 2], required: true, note: "1 online / 2 offline" },
-];
+]);
 
 /** Payload - emsDevice (device_type 2). */
-export const EMS_DEVICE_FIELDS: readonly FieldSpec[] = [
+export const EMS_DEVICE_FIELDS: readonly FieldSpec[] = deepFreeze([
   { name: "uid", kind: "string", required: true, note: "device UID" },
   { name: "name", kind: "string", required: true, note: "device name" },
   { name: "site_name", kind: "string", required: true, note: "site name" },
@@ -124,17 +125,17 @@ export const EMS_DEVICE_FIELDS: readonly FieldSpec[] = [
   { name: "host", kind: "string", required: true, note: "address" },
   { name: "port", kind: "intOrDigits", min: 0, max: 65535, required: true, note: "port (table: str, examples: int)" },
   { name: "license", kind: "string", required: true, note: "activation code" },
-];
+]);
 
 /**
  * The spec names []photovoltaic and []pail (charging pile) without tables: elements must be objects, and the
  * fields they share with emsDevice are type-checked when present.
  */
-export const OTHER_DEVICE_FIELDS: readonly FieldSpec[] = [
+export const OTHER_DEVICE_FIELDS: readonly FieldSpec[] = deepFreeze([
   { name: "uid", kind: "string", required: false, note: "device UID" },
   { name: "name", kind: "string", required: false, note: "device name" },
   { name: "running_status", kind: "int", oneOf: [1, 2, 3], required: false, note: "1 running / 2 offline / 3 fault" },
-];
+]);
 
 export function deviceTable(deviceType: number): readonly FieldSpec[] {
   return deviceType === DEVICE_TYPE_ESS ? EMS_DEVICE_FIELDS : OTHER_DEVICE_FIELDS;

@@ -10,6 +10,7 @@ import { MessageResult, PUBLISH_RESULT_NAMES, PublishResult, type InboundMessage
 import { InRoute, OutRoute } from "../topics";
 import { CODE_OK } from "../envelope";
 import { LIST_TOPIC_SUFFIX, resultTopicSuffix, type OverdemandAction, type OverdemandHandler, type OverdemandOutput } from "./handler";
+import { deepFreeze } from "../../core/freeze";
 
 /** What the binding needs of the MQTT session. */
 export interface OverdemandPublisher {
@@ -21,13 +22,13 @@ export interface OverdemandDispatcher {
   on(route: number, handler: (message: InboundMessage) => MessageResult): unknown;
 }
 
-const ROUTES: readonly { action: OverdemandAction; command: number; result: number }[] = [
+const ROUTES: readonly { action: OverdemandAction; command: number; result: number }[] = deepFreeze([
   { action: "sync", command: InRoute.OverdemandSyncCommand, result: OutRoute.OverdemandSyncResult },
   { action: "create", command: InRoute.OverdemandCreateCommand, result: OutRoute.OverdemandCreateResult },
   { action: "update", command: InRoute.OverdemandUpdateCommand, result: OutRoute.OverdemandUpdateResult },
   { action: "delete", command: InRoute.OverdemandDeleteCommand, result: OutRoute.OverdemandDeleteResult },
   { action: "update_all", command: InRoute.OverdemandUpdateAllCommand, result: OutRoute.OverdemandUpdateAllResult },
-];
+]);
 
 export const OVERDEMAND_QOS = 1;
 

@@ -10,6 +10,7 @@
 import { DeviceType, type DeviceSpec, type LinkSpec, type MeterSpec } from "../../control/strategy-input";
 import { isPlainObject, type Plain } from "../json-values";
 import type { StrategyBody } from "./model";
+import { deepFreeze } from "../../core/freeze";
 
 export interface Topology {
   /** The strategy's meter, or a problem (the strategy then cannot be controlled). */
@@ -23,11 +24,11 @@ export const PROTO_MODBUS_TCP = 1;
 export const PROTO_MODBUS_RTU = 2;
 
 /** Register map used when a device names none, by device_type. */
-export const DEFAULT_DEVICE_MAP: Record<number, string> = {
+export const DEFAULT_DEVICE_MAP: Record<number, string> = deepFreeze({
   [DeviceType.Ess]: "sunspec-704",
   [DeviceType.Pv]: "sunspec-123",
   [DeviceType.Charger]: "generic-charger",
-};
+});
 
 function num(object: Plain, key: string): number | undefined {
   const value = object[key];
@@ -67,7 +68,7 @@ export function linkOf(object: Plain): LinkSpec | string {
  * ct, direction as given), devices from `devices[]` (id, link; register map from an optional `map` field, else by
  * device_type; rated power from an optional `rated_power` field in kW, which spec 000 does not define).
  */
-export const SPEC_TOPOLOGY: Topology = {
+export const SPEC_TOPOLOGY: Topology = deepFreeze({
   meter(body, meterId) {
     const meter = body.ele_meter;
     if (!isPlainObject(meter)) return `no meter object (ele_meter) describes meter ${meterId}`;
@@ -115,4 +116,4 @@ export const SPEC_TOPOLOGY: Topology = {
     }
     return out;
   },
-};
+});
