@@ -3,7 +3,7 @@
  * fast blocks every cycle, slow blocks one per cycle in turn, init blocks until each has been read once.
  */
 import { ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
-import { pointWords, pow10, readPoint, type PointType } from "./points";
+import { newFloatScratch, pointWords, pow10, readPoint, type PointType } from "./points";
 
 export interface BlockDef {
   readonly fc: 3 | 4;
@@ -43,6 +43,8 @@ export class BlockPoller implements ModbusListener {
   silentCycles = 0;
   private slowCursor = 0;
   private readonly slowCount: number;
+  /** Float conversion scratch of this device's points (its DeviceDriver's commands use it too). */
+  readonly floatScratch = newFloatScratch();
 
   constructor(
     readonly blocks: readonly BlockDef[],
@@ -134,7 +136,7 @@ export class BlockPoller implements ModbusListener {
   /** Raw x scale (x 10^sf) of a point, or NaN when its block (or scale factor) was never read. */
   value(point: PointRef): number {
     if (!this.valid[point.block]) return NaN;
-    let value = readPoint(this.txs[point.block].registers, point.offset, point.type) * point.scale;
+    let value = readPoint(this.txs[point.block].registers, point.offset, point.type, this.floatScratch) * point.scale;
     if (point.sf) {
       const sf = this.value(point.sf);
       value = sf !== sf ? NaN : value * pow10(sf);

@@ -93,7 +93,7 @@ export class DeviceDriver implements PollListener, ModbusListener {
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i];
       const value = field.value === "setpoint" ? raw : field.value === "revertSeconds" ? this.options.revertSeconds : field.value;
-      writePoint(tx.registers, field.offset, field.type, value);
+      writePoint(tx.registers, field.offset, field.type, value, this.poller.floatScratch);
     }
     this.sentW = watts;
     if (!this.transport.submit(tx)) {

@@ -2,6 +2,7 @@
  * Register values as numbers: the register maps (meter-maps.ts, device-maps.ts) are data that name a register
  * offset and a type; these functions turn registers into numbers and back, without allocating.
  */
+import { deepFreeze } from "../core/freeze";
 
 /**
  * u16/i16: one register. u32/i32/f32: two registers, high word first (Modbus convention); the `_sw` variants have
@@ -13,11 +14,17 @@ export function pointWords(type: PointType): 1 | 2 {
   return type === "u16" || type === "i16" ? 1 : 2;
 }
 
-// One scratch buffer for float conversion: created once, so decoding a float allocates nothing.
-const floatScratch = new DataView(new ArrayBuffer(4));
+/**
+ * A 4-byte scratch for float conversion, owned by the caller (one per poller or device) and reused, so decoding a
+ * float allocates nothing. Not a module-level buffer: the module is preloaded into flash on the device, where a
+ * module-level DataView is read-only.
+ */
+export function newFloatScratch(): DataView {
+  return new DataView(new ArrayBuffer(4));
+}
 
-/** The raw (unscaled) value of a point at `offset` in `registers`. */
-export function readPoint(registers: Uint16Array, offset: number, type: PointType): number {
+/** The raw (unscaled) value of a point at `offset` in `registers`; `floatScratch` from newFloatScratch(). */
+export function readPoint(registers: Uint16Array, offset: number, type: PointType, floatScratch: DataView): number {
   switch (type) {
     case "u16":
       return registers[offset];
@@ -46,7 +53,7 @@ export function readPoint(registers: Uint16Array, offset: number, type: PointTyp
  * Write `value` (already in raw units, rounded by the caller for integer types) at `offset`. Integer values outside
  * the type's range are clamped to it: a setpoint beyond int16 must saturate, never wrap to the opposite sign.
  */
-export function writePoint(registers: Uint16Array, offset: number, type: PointType, value: number): void {
+export function writePoint(registers: Uint16Array, offset: number, type: PointType, value: number, floatScratch: DataView): void {
   switch (type) {
     case "u16":
       registers[offset] = clampInt(value, 0, 0xffff);
@@ -93,7 +100,7 @@ export function isSunSpecNotImplemented(registers: Uint16Array, offset: number, 
 }
 
 /** 10^sf for SunSpec scale factors (sf in -10..10); constant table, no Math.pow per sample. */
-const POW10 = [1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+const POW10 = deepFreeze([1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10]);
 export function pow10(sf: number): number {
   return sf >= -10 && sf <= 10 ? POW10[sf + 10] : NaN;
 }

@@ -124,15 +124,16 @@ export function checkTopicFilter(data: Uint8Array, offset: number, length: numbe
   return checkUtf8(data, offset, length);
 }
 
-/** UTF-16 code units of the string being built by readUtf8, flushed a chunk at a time. */
-const chunk = new Uint16Array(512);
-
 /**
  * Decode (already validated) UTF-8 bytes to a string. Allocates the string: for handlers at command rate, logs
  * and tests, never per packet. Builds it 512 code units at a time, since appending one character at a time costs
  * a copy of the whole string per character on XS.
  */
 export function readUtf8(data: Uint8Array, offset: number, length: number): string {
+  // The code units being built, flushed a chunk at a time. Per call, not a module-level buffer: the module is
+  // preloaded into flash on the device, where a module-level typed array is read-only. A text never has more code
+  // units than bytes, so a short one gets a buffer of its own size (+1: a flush is only needed when full).
+  const chunk = new Uint16Array(length < 512 ? length + 1 : 512);
   let out = "";
   let n = 0;
   const end = offset + length;

@@ -16,13 +16,14 @@ import { ConfigError } from "../config/gateway-config";
 import type { Counters } from "../core/counters";
 import { MqttError } from "../mqtt/constants";
 import { checkTopicName, utf8Length, writeUtf8 } from "../mqtt/utf8";
+import { deepFreeze } from "../core/freeze";
 
-export const RouteFamily = { Strategy: 0, Thing: 1, Schedule: 2, Status: 3, Extra: 4 } as const;
+export const RouteFamily = deepFreeze({ Strategy: 0, Thing: 1, Schedule: 2, Status: 3, Extra: 4 } as const);
 export type RouteFamily = (typeof RouteFamily)[keyof typeof RouteFamily];
-export const FAMILY_NAMES = ["strategy", "thing", "schedule", "status", "extra"];
+export const FAMILY_NAMES = deepFreeze(["strategy", "thing", "schedule", "status", "extra"]);
 
 /** Downlink routes (what the gateway subscribes to). Values index the router's incoming table. */
-export const InRoute = {
+export const InRoute = deepFreeze({
   OverdemandSyncCommand: 0,
   OverdemandCreateCommand: 1,
   OverdemandUpdateCommand: 2,
@@ -33,10 +34,10 @@ export const InRoute = {
   ThingDesiredDeleteReply: 7,
   ThingPropertyPostReply: 8,
   ScheduleCommand: 9,
-} as const;
+} as const);
 
 /** Uplink routes. Values index the router's outgoing table. */
-export const OutRoute = {
+export const OutRoute = deepFreeze({
   OverdemandListPost: 0,
   OverdemandSyncResult: 1,
   OverdemandCreateResult: 2,
@@ -52,7 +53,7 @@ export const OutRoute = {
   Status: 12,
   ScheduleEventPost: 13,
   ReportPost: 14,
-} as const;
+} as const);
 
 export interface RouteDefinition {
   /** Unique name, also the key for template overrides (e.g. "schedule_command"). */
@@ -68,7 +69,7 @@ const P = "${PREFIX}";
 const SYS = "/sys/${ProductID}/${HardwareID}/thing";
 
 /** In InRoute order. */
-export const INCOMING_ROUTES: readonly RouteDefinition[] = [
+export const INCOMING_ROUTES: readonly RouteDefinition[] = deepFreeze([
   { name: "overdemand_sync_command", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/sync/command`, reply: "overdemand_sync_result" },
   { name: "overdemand_create_command", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/create/command`, reply: "overdemand_create_result" },
   { name: "overdemand_update_command", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/update/command`, reply: "overdemand_update_result" },
@@ -79,10 +80,10 @@ export const INCOMING_ROUTES: readonly RouteDefinition[] = [
   { name: "thing_desired_delete_reply", family: RouteFamily.Thing, template: `${SYS}/property/desired/delete_reply` },
   { name: "thing_property_post_reply", family: RouteFamily.Thing, template: `${SYS}/event/property/post_reply` },
   { name: "schedule_command", family: RouteFamily.Schedule, template: `${P}/schedule/command`, reply: "schedule_result" },
-];
+]);
 
 /** In OutRoute order. */
-export const OUTGOING_ROUTES: readonly RouteDefinition[] = [
+export const OUTGOING_ROUTES: readonly RouteDefinition[] = deepFreeze([
   { name: "overdemand_list_post", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/list/post` },
   { name: "overdemand_sync_result", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/sync/result` },
   { name: "overdemand_create_result", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/create/result` },
@@ -98,7 +99,7 @@ export const OUTGOING_ROUTES: readonly RouteDefinition[] = [
   { name: "status", family: RouteFamily.Status, template: `${P}/status/post` },
   { name: "schedule_event_post", family: RouteFamily.Schedule, template: `${P}/schedule/event/post` },
   { name: "report_post", family: RouteFamily.Status, template: `${P}/report/post` },
-];
+]);
 
 export interface TopicIdentity {
   productKey: string;
@@ -154,8 +155,6 @@ class TopicTable {
   }
 }
 
-const PLACEHOLDER = /\$\{([A-Za-z_]+)\}/g;
-
 export class TopicRouter {
   /** The spec-000 prefix of this device (no trailing slash). */
   readonly prefix: string;
@@ -193,7 +192,9 @@ export class TopicRouter {
     }
     const resolve = (definition: RouteDefinition): string => {
       const template = options.templates?.[definition.name] ?? definition.template;
-      return template.replace(PLACEHOLDER, (whole, key: string) => {
+      // A fresh /g RegExp per route (boot only): a module-level one is preloaded into flash on the device, where
+      // `replace` cannot reset its lastIndex and throws.
+      return template.replace(/\$\{([A-Za-z_]+)\}/g, (whole, key: string) => {
         if (!(key in values)) throw new ConfigError(`mqtt.topics.${definition.name}`, `unknown placeholder ${whole}`);
         return values[key];
       });

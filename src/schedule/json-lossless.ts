@@ -14,11 +14,12 @@ export class RawJsonNumber {
 }
 
 const MARK = "\u0000RAW:";
-const BIG_MSGID = /("msgid"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g;
 
 /** JSON.parse, with long msgid numbers as RawJsonNumber. Throws SyntaxError on bad JSON. */
 export function parseLossless(text: string): unknown {
-  const marked = text.replace(BIG_MSGID, (_match, key: string, digits: string) => `${key}"\\u0000RAW:${digits}"`);
+  // A fresh /g RegExp per call: a module-level one is preloaded into flash on the device, where `replace` cannot
+  // reset its lastIndex and throws.
+  const marked = text.replace(/("msgid"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g, (_match, key: string, digits: string) => `${key}"\\u0000RAW:${digits}"`);
   return JSON.parse(marked, (_key, value: unknown) => (typeof value === "string" && value.startsWith(MARK) ? new RawJsonNumber(value.slice(MARK.length)) : value));
 }
 

@@ -22,10 +22,11 @@
  * THE DICTIONARY IS PART OF THE FLASH FORMAT: never reorder or remove entries. Appending is only safe if no firmware
  * that may run after a rollback reads the new entries; treat any change as a format change (new FORMAT_MAGIC).
  */
+import { deepFreeze } from "../core/freeze";
 import { StoreError } from "./errors";
 import { utf8ByteLength, utf8Decode, utf8Encode } from "./utf8";
 
-export const PACKED_DICTIONARY: readonly string[] = [
+export const PACKED_DICTIONARY: readonly string[] = deepFreeze([
   // spec 000 strategy (StreamingOverDemand)
   "id", "device_type", "devices", "elemeter", "ele_meter", "ele_meter_id", "streaming_status", "streaming_condition",
   "individual_phase_streaming_status", "individual_phase_streaming_condition", "over_demand_condition",
@@ -51,8 +52,9 @@ export const PACKED_DICTIONARY: readonly string[] = [
   // OTA state and settings documents
   "state", "url", "size", "sha256", "signature", "offset", "attempts", "result", "reason", "previous", "target",
   "bootCount", "since",
-];
+]);
 
+// Filled here and only read afterwards: on the device this runs at build time (preload) and the Map is in flash.
 const DICT_INDEX = new Map<string, number>();
 for (let i = 0; i < PACKED_DICTIONARY.length; i++) DICT_INDEX.set(PACKED_DICTIONARY[i], i);
 if (PACKED_DICTIONARY.length > 255 || DICT_INDEX.size !== PACKED_DICTIONARY.length) throw new Error("packed-json: bad dictionary");
@@ -63,12 +65,7 @@ const REPEAT_MIN = 4;
 const REPEAT_MAX = 255;
 const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-// Per-call tables, reused (the codec is synchronous and not re-entrant).
-const seenStrings = new Map<string, number>();
-const decodedStrings: string[] = [];
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
+const POW10 = deepFreeze([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
 /** Zigzag of mantissas up to 2^52 stays below 2^53 (exact in a double). */
 const MAX_MANTISSA = 4503599627370496;
 
@@ -77,15 +74,12 @@ const MAX_MANTISSA = 4503599627370496;
  * JSON cannot represent, RECORD_TOO_LARGE when `limit` is reached.
  */
 export function packedEncode(value: unknown, out: Uint8Array, offset: number, limit: number): number {
-  seenStrings.clear();
-  try {
-    return encodeValue(value, out, offset, limit, 0, "$");
-  } finally {
-    seenStrings.clear();
-  }
+  // The strings numbered so far for repeats: per call, not module state (the module is preloaded into flash on the
+  // device, where a module-level Map is read-only).
+  return encodeValue(value, out, offset, limit, 0, "$", new Map<string, number>());
 }
 
-function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number, depth: number, path: string): number {
+function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number, depth: number, path: string, seenStrings: Map<string, number>): number {
   if (value === null) return putByte(out, at, limit, 0xc0);
   switch (typeof value) {
     case "boolean":
@@ -93,7 +87,7 @@ function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number,
     case "number":
       return encodeNumber(value, out, at, limit, path);
     case "string":
-      return encodeString(value, out, at, limit);
+      return encodeString(value, out, at, limit, seenStrings);
     case "object":
       break;
     default:
@@ -106,7 +100,7 @@ function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number,
     for (let i = 0; i < n; i++) {
       const item = value[i];
       // JSON.stringify writes undefined and functions in arrays as null: do the same.
-      at = item === undefined || typeof item === "function" ? putByte(out, at, limit, 0xc0) : encodeValue(item, out, at, limit, depth + 1, `${path}[${i}]`);
+      at = item === undefined || typeof item === "function" ? putByte(out, at, limit, 0xc0) : encodeValue(item, out, at, limit, depth + 1, `${path}[${i}]`, seenStrings);
     }
     return at;
   }
@@ -127,7 +121,7 @@ function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number,
       at = putVarint(out, at, limit, utf8ByteLength(key));
       at = putUtf8(key, out, at, limit);
     }
-    at = encodeValue(item, out, at, limit, depth + 1, `${path}.${key}`);
+    at = encodeValue(item, out, at, limit, depth + 1, `${path}.${key}`, seenStrings);
   }
   return at;
 }
@@ -153,12 +147,13 @@ function encodeNumber(value: number, out: Uint8Array, at: number, limit: number,
   }
   at = putByte(out, at, limit, 0xc5);
   if (at + 8 > limit) throw tooLarge(limit);
-  F64[0] = value;
-  for (let i = 0; i < 8; i++) out[at + i] = F64_BYTES[i];
+  // Little-endian, as the format says. A view per float64 (rare: most numbers are integers or short decimals), not
+  // a module-level scratch, which would be read-only once preloaded into flash on the device.
+  new DataView(out.buffer, out.byteOffset + at, 8).setFloat64(0, value, true);
   return at + 8;
 }
 
-function encodeString(value: string, out: Uint8Array, at: number, limit: number): number {
+function encodeString(value: string, out: Uint8Array, at: number, limit: number, seenStrings: Map<string, number>): number {
   const index = value.length >= 2 ? DICT_INDEX.get(value) : undefined;
   if (index !== undefined) return putByte(out, putByte(out, at, limit, 0xca), limit, index);
   if (value.length >= REPEAT_MIN) {
@@ -230,6 +225,8 @@ function tooLarge(limit: number): StoreError {
 /** Decoder state: the position advances through `data`; a malformed input throws CORRUPT naming `what`. */
 class Reader {
   at: number;
+  /** Strings numbered so far for repeats (4+ characters, not from the dictionary), as the encoder numbered them. */
+  readonly strings: string[] = [];
   constructor(
     readonly data: Uint8Array,
     offset: number,
@@ -272,19 +269,14 @@ class Reader {
 /** Decode a value written by packedEncode; `what` names the record in errors. */
 export function packedDecode(data: Uint8Array, offset: number, length: number, what = "value"): unknown {
   const reader = new Reader(data, offset, offset + length, what);
-  decodedStrings.length = 0;
-  try {
-    const value = decodeValue(reader, 0);
-    if (reader.at !== reader.end) throw reader.fail("has trailing bytes");
-    return value;
-  } finally {
-    decodedStrings.length = 0;
-  }
+  const value = decodeValue(reader, 0);
+  if (reader.at !== reader.end) throw reader.fail("has trailing bytes");
+  return value;
 }
 
 /** Number a decoded string the way the encoder did (4+ characters, not from the dictionary). */
-function seen(text: string): string {
-  if (text.length >= REPEAT_MIN && decodedStrings.length < REPEAT_MAX) decodedStrings.push(text);
+function seen(r: Reader, text: string): string {
+  if (text.length >= REPEAT_MIN && r.strings.length < REPEAT_MAX) r.strings.push(text);
   return text;
 }
 
@@ -297,7 +289,7 @@ function pad(n: number, width: number): string {
 function decodeValue(r: Reader, depth: number): unknown {
   const tag = r.byte();
   if (tag < 0x80) return tag;
-  if (tag < 0xa0) return seen(r.string(tag & 0x1f));
+  if (tag < 0xa0) return seen(r, r.string(tag & 0x1f));
   if (tag < 0xb0) return decodeArray(r, tag & 0x0f, depth);
   if (tag < 0xc0) return decodeObject(r, tag & 0x0f, depth);
   switch (tag) {
@@ -313,9 +305,9 @@ function decodeValue(r: Reader, depth: number): unknown {
       return -1 - r.varint();
     case 0xc5: {
       if (r.end - r.at < 8) throw r.fail("truncated float");
-      for (let i = 0; i < 8; i++) F64_BYTES[i] = r.data[r.at + i];
+      const value = new DataView(r.data.buffer, r.data.byteOffset + r.at, 8).getFloat64(0, true);
       r.at += 8;
-      return F64[0];
+      return value;
     }
     case 0xc6: {
       const z = r.varint();
@@ -325,7 +317,7 @@ function decodeValue(r: Reader, depth: number): unknown {
       return m / POW10[k];
     }
     case 0xc7:
-      return seen(r.string(r.varint()));
+      return seen(r, r.string(r.varint()));
     case 0xc8:
       return decodeArray(r, r.varint(), depth);
     case 0xc9:
@@ -342,14 +334,14 @@ function decodeValue(r: Reader, depth: number): unknown {
       if (year > 9999 || digits > 9 || fields.some((f) => f > 99)) throw r.fail("bad time");
       let text = `${pad(year, 4)}-${pad(fields[0], 2)}-${pad(fields[1], 2)}T${pad(fields[2], 2)}:${pad(fields[3], 2)}:${pad(fields[4], 2)}`;
       if (digits > 0) text += "." + pad(r.varint(), digits);
-      return seen(text + "Z");
+      return seen(r, text + "Z");
     }
     case 0xcc:
-      return seen(`${r.byte()}.${r.byte()}.${r.byte()}.${r.byte()}`);
+      return seen(r, `${r.byte()}.${r.byte()}.${r.byte()}.${r.byte()}`);
     case 0xcd: {
       const index = r.varint();
-      if (index >= decodedStrings.length) throw r.fail(`repeat of unknown string ${index}`);
-      return decodedStrings[index];
+      if (index >= r.strings.length) throw r.fail(`repeat of unknown string ${index}`);
+      return r.strings[index];
     }
     default:
       throw r.fail(`unknown tag 0x${tag.toString(16)}`);
