@@ -1,7 +1,7 @@
 /**
  * The device bundle's entry as mcconfig would run it: `start()` from src/app/device.ts, with mc/config and every
- * Moddable module replaced by fakes (test/hal/moddable-fakes), in the real XS engine. Driven by
- * test/hal/moddable-device.test.ts through `globalThis.deviceTest`.
+ * Moddable module replaced by what stands in for it on one platform (test/hal/moddable-fakes/bundle.ts: "esp32" or
+ * "lin"), in the real XS engine. Driven by test/hal/moddable-device.test.ts through `globalThis.deviceTest`.
  */
 import { start } from "../../src/app/device";
 import type { Firmware } from "../../src/app/firmware";
@@ -22,7 +22,17 @@ const deviceTest = {
   status(): void {
     if (!firmware) throw new Error("deviceTest: start first");
     const status = firmware.gateway.status();
-    issueCommand(new TextEncoder().encode(JSON.stringify({ status, mqtt: firmware.link.session.status().state, sameOnSecondStart: start() === firmware })).buffer as ArrayBuffer);
+    issueCommand(new TextEncoder().encode(JSON.stringify({ status, mqtt: firmware.link.session.status().state })).buffer as ArrayBuffer);
+  },
+  /** start() keeps no "already started" state (src/app/device.ts): a second call builds a second HAL. */
+  secondStart(): void {
+    let error = "no error";
+    try {
+      start();
+    } catch (caught) {
+      error = (caught as Error).message;
+    }
+    issueCommand(new TextEncoder().encode(JSON.stringify({ error })).buffer as ArrayBuffer);
   },
 };
 

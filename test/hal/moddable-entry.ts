@@ -1,16 +1,19 @@
 /**
- * hal/moddable on the fake Moddable runtime (test/hal/moddable-fakes), bundled for the real XS engine by
- * test/hal/moddable-xs.test.ts. The host drives `globalThis.halTest`; results come back as JSON via issueCommand.
+ * hal/moddable on the fake ESP32 runtime (test/hal/moddable-fakes, platform "esp32": the board's own host provider
+ * over fake IO classes), bundled for the real XS engine by test/hal/moddable-xs.test.ts and
+ * test/hal/moddable-clock.test.ts. The host drives `globalThis.halTest`; results come back as JSON via issueCommand.
  */
 import { createModdableHal, type ModdableHal } from "../../hal/moddable/index";
 import { ModdableOtaSlots } from "../../hal/moddable/ota";
 import type { SerialPort, TcpSocket, Timer } from "../../hal/types";
+import Time from "time";
 import { resolveConfig } from "../../src/config/gateway-config";
 import { pinLog } from "./moddable-fakes/digital";
 import { flashStats, partitions } from "./moddable-fakes/flash";
 import { otaState } from "./moddable-fakes/ota-state";
-import { uart } from "./moddable-fakes/serial";
+import { uart } from "./moddable-fakes/serial-esp32";
 import { peer } from "./moddable-fakes/tcp";
+import { tlsPeer } from "./moddable-fakes/tls";
 import { world } from "./moddable-fakes/world";
 
 declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
@@ -66,13 +69,34 @@ const halTest = {
     hal = createModdableHal(resolveConfig({ board: "esp32-rs485", rs485: { port: "rs485", baud: 9600 } }));
   },
 
-  clock(): void {
+  /** What the SDK's `system` preload left: the globals, and whether the host provider came out deep-frozen. */
+  globals(): void {
+    const g = globalThis as unknown as { System?: object; device?: { Serial: { rs485: object }; io: object } };
+    reply({
+      system: g.System === undefined ? null : Object.getOwnPropertyNames(g.System).filter((name) => typeof (g.System as Record<string, unknown>)[name] === "function").sort(),
+      device: g.device === undefined ? null : Object.keys(g.device).sort(),
+      deviceFrozen: g.device !== undefined && Object.isFrozen(g.device) && Object.isFrozen(g.device.Serial.rs485) && Object.isFrozen(g.device.io),
+      uart: uart.opened,
+    });
+  },
+
+  /** A second HAL over the same board: the SDK's IO constructors refuse pins that are taken. */
+  secondHal(): void {
+    reply({ error: attempt(() => createModdableHal(resolveConfig({ board: "esp32-rs485", rs485: { port: "rs485", baud: 9600 } }))) });
+  },
+
+  /** Monotonic ms and the platform's Time.ticks before and after `ms` of virtual time, read every `everyMs`. */
+  clock(ms: number, everyMs: number): void {
     const clock = need().clock;
     const before = clock.monotonicMs();
-    const ticksBefore = (world.now | 0) > 0;
-    world.run(3000);
-    const after = clock.monotonicMs();
-    reply({ before, after, ticksBefore, ticksAfterPositive: (world.now | 0) > 0 });
+    const ticksBefore = Time.ticks;
+    let exact = true;
+    const start = world.now;
+    for (let done = 0; done < ms; done += everyMs) {
+      world.run(everyMs);
+      if (clock.monotonicMs() !== before + (world.now - start)) exact = false;
+    }
+    reply({ before, after: clock.monotonicMs(), exact, ticksBefore, ticksAfter: Time.ticks });
   },
 
   timers(): void {
@@ -133,6 +157,7 @@ const halTest = {
       lastStopBitEnd: uart.lastDone(),
       doneAtStep,
       de,
+      opened: uart.opened,
     });
   },
 
@@ -354,6 +379,33 @@ const halTest = {
     const restartsWhileFed = world.restarts;
     world.run(2000);
     reply({ timeout: world.watchdogTimeoutMs, restartsWhileFed, restarts: world.restarts, log: traced.slice(), tooShort: attempt(() => h.watchdog.enable(10)) });
+  },
+
+  /** A TLS connection over the SDK's TLS socket class (null-cipher fake) on the fake TCP socket. */
+  tls(): void {
+    const tcp = need().tcp;
+    const events: string[] = [];
+    peer.reset();
+    const socket = tcp.connect(
+      { host: "broker.example", port: 8883, tls: true },
+      {
+        onConnect: () => events.push("connect"),
+        onReadable: (n: number) => events.push(`readable ${n}`),
+        onWritable: (n: number) => events.push(`writable ${n}`),
+        onClose: () => events.push("close"),
+        onError: (message: string) => events.push(`error ${message}`),
+      },
+    );
+    world.run(3);
+    const data = new Uint8Array(100).map((_, i) => i);
+    const wrote = socket.write(data, 10, 50);
+    const sentOk = peer.receivedCount === 50 && Array.from(peer.received.subarray(0, 50)).every((b, i) => b === i + 10);
+    peer.send(new Uint8Array([7, 8, 9]), 3);
+    world.run(1);
+    const into = new Uint8Array(8);
+    const got = socket.read(into, 2, 6);
+    socket.close();
+    reply({ events, wrote, sentOk, got, bytes: Array.from(into.subarray(2, 2 + got)), serverName: tlsPeer.serverName, address: peer.address, port: peer.port });
   },
 
   misc(): void {

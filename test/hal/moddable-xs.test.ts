@@ -1,8 +1,9 @@
 /**
- * hal/moddable in the real XS engine, on a fake Moddable runtime (test/hal/moddable-fakes): the SDK's timer rules,
- * a UART with its 128-byte FIFO and onWritable threshold, lwIP-like sockets, NOR partitions. Checks the adapters'
- * behaviour (driver-enable timing, event mapping, NOR use, OTA erase-ahead and resume) and that their steady-state
- * paths allocate nothing in XS.
+ * hal/moddable in the real XS engine, on the fake ESP32 runtime (test/hal/moddable-fakes): the SDK's timer rules,
+ * a UART with its 128-byte FIFO and onWritable threshold, pins taken once, lwIP-like sockets, NOR partitions, the
+ * `system` preload's globals and the board's own host provider. Checks the adapters' behaviour (driver-enable
+ * timing, event mapping, NOR use, OTA erase-ahead and resume) and that their steady-state paths allocate nothing
+ * in XS. The Linux simulator's runtime: moddable-lin.test.ts; the clock on both: moddable-clock.test.ts.
  */
 import test from "ava";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,7 @@ function bundle(): Promise<string> {
   return bundleWithFakes(`${here}moddable-entry.ts`);
 }
 
-/** Two's complement wrap of Time.ticks is near: the clock must carry on across it. */
+/** Two's complement wrap of the ESP32's Time.ticks is near: the clock must carry on across it. */
 const BOOT_MS = 2 ** 31 - 1000;
 
 let xs: XsWorker;
@@ -35,12 +36,21 @@ async function call(code: string): Promise<Record<string, unknown>> {
   return run.replies[0] as Record<string, unknown>;
 }
 
-test.serial("clock: monotonic ms continue exactly across the int32 wrap of Time.ticks", async (t) => {
-  const r = await call("halTest.clock()");
-  t.true(r.ticksBefore as boolean);
-  t.false(r.ticksAfterPositive as boolean, "Time.ticks did wrap to negative during the run");
-  t.is(r.before, BOOT_MS);
-  t.is(r.after, BOOT_MS + 3000);
+test.serial("the system preload installed System (ESP32 shape) and the deep-frozen device global; the board's UART opened", async (t) => {
+  const r = await call("halTest.globals()");
+  t.deepEqual(r.system, ["clearInterval", "clearTimeout", "deepSleep", "resolve", "restart", "setInterval", "setTimeout"]);
+  t.deepEqual(r.device, ["I2C", "Serial", "io", "pin"]);
+  t.true(r.deviceFrozen as boolean, "system.js: Object.freeze(device, true)");
+  t.deepEqual(r.uart, { port: -1, transmit: -1, receive: -1, baud: 0 }, "no UART is opened before openSerial");
+});
+
+test.serial("clock: monotonic ms start at 0 at HAL creation and continue exactly across the int32 wrap of Time.ticks", async (t) => {
+  const r = await call("halTest.clock(3000, 1)");
+  t.is(r.before, 0);
+  t.is(r.after, 3000);
+  t.true(r.exact as boolean);
+  t.true((r.ticksBefore as number) > 0);
+  t.true((r.ticksAfter as number) < 0, "Time.ticks did wrap to negative during the run");
 });
 
 test.serial("timers: one instance per HAL timer survives one-shots re-armed from their callback", async (t) => {
@@ -53,6 +63,11 @@ test.serial("timers: one instance per HAL timer survives one-shots re-armed from
   t.false(r.t1Active as boolean, "a fired one-shot is inactive");
   t.false(r.t2Active as boolean);
   t.is(r.freed, 0, "the runtime never freed a HAL timer's instance");
+});
+
+test.serial("a second HAL over the same board is refused by the IO constructors (pin in use), not shared", async (t) => {
+  const r = await call("halTest.secondHal()");
+  t.is(r.error, "in use");
 });
 
 test.serial("RS-485: DE high before the first byte, low within 3 ms after the last stop bit; longer than the FIFO", async (t) => {
@@ -73,6 +88,7 @@ test.serial("RS-485: DE high before the first byte, low within 3 ms after the la
     t.log(`${length}-byte frame: DE released ${(de[1][1] - lastStop).toFixed(2)} ms after the last stop bit`);
     t.true(de[1][1] - lastStop <= 3, `DE released ${de[1][1] - lastStop} ms after the last stop bit`);
     t.is(r.doneAtStep, de[1][1], "onWriteDone comes with the release");
+    t.deepEqual(r.opened, { port: 2, transmit: 17, receive: 16, baud: 9600 }, "the UART and pins of the board's provider (Serial.rs485)");
   }
 });
 
@@ -119,6 +135,18 @@ test.serial("TCP: connect, short write then onWritable, read at an offset, peer 
   ]);
   t.regex(r.badHost as string, /host must be a non-empty string/);
   t.regex(r.badPort as string, /port must be 1\.\.65535, got 0/);
+});
+
+test.serial("TLS: the SDK's TLS socket class over the TCP class it is given; server name from host, 96-byte overhead", async (t) => {
+  const r = await call("halTest.tls()");
+  t.deepEqual(r.events, ["connect", "readable 3"]);
+  t.is(r.wrote, 50);
+  t.true(r.sentOk as boolean);
+  t.is(r.got, 3);
+  t.deepEqual(r.bytes, [7, 8, 9]);
+  t.is(r.serverName, "broker.example");
+  t.is(r.address, "10.0.0.5", "the TCP socket under TLS got the resolved address");
+  t.is(r.port, 8883);
 });
 
 test.serial("TCP: write and read at offsets allocate nothing in XS", async (t) => {
