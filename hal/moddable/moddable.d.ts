@@ -1,15 +1,25 @@
 /**
- * Ambient declarations for exactly the Moddable SDK modules hal/moddable uses, written from the SDK's typings
- * (typings/embedded_io/*.d.ts, timer.d.ts, time.d.ts, flash.d.ts, instrumentation.d.ts) and sources
- * (modules/io/serial/esp32, modules/io/socket/lwip, modules/io/system, examples/io/tcp/tlssocket), narrowed to the
- * call shapes this adapter makes. Two native modules of our own (hal/moddable/native) are declared at the end.
+ * Ambient declarations for exactly the Moddable SDK modules hal/moddable uses, written from the SDK's sources
+ * (8.2.3: modules/base/timer, modules/base/time/{esp,lin}, modules/files/flash/esp32, modules/io/serial/{esp32,lin},
+ * modules/io/socket/{lwip,lin}, modules/io/system, modules/io/digital, examples/io/tcp/tlssocket) where they differ
+ * from its typings (typings/*.d.ts, typings/embedded_io, typings/embedded_provider), and narrowed to the call shapes
+ * this adapter makes. Two native modules of our own (hal/moddable/native on ESP32, boards/sim/modules on the Linux
+ * simulator) are declared at the end; `crypt` and `Resource` are in crypt.d.ts.
+ *
+ * What each module exports on each platform is listed in sdk-exports.json, and test/hal/sdk-imports.test.ts checks
+ * the device bundle's imports against that list. These declarations cannot do it alone: tsc (7, moduleResolution
+ * Bundler, where allowSyntheticDefaultImports=false no longer exists) accepts a default import from an ambient
+ * module that has none, and one declaration covers both platforms although some modules exist on one only.
  *
  * Only device code sees these: the modules exist on Moddable builds alone, and rollup keeps them external.
  */
 
 declare module "mc/config" {
-  /** The manifest's merged `config` object (ours plus SDK keys such as sntp, tls, screen), frozen. */
-  const config: Record<string, unknown>;
+  /**
+   * The manifests' merged `config` object (ours plus SDK keys such as sntp, tls, screen), deep-frozen: mcconfig
+   * generates `export default Object.freeze({...}, true)` (tools/mcconfig.js, ConfigFile).
+   */
+  const config: Readonly<Record<string, unknown>>;
   export default config;
 }
 
@@ -22,8 +32,13 @@ declare module "timer" {
     /** One-shot after `interval` ms (repeat 0: cleared after its callback) or repeating when `repeat` > 0. */
     set(callback: (timer: TimerId) => void, interval?: number, repeat?: number): TimerId;
     repeat(callback: (timer: TimerId) => void, interval: number): TimerId;
-    /** With intervals: re-arm. Without: unschedule (repeat becomes "infinite", the instance stays valid). */
-    schedule(timer: TimerId, interval?: number, repeat?: number): void;
+    /**
+     * The timer alone: unschedule (repeat becomes -1, the instance stays valid). With an interval: re-arm, repeating
+     * every `repeat` ms, or once with repeat 0 (then freed after its callback). The native code counts the arguments
+     * passed (modTimer.c), so `schedule(t, undefined)` re-arms at 0 ms: two overloads, no optional interval.
+     */
+    schedule(timer: TimerId): void;
+    schedule(timer: TimerId, interval: number, repeat?: number): void;
     clear(timer: TimerId | undefined | null): void;
   };
   export default Timer;
@@ -31,11 +46,18 @@ declare module "timer" {
 
 declare module "time" {
   const Time: {
-    /** Set the system clock, in whole seconds since the Unix epoch. */
+    /**
+     * Set the system clock, in whole seconds since the Unix epoch (ESP32: a uint32). Does nothing in the Linux
+     * simulator (modules/base/time/lin/modTime.c), whose clock is the host's.
+     */
     set(seconds: number): void;
-    /** Millisecond counter since boot: a signed 32-bit value on microcontrollers (wraps after ~24.8 days). */
+    /**
+     * ESP32: ms since boot, a uint32 counter read as an int32 (negative after ~24.8 days, 0 again after ~49.7).
+     * Linux simulator: the host's gettimeofday in ms, a double near 1.8e12 that jumps when the host clock is set.
+     * Only differences of two readings (`delta`) mean the same on both.
+     */
     readonly ticks: number;
-    /** `end - start` of two `ticks` values, correct across wrap-around. */
+    /** `end - start` of two `ticks` values (ESP32: as uint32, so correct across the wrap); `end` defaults to now. */
     delta(start: number, end?: number): number;
   };
   export default Time;
@@ -51,9 +73,13 @@ declare module "instrumentation" {
 }
 
 declare module "flash" {
-  /** A raw partition of the SPI NOR flash (ESP-IDF esp_partition_*). */
+  /**
+   * A raw partition of the SPI NOR flash (ESP32: modules/files/flash/esp32, ESP-IDF esp_partition_*). The Linux
+   * simulator has no SDK flash module: boards/sim/modules/flash.js is ours, with the same members but readString
+   * and map (which this HAL does not use).
+   */
   export default class Flash {
-    /** Data partition by name; "nextota" is the inactive OTA app slot, "running" the booted one. */
+    /** Data partition by name ("can't find partition" otherwise); "nextota" is the inactive OTA app slot, "running" the booted one. */
     constructor(partition: string);
     erase(sector: number): void;
     /** Always allocates and returns a fresh ArrayBuffer of `byteLength` bytes. */
@@ -67,6 +93,11 @@ declare module "flash" {
 }
 
 declare module "embedded:io/digital" {
+  /**
+   * ESP32 only: the Linux simulator has no such module (modules/io/digital/manifest.json: "lin": {}), so it is
+   * taken from the host provider (`device.io.Digital`), never imported. A pin is taken until close: a second
+   * Digital or Serial on it throws "in use".
+   */
   export default class Digital {
     static readonly Input: number;
     static readonly Output: number;
@@ -78,14 +109,22 @@ declare module "embedded:io/digital" {
 }
 
 declare module "embedded:io/serial" {
-  /** ESP32: 8N1 only; TX and RX FIFOs of 128 bytes and no extra driver buffer. */
+  /**
+   * ESP32 (modules/io/serial/esp32): 8N1 only; TX and RX FIFOs of 128 bytes and no extra driver buffer. The SDK's
+   * Linux serial (modules/io/serial/lin) is another class: a tty by `device` path, "buffer" format only, onWritable
+   * after each write; the simulator board's `Serial.rs485.io` is boards/sim's rs485-tty, which gives it this
+   * interface. The class is taken from the host provider, never imported, since the two differ.
+   */
   export default class Serial {
     constructor(options: {
-      /** ESP32: the UART number. */
+      /**
+       * ESP32: the UART number, 0 (the console) when the key is absent; a key present with the value undefined
+       * throws "invalid", as do `transmit`/`receive` (serial.c reads a key when it is present).
+       */
       port?: number;
       transmit?: number;
       receive?: number;
-      /** Linux: the tty path. */
+      /** Linux: the tty path (the ESP32 serial ignores it). */
       device?: string;
       baud: number;
       format?: "number" | "buffer";
@@ -117,9 +156,15 @@ declare module "embedded:io/socket/tcp" {
   }
   export default class TCP {
     constructor(options: TcpSocketOptions);
-    /** "buffer" format with a view: fills the whole view (throws if fewer bytes are waiting); returns its length. */
-    read(into: ArrayBufferView): number;
-    /** "buffer" format: throws "would block" beyond the free send buffer; returns the send buffer left. */
+    /**
+     * "buffer" format with a view: undefined when nothing is buffered; otherwise fills the whole view (throws
+     * "invalid" if fewer bytes are waiting) and returns its length.
+     */
+    read(into: ArrayBufferView): number | undefined;
+    /**
+     * "buffer" format: throws "not ready" before the connection is up (lwIP) and "would block" beyond the free send
+     * buffer; returns the send buffer left, or undefined once the connection has failed.
+     */
     write(data: ArrayBufferView): number | undefined;
     close(): void;
     format: "number" | "buffer";
@@ -129,7 +174,11 @@ declare module "embedded:io/socket/tcp" {
 declare module "embedded:io/socket/tcp/tls" {
   import type TCP from "embedded:io/socket/tcp";
   import type { TcpSocketOptions } from "embedded:io/socket/tcp";
-  /** The SDK's ECMA-419 TLS socket (examples/io/tcp/tlssocket): TLS 1.2 over a TCP socket class it is given. */
+  /**
+   * The SDK's ECMA-419 TLS socket (examples/io/tcp/tlssocket): TLS 1.2 over a socket of the class given as
+   * `TCP.io`, constructed with all these options (the SDK's typings/embedded_io/socket/tls.d.ts omits `TCP`, which
+   * the source requires). After the handshake onWritable gets the socket's count less 96, and only when above 96.
+   */
   export default class TLSSocket {
     constructor(
       options: TcpSocketOptions & {
@@ -165,20 +214,29 @@ declare module "embedded:provider/builtin" {
     /** True when the transceiver enables its driver on a low level (an inverting stage). */
     driverEnableActiveLow?: boolean;
   }
+  /**
+   * The board's provider (ESP32: boards/esp32-rs485/host/provider.js, as $(SUBPLATFORMDIRECTORY)/host/provider;
+   * the simulator: boards/sim/host/provider.js). On ESP32 the SDK's `system` preload deep-freezes it
+   * (`globalThis.device = Object.freeze(device, true)`, modules/io/system/system.js), classes in `io` included.
+   */
   const device: {
-    Serial?: Record<string, BoardSerial | undefined>;
-    pin?: Record<string, number | undefined>;
-    /** ECMA-419 IO classes of the board; no Digital on a board without GPIO. */
-    io?: { Digital?: typeof Digital; Serial?: typeof Serial };
+    readonly Serial?: Readonly<Record<string, BoardSerial | undefined>>;
+    readonly pin?: Readonly<Record<string, number | undefined>>;
+    /** ECMA-419 IO classes of the board; no Digital on a board without GPIO (the simulator). */
+    readonly io?: { readonly Digital?: typeof Digital; readonly Serial?: typeof Serial };
   };
   export default device;
 }
 
 // "system" is deliberately not declared: the SDK's module exports nothing and installs the `System` global
-// (hal/moddable/platform.ts), so an import of it would pass tsc and fail to link.
+// (hal/moddable/platform.ts). Even an empty `declare module "system" {}` would let `import System from "system"`
+// pass tsc (see the header), and it fails to link; undeclared, tsc refuses any import of it.
 
 declare module "esp32/ota-state" {
-  /** hal/moddable/native/ota-state.c: ESP-IDF app-rollback calls the SDK's `ota` module does not expose. */
+  /**
+   * hal/moddable/native/ota-state.c: ESP-IDF app-rollback calls the SDK's `ota` module does not expose. In the
+   * simulator boards/sim/modules/ota-state.js: never pending, bootNext records only, rollback throws.
+   */
   /** The running image is ESP_OTA_IMG_PENDING_VERIFY (first boot after an update, not yet confirmed). */
   export function pendingVerify(): boolean;
   /** esp_ota_mark_app_valid_cancel_rollback(). */
@@ -192,7 +250,7 @@ declare module "esp32/ota-state" {
 }
 
 declare module "esp32/hal-native" {
-  /** hal/moddable/native/hal-native.c */
+  /** hal/moddable/native/hal-native.c; in the simulator boards/sim/modules/hal-native.js (Math.random, no task watchdog). */
   /** esp_fill_random() into `buffer[offset, offset+length)`. */
   export function fillRandom(buffer: Uint8Array, offset: number, length: number): void;
   /** Reconfigure the ESP-IDF task watchdog (panic and reset on expiry); false when the build has it disabled. */

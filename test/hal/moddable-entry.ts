@@ -8,12 +8,7 @@ import { ModdableOtaSlots } from "../../hal/moddable/ota";
 import type { SerialPort, TcpSocket, Timer } from "../../hal/types";
 import Time from "time";
 import { resolveConfig } from "../../src/config/gateway-config";
-import { pinLog } from "./moddable-fakes/digital";
-import { flashStats, partitions } from "./moddable-fakes/flash";
-import { otaState } from "./moddable-fakes/ota-state";
-import { uart } from "./moddable-fakes/serial-esp32";
-import { peer } from "./moddable-fakes/tcp";
-import { tlsPeer } from "./moddable-fakes/tls";
+import { flashStats, otaState, partitions, peer, pinLog, tlsPeer, uart } from "./moddable-fakes/hardware";
 import { world } from "./moddable-fakes/world";
 
 declare function issueCommand(message: ArrayBuffer): ArrayBuffer;

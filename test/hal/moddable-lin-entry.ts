@@ -9,9 +9,7 @@ import Time from "time";
 import { createModdableHal, type ModdableHal } from "../../hal/moddable/index";
 import type { SerialPort } from "../../hal/types";
 import { resolveConfig } from "../../src/config/gateway-config";
-import { files } from "./moddable-fakes/file";
-import { tty } from "./moddable-fakes/serial-lin";
-import { peer } from "./moddable-fakes/tcp";
+import { files, peer, tty } from "./moddable-fakes/hardware";
 import { world } from "./moddable-fakes/world";
 
 declare function issueCommand(message: ArrayBuffer): ArrayBuffer;

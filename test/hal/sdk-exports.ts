@@ -22,6 +22,8 @@ export interface ModuleExports {
   source: string;
   /** The manifest that puts it in the build. */
   manifest?: string;
+  /** The source of the base class its default export extends (members inherited from it). */
+  inherits?: string;
   /** Text the generator writes, when `source` generates the module (mc/config). */
   generated?: string;
   default: boolean;
@@ -276,7 +278,7 @@ export function checkImports(code: string, list: ExportList, platforms: string[]
 }
 
 /** Comments out of a JavaScript source, roughly (enough for module sources: no regex literals with slashes). */
-function stripComments(text: string): string {
+export function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/(^|[^:"'\\])\/\/.*$/gm, "$1");
 }
 

@@ -4,18 +4,8 @@
  * "invalid pin" outside the chip's GPIOs, "input only" for an output on GPIO 34-39. The Linux simulator has no
  * such module (modules/io/digital/manifest.json: "lin": {}).
  */
+import { pinLog } from "./hardware";
 import { world } from "./world";
-
-/** Pin writes as (pin, value, ms) into a preallocated log. */
-export const pinLog = {
-  pins: new Int32Array(256),
-  values: new Int32Array(256),
-  times: new Float64Array(256),
-  count: 0,
-  clear(): void {
-    this.count = 0;
-  },
-};
 
 /** ESP32 (WROOM/WROVER) GPIOs: 0-39 less those that do not exist. */
 function validPin(pin: number): boolean {

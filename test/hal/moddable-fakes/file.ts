@@ -4,9 +4,7 @@
  * from `position`, `write(...buffers)` at `position`, `length`, `position`, `close()`; static delete, exists,
  * rename. Here the files live in memory (`files`), so boards/sim's flash and OTA state run as they are.
  */
-
-/** Path -> contents (the first `length` bytes of `bytes`). */
-export const files = new Map<string, { bytes: Uint8Array; length: number }>();
+import { files } from "./hardware";
 
 function grow(entry: { bytes: Uint8Array; length: number }, length: number): void {
   if (length <= entry.bytes.length) return;

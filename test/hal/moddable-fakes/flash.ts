@@ -5,13 +5,7 @@
  * `byteLength` bytes from the start of any buffer or view ("invalid" when it is shorter or byteLength <= 0).
  * The Linux simulator's `flash` is boards/sim/modules/flash.js (ours), bundled as is in the "lin" fake world.
  */
-export const partitions: Record<string, Uint8Array> = {
-  store: new Uint8Array(16 * 4096).fill(0xff),
-  nextota: new Uint8Array(64 * 4096).fill(0xff),
-  running: new Uint8Array(64 * 4096).fill(0xff),
-};
-
-export const flashStats = { erases: 0, writes: 0, reads: 0 };
+import { flashStats, partitions } from "./hardware";
 
 const SECTOR = 4096;
 

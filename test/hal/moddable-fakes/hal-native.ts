@@ -1,3 +1,7 @@
+/**
+ * `esp32/hal-native` on ESP32: a fake of our native module (hal/moddable/native/hal-native.js over hal-native.c):
+ * a deterministic byte pattern for esp_fill_random, and the task watchdog timeout recorded in the world.
+ */
 import { world } from "./world";
 
 let counter = 0;

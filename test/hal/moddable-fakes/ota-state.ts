@@ -1,6 +1,9 @@
-import { partitions } from "./flash";
-
-export const otaState = { pending: false, markedValid: 0, bootNextCalls: 0, retries: 0, rollbacks: 0 };
+/**
+ * `esp32/ota-state` on ESP32: a fake of our native module (hal/moddable/native/ota-state.js over ota-state.c, the
+ * ESP-IDF app-rollback calls). State in hardware.ts (otaState); bootNext checks the image magic as
+ * esp_ota_set_boot_partition's verification would refuse a slot without an image.
+ */
+import { otaState, partitions } from "./hardware";
 
 export function pendingVerify(): boolean {
   return otaState.pending;

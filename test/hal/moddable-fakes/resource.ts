@@ -4,9 +4,7 @@
  * `exists(path)`, `byteLength`, `slice(begin, end)` a copy in RAM. The resources here are what a test put in
  * `resources` before the HAL reads them.
  */
-
-/** Name -> bytes of the app's resources (mcrez). */
-export const resources = new Map<string, Uint8Array>();
+import { resources } from "./hardware";
 
 export default class Resource {
   readonly #bytes: Uint8Array;

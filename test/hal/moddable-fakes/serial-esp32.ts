@@ -6,38 +6,13 @@
  * fewer than 10 bytes remain queued (the TX interrupt is armed at open, so once after opening too); onReadable(bytes
  * in the RX FIFO). Options the ESP32 serial does not know (`device`) are ignored, as the native code never reads them.
  */
+import { uart } from "./hardware";
 import { world } from "./world";
 
 const FIFO = 128;
 const THRESHOLD = 10;
 /** UART_NUM_MAX on the ESP32. */
 const UARTS = 3;
-
-/** The one open UART: what it sent, when each byte's stop bit ended, what the bus answers. */
-export const uart = {
-  sent: new Uint8Array(4096),
-  sentCount: 0,
-  /** Time (ms, fractional) the stop bit of each sent byte ends. */
-  doneAt: new Float64Array(4096),
-  rx: new Uint8Array(512),
-  rxHead: 0,
-  rxCount: 0,
-  instance: null as FakeSerial | null,
-  /** The last constructor's options (port, pins, baud) as the native code read them. */
-  opened: { port: -1, transmit: -1, receive: -1, baud: 0 },
-  /** Bytes from the bus: delivered with onReadable at the next step. */
-  inject(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.rx[(this.rxHead + this.rxCount++) % 512] = bytes[i];
-    const serial = this.instance;
-    if (serial) world.post(serial.readableMessage);
-  },
-  lastDone(): number {
-    return this.sentCount === 0 ? 0 : this.doneAt[this.sentCount - 1];
-  },
-  clear(): void {
-    this.sentCount = 0;
-  },
-};
 
 const portsOpen: boolean[] = new Array<boolean>(UARTS).fill(false);
 
@@ -72,7 +47,7 @@ class FakeSerial {
     if (!this.closed && uart.rxCount > 0) this.onReadable?.(uart.rxCount);
   };
   private readonly writableMessage = (): void => {
-    const free = FIFO - this.fifoCount();
+    const free = FIFO - this.#fifoCount();
     if (!this.closed && free > 0) this.onWritable?.(free);
   };
 
@@ -105,7 +80,7 @@ class FakeSerial {
     // As on ESP32: the TX interrupt is on from the start, so onWritable comes once after opening.
     this.txInterrupt = this.onWritable !== undefined;
     uart.instance = this;
-    world.steppers.push(() => this.step());
+    world.steppers.push(() => this.#step());
   }
 
   get format(): "number" | "buffer" {
@@ -118,14 +93,14 @@ class FakeSerial {
   }
 
   /** Bytes still in the FIFO: written, not yet moved into the shift register. */
-  fifoCount(): number {
+  #fifoCount(): number {
     let count = 0;
     for (let i = uart.sentCount - 1; i >= 0 && uart.doneAt[i] - this.charMs > world.now; i--) count++;
     return count;
   }
 
   read(): number | undefined {
-    this.check();
+    this.#check();
     if (uart.rxCount === 0) return undefined;
     if (!this.formatNumber) throw new Error("fake serial: \"buffer\" format reads are not modelled (the HAL reads numbers)");
     const value = uart.rx[uart.rxHead];
@@ -135,9 +110,9 @@ class FakeSerial {
   }
 
   write(value: number): void {
-    this.check();
+    this.#check();
     if (!this.formatNumber) throw new Error("fake serial: \"buffer\" format writes are not modelled (the HAL writes numbers)");
-    if (this.fifoCount() >= FIFO) throw new Error("output full");
+    if (this.#fifoCount() >= FIFO) throw new Error("output full");
     const start = Math.max(world.now, uart.lastDone());
     uart.doneAt[uart.sentCount] = start + this.charMs;
     uart.sent[uart.sentCount++] = value & 0xff;
@@ -153,12 +128,12 @@ class FakeSerial {
   }
 
   /** A call on a closed instance: xsmcGetHostDataValidate throws. */
-  private check(): void {
+  #check(): void {
     if (this.closed) throw new TypeError("fake serial: closed");
   }
 
-  private step(): void {
-    if (!this.closed && this.txInterrupt && this.fifoCount() < THRESHOLD) {
+  #step(): void {
+    if (!this.closed && this.txInterrupt && this.#fifoCount() < THRESHOLD) {
       this.txInterrupt = false;
       world.post(this.writableMessage);
     }

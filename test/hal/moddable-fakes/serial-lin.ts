@@ -6,29 +6,10 @@
  * while a previous write is pending; onWritable(1024) when the tty can take more (at open and after each write);
  * onReadable(bytes waiting). boards/sim/modules/rs485-tty.js wraps it for the HAL.
  */
+import { tty } from "./hardware";
 import { world } from "./world";
 
 const WRITE_BUFFER = 1024;
-
-/** The simulated tty: what the firmware wrote and what the far end sends. */
-export const tty = {
-  /** The one path that opens (the simulator's `<simDir>rs485`). */
-  devicePath: "/tmp/ess-gateway-sim/rs485",
-  sent: new Uint8Array(8192),
-  sentCount: 0,
-  rx: new Uint8Array(2048),
-  rxCount: 0,
-  instance: null as FakeLinSerial | null,
-  opened: { device: "", baud: 0 },
-  inject(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.rx[this.rxCount++] = bytes[i];
-    const serial = this.instance;
-    if (serial) world.post(serial.readableMessage);
-  },
-  clear(): void {
-    this.sentCount = 0;
-  },
-};
 
 interface Options {
   device: string;
@@ -81,7 +62,7 @@ class FakeLinSerial {
   }
 
   read(count?: number): ArrayBuffer | undefined {
-    this.check();
+    this.#check();
     if (tty.rxCount === 0) return undefined;
     if (!this.formatBuffer) throw new Error("fake lin serial: string reads are not modelled");
     const n = count === undefined ? tty.rxCount : Math.min(count, tty.rxCount);
@@ -92,7 +73,7 @@ class FakeLinSerial {
   }
 
   write(data: ArrayBuffer): void {
-    this.check();
+    this.#check();
     if (!this.formatBuffer) throw new Error("fake lin serial: string writes are not modelled");
     const bytes = new Uint8Array(data);
     if (bytes.length === 0) return;
@@ -111,7 +92,7 @@ class FakeLinSerial {
     if (tty.instance === this) tty.instance = null;
   }
 
-  private check(): void {
+  #check(): void {
     if (this.closed) throw new TypeError("fake lin serial: closed");
   }
 }

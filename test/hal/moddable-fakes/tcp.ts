@@ -7,49 +7,8 @@
  * before the connection is up and "would block" beyond the free send buffer, returns the send buffer left, and
  * returns undefined once the connection has failed. onError comes once buffered input has been read.
  */
+import { peer } from "./hardware";
 import { world } from "./world";
-
-const SNDBUF = 2920;
-
-/** The peer side of the last socket opened (tests talk to one connection at a time). */
-export const peer = {
-  socket: null as FakeTcp | null,
-  address: "",
-  port: -1,
-  refuse: false,
-  received: new Uint8Array(65536),
-  receivedCount: 0,
-  toClient: new Uint8Array(65536),
-  toClientHead: 0,
-  toClientCount: 0,
-  sndbuf: SNDBUF,
-  sockets: 0,
-  /** Peer sends bytes: onReadable(total waiting) at the next step. */
-  send(bytes: Uint8Array, count: number): void {
-    for (let i = 0; i < count; i++) this.toClient[(this.toClientHead + this.toClientCount++) % 65536] = bytes[i];
-    const socket = this.socket;
-    if (socket) world.post(socket.readableMessage);
-  },
-  /** Peer acknowledges everything: the send buffer is free again, onWritable follows. */
-  ack(): void {
-    this.sndbuf = SNDBUF;
-    const socket = this.socket;
-    if (socket) world.post(socket.writableMessage);
-  },
-  /** Peer closes: onError after the input is read, as lwIP's socket does. */
-  close(): void {
-    const socket = this.socket;
-    if (socket) world.post(socket.errorMessage);
-  },
-  reset(): void {
-    this.socket = null;
-    this.receivedCount = 0;
-    this.toClientCount = 0;
-    this.toClientHead = 0;
-    this.sndbuf = SNDBUF;
-    this.refuse = false;
-  },
-};
 
 export interface Options {
   address: string;
@@ -120,7 +79,7 @@ class FakeTcp {
   }
 
   read(into?: Uint8Array): number | undefined {
-    this.check();
+    this.#check();
     if (peer.toClientCount === 0) return undefined;
     if (!this.formatBuffer || !(into instanceof Uint8Array)) throw new Error("fake tcp: only buffer-format reads into a view are modelled");
     if (into.length > peer.toClientCount || into.length === 0) throw new Error("invalid");
@@ -133,7 +92,7 @@ class FakeTcp {
   }
 
   write(data: Uint8Array): number | undefined {
-    this.check();
+    this.#check();
     if (!this.ready) throw new Error("not ready");
     if (this.failed) return undefined;
     if (!this.formatBuffer || !(data instanceof Uint8Array)) throw new Error("fake tcp: only buffer-format writes of a Uint8Array are modelled");
@@ -148,7 +107,7 @@ class FakeTcp {
   }
 
   /** A call after close: the host data is gone and xsmcGetHostDataValidate throws. */
-  private check(): void {
+  #check(): void {
     if (this.closed) throw new TypeError("fake tcp: closed");
   }
 }

@@ -5,8 +5,8 @@
  */
 import { world } from "./world";
 
-/** Host wall clock at the simulated boot, in ms since the Unix epoch. */
-export const LIN_BOOT_EPOCH_MS = 1_800_000_000_000;
+/** Host wall clock at the simulated boot, in ms since the Unix epoch (not exported: the SDK's module exports only Time). */
+const LIN_BOOT_EPOCH_MS = 1_800_000_000_000;
 
 class Time {
   static set(_seconds: number): void {}

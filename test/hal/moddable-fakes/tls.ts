@@ -7,6 +7,7 @@
  * `read(view)` copies up to the view's length of the current record and returns the count, undefined when none;
  * `format` is "buffer" or "number" (RangeError otherwise).
  */
+import { tlsPeer } from "./hardware";
 import type { Options as TcpOptions } from "./tcp";
 
 interface Socket {
@@ -15,9 +16,6 @@ interface Socket {
   close(): void;
   format: "number" | "buffer";
 }
-
-/** What the last session was opened with. */
-export const tlsPeer = { serverName: "", sessions: 0 };
 
 const OVERHEAD = 96;
 
