@@ -61,7 +61,7 @@ export interface SimBuild {
 }
 
 /** Builds the app for the simulator with the broker and state directory baked into mc/config. */
-export function buildForSimulator(options: { buildDir: string; stateDir: string; brokerUrl: string; creation: Creation }): SimBuild {
+export function buildForSimulator(options: { buildDir: string; stateDir: string; brokerUrl: string; creation: Creation; config?: Record<string, unknown> }): SimBuild {
   const sdk = findSdk();
   mkdirSync(options.stateDir, { recursive: true });
   bundle();
@@ -69,7 +69,7 @@ export function buildForSimulator(options: { buildDir: string; stateDir: string;
     platform: "lin",
     outDir: options.buildDir,
     debug: true,
-    config: { simDir: `${options.stateDir}/`, mqtt: { broker: options.brokerUrl } },
+    config: { ...options.config, simDir: `${options.stateDir}/`, mqtt: { ...(options.config?.mqtt as object | undefined), broker: options.brokerUrl } },
     creation: { chunk: options.creation.chunk, heap: options.creation.heap, stack: options.creation.stack },
   });
   const link = linkReport(make(sdk, makeDir, ["build"]));

@@ -10,7 +10,7 @@
  * XS abort, 1 otherwise, 2 for a bad option or a missing tool.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BuildFailed, bundle, configure, linkReport, make, manifestCreation, ROOT, type Creation } from "./build";
@@ -86,9 +86,13 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const stateDir = resolve(o.state ?? join(ROOT, "build", "moddable", "state"));
-  mkdirSync(stateDir, { recursive: true });
   const outDir = resolve(o["build-dir"] ?? join(ROOT, "build", "moddable", "lin"));
+  // The state directory is built into mc/config (boards/sim reads it): a run of an existing build uses the one it
+  // was built with.
+  const recorded = join(outDir, "sim-state-dir");
+  if (o["no-build"] && o.state !== undefined) fail("--state needs a build (it is built into the app): drop --no-build", 2);
+  const stateDir = o["no-build"] && existsSync(recorded) ? readFileSync(recorded, "utf8").trim() : resolve(o.state ?? join(ROOT, "build", "moddable", "state"));
+  mkdirSync(stateDir, { recursive: true });
   const creation = scaled(manifestCreation(), percent);
   const so = join(outDir, "bin", "lin", "mc", "debug", "ess-gateway", "mc.so");
   if (!o["no-build"]) {
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
         ...(percent !== 100 ? { creation: { chunk: creation.chunk, heap: creation.heap } } : {}),
       });
       const report = linkReport(make(sdk, makeDir, ["build"]));
+      writeFileSync(recorded, `${stateDir}\n`);
       console.log(`moddable:sim: xsl ${report.summary.replace(/^### /, "")}; ${report.warnings.length} warnings, ${report.ourWarnings.length} about our modules`);
       for (const line of report.ourWarnings) console.log(`  ${line}`);
     } catch (error) {

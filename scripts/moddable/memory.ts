@@ -1,0 +1,209 @@
+/**
+ * `npm run moddable:memory`: the firmware's real memory, measured in the SDK's simulator (preloaded, the manifest's
+ * esp32 `creation`), through the phases issue 12 names:
+ *   boot      the device config, connected, idle;
+ *   full      limits.maxStrategies strategies (spec 000 create, one by one) and limits.maxTasks tasks (spec 003 ADD);
+ *   burst     update_all of the whole strategy set, a schedule SET of every task, property sets (spec 004), and an
+ *             OTA download (a signed image from a local HTTP server, hashed by the native digest);
+ *   long      idle with reports for --long-s seconds (default 60; 600 for the "ten minutes real" figure).
+ * Each phase prints the XS figures the simulator sampled (once a second: sampled peaks are lower bounds), and the
+ * run ends with one JSON line. With --budget-percent 75 the heaps are cut to 75 %: a run that survives every phase
+ * shows the true peaks leave at least 25 % of the real budget free (XS aborts with "memory full" otherwise).
+ *
+ *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--stack SLOTS] [--echo]
+ */
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { manifestCreation, ROOT, type Creation } from "./build";
+import { buildForSimulator, DEVICE_PREFIX, Platform, runSimulator, simulatorUnavailable, startMosquitto } from "./sim-session";
+import { spawn } from "node:child_process";
+import { hasCommand } from "./sdk";
+import type { SimStatus } from "./run-sim";
+
+const { values: o } = parseArgs({ options: { "budget-percent": { type: "string" }, "long-s": { type: "string" }, stack: { type: "string" }, echo: { type: "boolean" } }, strict: true });
+const percent = Number(o["budget-percent"] ?? 100);
+const longSeconds = Number(o["long-s"] ?? 60);
+
+const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
+const limits = manifest.config.limits as { maxStrategies: number; maxTasks: number };
+const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/create-strategy.json"), "utf8"));
+
+function strategy(i: number): Record<string, unknown> {
+  const data = structuredClone(example.data);
+  data.ele_meter_id = 10 + i;
+  data.ele_meter.id = 10 + i;
+  data.ele_meter.slave_id = 1 + (i % 200);
+  data.devices[0].id = 100 + i;
+  data.devices[0].slave_id = 1 + ((i + 100) % 200);
+  data.devices[0].name = `PCS ${i}`;
+  return data;
+}
+
+function task(i: number): Record<string, unknown> {
+  return {
+    taskId: `t${i}`,
+    enable: 1,
+    priority: 1,
+    startTime: "",
+    endTime: "",
+    cycle: { mode: "cron", dstEnable: 1, cron: `0 ${i % 60} * * * ?` },
+    actions: [{ method: "operate_raw", payload: { addr: "3", portid: "1", meteraddr: "1", functionid: "ess_setpoint_kw", value: -20 } }],
+  };
+}
+
+let msgid = 628131887239491584n;
+function scheduleCommand(cmd: string, tasks: unknown[]): string {
+  msgid += 1n;
+  const id = msgid.toString();
+  return JSON.stringify({ msgid: id, method: "schedule", sn: "GW-0001", timestamp: 1772409630, "payload ": { cmd, tasks } }).replace(`"${id}"`, id);
+}
+
+function envelope(type: string, data: unknown, mid: string): string {
+  return JSON.stringify({ mid, type, device_uid: "GW-0001", timestamp: 1795000000000, data });
+}
+
+interface PhaseFigure {
+  phase: string;
+  chunkPeak: number;
+  slotPeak: number;
+  stackPeak: number;
+  notes: string[];
+}
+
+async function main(): Promise<void> {
+  const why = simulatorUnavailable();
+  if (why) {
+    console.log(`moddable:memory: skipped: ${why}`);
+    process.exit(2);
+  }
+  const full = manifestCreation();
+  const creation: Creation = {
+    ...full,
+    chunk: { ...full.chunk, initial: Math.floor((full.chunk.initial * percent) / 100) },
+    heap: { ...full.heap, initial: Math.floor((full.heap.initial * percent) / 100) },
+    // --stack N: another stack size, to find how deep a path goes (the budget is the manifest's).
+    stack: o.stack === undefined ? full.stack : Number(o.stack),
+  };
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const der = publicKey.export({ format: "der", type: "spki" });
+  const image = new Uint8Array(256 * 1024);
+  for (let i = 0; i < image.length; i++) image[i] = (i * 7 + (i >> 8)) & 0xff;
+  image[0] = 0xe9;
+  const http = createServer((req, res) => {
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
+    const start = range ? Number(range[1]) : 0;
+    const end = range && range[2] ? Number(range[2]) : image.length - 1;
+    res.writeHead(range ? 206 : 200, { "content-length": end - start + 1, ...(range ? { "content-range": `bytes ${start}-${end}/${image.length}` } : {}) });
+    res.end(Buffer.from(image.subarray(start, end + 1)));
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const httpPort = (http.address() as { port: number }).port;
+
+  const stateDir = mkdtempSync(join(tmpdir(), "gw-memory-"));
+  const broker = await startMosquitto();
+  const bus = hasCommand("socat") ? spawn("socat", [`pty,raw,echo=0,link=${stateDir}/rs485`, `pty,raw,echo=0,link=${stateDir}/rs485-site`], { stdio: "ignore" }) : null;
+  const figures: PhaseFigure[] = [];
+  let final: SimStatus | null = null;
+  let platform: Platform | null = null;
+  try {
+    console.log(`moddable:memory: building for the simulator at ${percent} % of the manifest's chunk and slot budget`);
+    const build = buildForSimulator({
+      buildDir: join(ROOT, "build", "moddable", "memory-lin"),
+      stateDir,
+      brokerUrl: broker.url,
+      creation,
+      config: { ota: { publicKey: der.subarray(der.length - 65).toString("hex"), allowHttp: true } },
+    });
+    platform = await Platform.connect(broker.url);
+    const sim = await runSimulator(build, o.echo === true);
+    const run = sim.run;
+    let mark = { chunk: 0, slot: 0, stack: 0 };
+    const phase = async (name: string, body: () => Promise<string[]>) => {
+      const notes = await body();
+      await run.wait(2000);
+      const s = run.status();
+      // Sampled peaks over the whole run so far; the per-phase figure is the rise, if any, seen in this phase.
+      figures.push({ phase: name, chunkPeak: s.chunkBytes.peak, slotPeak: s.slots.peak, stackPeak: s.stackSlots.peak, notes });
+      mark = { chunk: s.chunkBytes.peak, slot: s.slots.peak, stack: s.stackSlots.peak };
+      console.log(`moddable:memory: ${name}: chunk ${s.chunkBytes.used} B (sampled peak ${s.chunkBytes.peak}), slots ${s.slots.used} (peak ${s.slots.peak}), stack peak ${s.stackSlots.peak} slots${s.aborted ? " ABORTED" : ""}; ${notes.join("; ")}`);
+      if (s.aborted || !run.running) throw new Error(`${name}: the app stopped: ${sim.log.slice(-8).join(" | ")}`);
+    };
+    void mark;
+    const reply = async (suffix: string, send: () => Promise<unknown>, accept: (json: any) => boolean = () => true, timeoutMs = 20000) => {
+      const since = Date.now();
+      await send();
+      return (await platform!.waitFor(suffix, timeoutMs, (m) => accept(m.json), since)).json as any;
+    };
+
+    await phase("boot", async () => {
+      await platform!.waitFor("streaming_overdemand/list/post", 30000);
+      await run.wait(8000);
+      return ["online"];
+    });
+    await phase("full", async () => {
+      const codes: number[] = [];
+      const refusals = new Set<string>();
+      for (let i = 0; i < limits.maxStrategies; i++) {
+        const mid = `mem-create-${i}`;
+        const r = await reply("streaming_overdemand/create/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, envelope("streaming_overdemand_create", strategy(i), mid)), (j) => j?.reply === mid);
+        codes.push(r.code);
+        if (r.code !== 200) refusals.add(String(r.msg));
+      }
+      const added: number[] = [];
+      for (let i = 0; i < limits.maxTasks; i += 8) {
+        const batch = Array.from({ length: Math.min(8, limits.maxTasks - i) }, (_, k) => task(i + k));
+        const r = await reply("schedule/result", () => platform!.publish(`${DEVICE_PREFIX}schedule/command`, scheduleCommand("ADD", batch)));
+        added.push(r.res);
+      }
+      return [`${codes.filter((c) => c === 200).length}/${limits.maxStrategies} creates answered 200${refusals.size ? ` (refused: ${[...refusals].join(" / ")})` : ""}`, `${added.filter((r) => r === 1).length}/${added.length} task ADDs res 1`];
+    });
+    await phase("burst", async () => {
+      const notes: string[] = [];
+      const all = Array.from({ length: limits.maxStrategies }, (_, i) => strategy(i));
+      const updateAll = envelope("streaming_overdemand_update_all", all, "mem-update-all");
+      const ua = await reply("streaming_overdemand/update_all/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/update_all/command`, updateAll), (j) => j?.reply === "mem-update-all");
+      notes.push(`update_all of ${all.length} (${updateAll.length} B): ${ua.code} ${ua.msg ?? ""}`.trim());
+      const set = scheduleCommand("SET", Array.from({ length: limits.maxTasks }, (_, i) => task(i)));
+      const sr = await reply("schedule/result", () => platform!.publish(`${DEVICE_PREFIX}schedule/command`, set));
+      notes.push(`schedule SET of ${limits.maxTasks} (${set.length} B): res ${sr.res}${sr.errcode !== undefined ? ` errcode ${sr.errcode}` : ""}`);
+      for (let i = 0; i < 5; i++) {
+        const pr = await reply("thing/service/property/set_reply", () => platform!.publish("/sys/pk-demo/GW-0001/thing/service/property/set", JSON.stringify({ id: `p${i}`, version: "1.0", params: { report_interval_s: 30 + i } })), (j) => j?.id === `p${i}`);
+        if (i === 4) notes.push(`property sets: ${pr.code}`);
+      }
+      const sha256 = createHash("sha256").update(image).digest("hex");
+      const signature = sign("sha256", image, privateKey).toString("base64");
+      const ota = envelope("ota_upgrade", { version: "9.0.0", url: `http://127.0.0.1:${httpPort}/fw.bin`, size: image.length, sha256, signature }, "mem-ota");
+      const or = await reply("ota/upgrade/result", () => platform!.publish(`${DEVICE_PREFIX}ota/upgrade/command`, ota), (j) => j?.reply === "mem-ota");
+      notes.push(`OTA command: ${or.code} ${or.msg ?? ""}`.trim());
+      const started = Date.now();
+      const outcome = await platform!.waitFor("ota/upgrade/result", 180000, (m) => (m.json as any)?.data?.status !== undefined && (m.json as any)?.reply !== "mem-ota", started).catch(() => null);
+      const seconds = (Date.now() - started) / 1000;
+      notes.push(outcome ? `OTA outcome ${(outcome.json as any).data.status} after ${seconds.toFixed(1)} s (${Math.round(image.length / 1024 / seconds)} KiB/s)` : `OTA: no outcome within 180 s`);
+      return notes;
+    });
+    await phase(`long (${longSeconds} s)`, async () => {
+      await run.wait(longSeconds * 1000);
+      return [`${platform!.received.filter((m) => m.topic.endsWith("report/post")).length} reports received in all`];
+    });
+    final = await run.stop();
+  } finally {
+    await platform?.close();
+    bus?.kill();
+    broker.stop();
+    http.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  const width = Math.max(...figures.map((f) => f.phase.length));
+  console.log(`\nphase${" ".repeat(width - 5)}  chunk peak (B)  slot peak  stack peak (slots)   budget ${creation.chunk.initial} B / ${creation.heap.initial} slots / ${creation.stack} slots`);
+  for (const f of figures) console.log(`${f.phase.padEnd(width)}  ${String(f.chunkPeak).padStart(14)}  ${String(f.slotPeak).padStart(9)}  ${String(f.stackPeak).padStart(18)}`);
+  console.log(JSON.stringify({ moddable_memory: "done", budgetPercent: percent, budget: { chunkBytes: creation.chunk.initial, slots: creation.heap.initial, stackSlots: creation.stack }, phases: figures, final }));
+}
+
+main().catch((error: unknown) => {
+  console.error(`moddable:memory: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
