@@ -63,6 +63,16 @@ const halLinTest = {
     reply({ before, after: clock.monotonicMs(), exact, ticksBefore, ticksAfter: Time.ticks });
   },
 
+  /** The host clock stepped by `stepMs` (NTP): monotonic readings around it. */
+  hostClockStep(stepMs: number): void {
+    const clock = need().clock;
+    world.run(10);
+    const before = clock.monotonicMs();
+    world.hostClockStepMs += stepMs;
+    world.run(10);
+    reply({ before, after: clock.monotonicMs() });
+  },
+
   globals(): void {
     const g = globalThis as unknown as { System?: object; device?: object };
     reply({

@@ -1,7 +1,7 @@
 /**
  * `time` in the SDK's Linux simulator (modules/base/time/time.js, modules/base/time/lin/modTime.c): `ticks` is the
  * host's gettimeofday in ms as a double (about 1.8e12 in 2027, never wrapping, and it follows the host clock when
- * that is set); `delta` is a plain subtraction; `set`, `timezone` and `dst` do nothing.
+ * that is set: world.hostClockStepMs); `delta` is a plain subtraction; `set`, `timezone` and `dst` do nothing.
  */
 import { world } from "./world";
 
@@ -11,10 +11,10 @@ const LIN_BOOT_EPOCH_MS = 1_800_000_000_000;
 class Time {
   static set(_seconds: number): void {}
   static get ticks(): number {
-    return LIN_BOOT_EPOCH_MS + world.now;
+    return LIN_BOOT_EPOCH_MS + world.now + world.hostClockStepMs;
   }
   static delta(start: number, end?: number): number {
-    const to = end !== undefined ? end : LIN_BOOT_EPOCH_MS + world.now;
+    const to = end !== undefined ? end : LIN_BOOT_EPOCH_MS + world.now + world.hostClockStepMs;
     return to - start;
   }
   static get timezone(): undefined {

@@ -36,6 +36,8 @@ class World {
   private pendingHead = 0;
   private pendingCount = 0;
   readonly steppers: Array<() => void> = [];
+  /** Linux simulator: how far the host's clock was stepped (NTP, by hand) since boot; Time.ticks follows it there. */
+  hostClockStepMs = 0;
   restarts = 0;
   /** Last Time.set argument (ESP32; the Linux simulator's Time.set does nothing). */
   wallSetSeconds = -1;
