@@ -3,11 +3,15 @@
 //    listed in manifest.json as module "gateway".
 //  - dist/xs/app.js: the same core on the simulated HAL, as a script for the real XS engine (@agoric/xsnap) used by
 //    tests and benchmarks.
+import { readFileSync } from "node:fs";
 import esbuild from "rollup-plugin-esbuild";
 
-/** Modules that only exist on Moddable: resolved by mcconfig, never bundled. */
-const moddableExternal = (id) =>
-  id.startsWith("embedded:") || ["mc/config", "timer", "time", "flash", "ota", "instrumentation", "securesocket", "crypt", "preference", "Resource", "system", "esp32/ota-state", "esp32/hal-native"].includes(id);
+/**
+ * Modules that only exist on Moddable, resolved by mcconfig and never bundled: exactly those of
+ * hal/moddable/sdk-exports.json, the list test/hal/sdk-imports.test.ts checks the bundle's imports against.
+ */
+const SDK_MODULES = new Set(Object.keys(JSON.parse(readFileSync(new URL("./hal/moddable/sdk-exports.json", import.meta.url), "utf8")).modules));
+const moddableExternal = (id) => SDK_MODULES.has(id);
 
 const plugins = () => [esbuild({ target: "es2022", tsconfig: "tsconfig.json", minify: false, sourceMap: false })];
 

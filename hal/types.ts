@@ -153,7 +153,8 @@ export interface RandomSource {
 }
 
 /** Log levels, lowest number = most severe. A plain object, not an enum, so every bundler treats it alike. */
-export const LogLevel = { Error: 0, Warn: 1, Info: 2, Debug: 3 } as const;
+// Frozen: the device preloads it (a writable module-level object costs a RAM alias and draws an xsl warning).
+export const LogLevel = Object.freeze({ Error: 0, Warn: 1, Info: 2, Debug: 3 } as const);
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
 export interface Log {

@@ -33,7 +33,10 @@ export class ModdableClock implements Clock {
 
   monotonicMs(): number {
     const now = Time.ticks;
-    this.elapsedMs += Time.delta(this.lastTicks, now);
+    const delta = Time.delta(this.lastTicks, now);
+    // Never backwards: in the Linux simulator Time.ticks is the host's wall clock, which NTP or a user can step back.
+    // (On the ESP32 the counter only wraps, which Time.delta already handles.)
+    if (delta > 0) this.elapsedMs += delta;
     this.lastTicks = now;
     return this.elapsedMs;
   }

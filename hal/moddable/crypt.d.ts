@@ -8,7 +8,7 @@ declare module "crypt" {
     constructor(type: string);
     /** A string, an ArrayBuffer or a view (its own range). */
     write(data: ArrayBuffer | ArrayBufferView | string): void;
-    /** The digest of what was written; the state stays until reset(). */
+    /** The digest of what was written; it finalizes the state: reset() before writing again (no error otherwise, a wrong digest). */
     close(): ArrayBuffer;
     reset(): void;
     readonly blockSize: number;

@@ -1,4 +1,5 @@
-import * as otaState from "esp32/ota-state";
+// Named imports, not a namespace: a preloaded module's namespace binding is a writable alias (xsl "no const").
+import { bootNext as otaBootNext, markValid as otaMarkValid, pendingVerify as otaPendingVerify, retryRunning as otaRetryRunning, rollback as otaRollback } from "esp32/ota-state";
 import type { OtaSlotWriter } from "../types";
 import { ModdableNorFlash } from "./flash";
 
@@ -88,7 +89,7 @@ export class ModdableOtaSlots implements OtaSlotWriter {
   complete(): void {
     if (!this.writing) throw new Error("OTA complete without begin");
     if (this.written !== this.expected) throw new Error(`OTA complete: ${this.written} of ${this.expected} bytes written`);
-    otaState.bootNext();
+    otaBootNext();
     this.writing = false;
   }
 
@@ -99,19 +100,19 @@ export class ModdableOtaSlots implements OtaSlotWriter {
   }
 
   runningImagePendingVerify(): boolean {
-    return otaState.pendingVerify();
+    return otaPendingVerify();
   }
 
   markRunningValid(): void {
-    otaState.markValid();
+    otaMarkValid();
   }
 
   retryPendingImage(): void {
-    if (otaState.pendingVerify()) otaState.retryRunning();
+    if (otaPendingVerify()) otaRetryRunning();
   }
 
   rollback(): void {
-    otaState.rollback();
+    otaRollback();
   }
 
   private openSlot(): ModdableNorFlash {

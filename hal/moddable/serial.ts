@@ -78,12 +78,13 @@ export class Rs485Port implements SerialPort {
       this.de = null;
     }
     // The board's serial class and where it is: UART number and pins on the ESP32, a tty path in the simulator.
+    // Only the keys the board has: the ESP32 serial refuses a key that is present but undefined ("invalid").
     const SerialIo = board.io;
     this.serial = new SerialIo({
-      port: board.port,
-      transmit: board.transmit,
-      receive: board.receive,
-      device: board.device,
+      ...(board.port !== undefined ? { port: board.port } : {}),
+      ...(board.transmit !== undefined ? { transmit: board.transmit } : {}),
+      ...(board.receive !== undefined ? { receive: board.receive } : {}),
+      ...(board.device !== undefined ? { device: board.device } : {}),
       baud: config.baud,
       format: "number",
       onReadable: (bytes) => this.onSerialReadable(bytes),

@@ -27,14 +27,14 @@ export class TraceLog implements Log {
 }
 
 /** ESP32 hardware RNG (esp_fill_random): true random while Wi-Fi or Bluetooth runs, which the gateway always has. */
-export const hardwareRandom: RandomSource = {
+export const hardwareRandom: RandomSource = Object.freeze({
   fill(into: Uint8Array, offset: number, length: number): void {
     if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= into.length)) {
       throw new RangeError(`random fill: range ${offset}+${length} outside the ${into.length}-byte buffer`);
     }
     if (length > 0) fillRandom(into, offset, length);
   },
-};
+});
 
 /**
  * Memory from the SDK's instrumentation: JS heap in use is the slot heap plus the chunk heap of the XS machine,

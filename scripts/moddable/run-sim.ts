@@ -55,6 +55,7 @@ export class SimRun {
   private peaks = { chunk: 0, slot: 0, stack: 0 };
   private latest: Instruments = {};
   private readonly exitWaiters: (() => void)[] = [];
+  private stopped = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -150,6 +151,8 @@ export class SimRun {
 
   /** Ends the simulator (the whole xvfb-run process group) and the listener; returns the final status. */
   async stop(): Promise<SimStatus> {
+    if (this.stopped) return this.status();
+    this.stopped = true;
     if (this.running && this.child.pid !== undefined) {
       try {
         process.kill(-this.child.pid, "SIGTERM");

@@ -26,23 +26,12 @@ const READ_ONLY_TABLES: Record<string, string> = {
   "PeakDemand.KEY": "src/store/collections.ts: the one-byte record key, only passed to the store to read",
 };
 
-/**
- * Known problems in hal/ (not src/), named by xsl as well ("### warning: gateway: ..."); they are fixed there. Listed
- * so this test guards src/ meanwhile; an entry that no longer occurs is only logged, so fixing hal/ does not fail
- * this test: then delete the entry.
- */
-const PENDING_IN_HAL = ["LogLevel", "hardwareRandom", "otaState"];
 
 test("the device bundle keeps no module-level mutable state (preload-safe)", (t) => {
   t.true(existsSync(DEVICE_BUNDLE), `${DEVICE_BUNDLE} missing: run rollup -c first`);
   const problems = checkPreloadSafety(readText(DEVICE_BUNDLE), READ_ONLY_TABLES);
-  const pending = problems.filter((problem) => PENDING_IN_HAL.includes(problem.split(" ")[0]));
-  for (const name of PENDING_IN_HAL) {
-    if (!pending.some((problem) => problem.startsWith(`${name} `))) t.log(`${name} no longer breaks the rules: delete it from PENDING_IN_HAL`);
-  }
-  for (const problem of pending) t.log(`pending in hal/: ${problem}`);
   t.deepEqual(
-    problems.filter((problem) => !pending.includes(problem)),
+    problems,
     [],
     "module-level state in the device bundle (see test/helpers/preload-safety.ts)",
   );

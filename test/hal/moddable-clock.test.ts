@@ -41,11 +41,9 @@ for (const c of CASES) {
   });
 }
 
-// KNOWN ISSUE, for hal/moddable/clock.ts: in the Linux simulator Time.ticks is the host's wall clock
-// (modules/base/time/lin/modTime.c: gettimeofday), so a host clock stepped back (NTP, by hand) makes Time.delta
-// negative and monotonicMs go backward. test.failing passes while the bug is there; once the clock clamps negative
-// deltas it fails, and this becomes a plain test.
-test.failing("KNOWN ISSUE: clock on lin, host clock stepped back 5 s: monotonicMs must not go backward", async (t) => {
+// In the Linux simulator Time.ticks is the host's wall clock (modules/base/time/lin/modTime.c: gettimeofday), so a
+// host clock stepped back (NTP, by hand) makes Time.delta negative: the HAL clock must not follow it backwards.
+test("clock on lin, host clock stepped back 5 s: monotonicMs does not go backward", async (t) => {
   const xs = await startXs();
   try {
     await xs.run(await bundleWithFakes(here + "moddable-lin-entry.ts", { simDir: "/tmp/ess-gateway-sim/" }, { platform: "lin" }));

@@ -33,6 +33,7 @@ if (unavailable !== null) {
     const broker = await startMosquitto();
     const bus = hasCommand("socat") ? spawn("socat", [`pty,raw,echo=0,link=${stateDir}/rs485`, `pty,raw,echo=0,link=${stateDir}/rs485-site`], { stdio: "ignore" }) : null;
     let platform: Platform | null = null;
+    const runs: { run: { stop(): Promise<unknown> } }[] = [];
     try {
       const build = buildForSimulator({ buildDir: join(ROOT, "build", "moddable", "test-lin"), stateDir, brokerUrl: broker.url, creation });
       t.log(`xsl: ${build.link.summary}; warnings about our modules: ${build.link.ourWarnings.length}`);
@@ -40,6 +41,7 @@ if (unavailable !== null) {
 
       // First boot: online, then the create.
       const first = await runSimulator(build);
+      runs.push(first);
       const bootedAt = Date.now();
       await platform.waitFor("streaming_overdemand/list/post", 30000, () => true, bootedAt);
       const sentAt = Date.now();
@@ -59,6 +61,7 @@ if (unavailable !== null) {
 
       // Second boot from the same flash files: the strategy is there without any command.
       const second = await runSimulator(build);
+      runs.push(second);
       const rebootedAt = Date.now();
       const relisted = await platform.waitFor("streaming_overdemand/list/post", 30000, () => true, rebootedAt);
       const strategies = (relisted.json as { data: { id: number }[] }).data;
@@ -77,6 +80,7 @@ if (unavailable !== null) {
         t.true(status.stackSlots.peak <= full.stack, `stack peak ${status.stackSlots.peak} of ${full.stack}`);
       }
     } finally {
+      for (const { run } of runs) await run.stop();
       await platform?.close();
       bus?.kill();
       broker.stop();
