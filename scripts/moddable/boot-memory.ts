@@ -1,0 +1,115 @@
+/**
+ * `npm run moddable:boot-memory`: where the boot's memory goes, in the SDK's simulator. The device bundle is copied
+ * with a probe after each top-level statement of bootFirmware (src/app/firmware.ts) that forces a garbage
+ * collection (the SDK's `debug` module) and traces the XS chunk and slot heaps in use; the app is built from a copy
+ * of manifest.json that takes the probed bundle, with heaps large enough that nothing runs out, and run until it
+ * is online. It prints, per boot step, the live chunk bytes and slots it added.
+ *
+ *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15]
+ *
+ * Slots are counted (a slot is 32 bytes in the simulator, 16 on the ESP32); chunk bytes are the simulator's, a
+ * little more than the ESP32's (array items are slots there too).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BuildFailed, bundle, make, ROOT } from "./build";
+import { HOST_SLOT_BYTES, SimRun } from "./run-sim";
+import { findSdk, simulatorPath, ToolMissing } from "./sdk";
+import { spawnSync } from "node:child_process";
+import { startMosquitto } from "./sim-session";
+
+const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" } }, strict: true });
+
+/** The bundle with `__probe(label)` after every statement at the top level of bootFirmware's body. */
+export function probeBootFirmware(source: string): string {
+  const lines = source.split("\n");
+  const out: string[] = [`import __Debug from "debug";`];
+  let inside = false;
+  let pending: string | null = null;
+  for (const line of lines) {
+    out.push(line);
+    if (line.startsWith("function bootFirmware(")) {
+      inside = true;
+      out.push(
+        '  const __probe = (label) => { __Debug.gc(); trace(`MEM ${label} chunk=${Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"))} slots=${Instrumentation.get(Instrumentation.map("XS Slot Heap Used"))}\\n`); };',
+        '  __probe("(entry)");',
+      );
+      continue;
+    }
+    if (!inside) continue;
+    if (line.startsWith("}")) {
+      inside = false;
+      continue;
+    }
+    const top = line.startsWith("  ") && !line.startsWith("   ");
+    if (top && pending === null) pending = line.trim().slice(0, 60);
+    if (pending !== null && top && line.trimEnd().endsWith(";") && !line.trim().startsWith("return")) {
+      out.push(`  __probe(${JSON.stringify(pending)});`);
+      pending = null;
+    }
+  }
+  if (!source.includes("import Instrumentation from")) throw new Error("the device bundle no longer imports Instrumentation as `Instrumentation`: adapt the probe");
+  return out.join("\n");
+}
+
+/** manifest.json with "./" paths made absolute and the gateway module taken from `gatewayPath`. */
+function probedManifest(gatewayPath: string, broker: string, stateDir: string): unknown {
+  const absolute = (value: unknown): unknown => {
+    if (typeof value === "string") return value.startsWith("./") ? join(ROOT, value) : value;
+    if (Array.isArray(value)) return value.map(absolute);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, absolute(v)]));
+    return value;
+  };
+  const manifest = absolute(JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"))) as Record<string, any>;
+  manifest.modules.gateway = gatewayPath;
+  manifest.include.push("$(MODDABLE)/modules/base/debug/manifest.json");
+  manifest.creation = { ...manifest.creation, chunk: { initial: 400000, incremental: 0 }, heap: { initial: 40000, incremental: 0 }, stack: 4096 };
+  manifest.config = { ...manifest.config, simDir: `${stateDir}/`, mqtt: { ...manifest.config.mqtt, broker } };
+  return manifest;
+}
+
+async function main(): Promise<void> {
+  const sdk = findSdk();
+  const outDir = join(ROOT, "build", "moddable", "boot-memory");
+  const stateDir = join(outDir, "state");
+  mkdirSync(stateDir, { recursive: true });
+  const mosquitto = o.broker ? null : await startMosquitto();
+  const broker = o.broker ?? mosquitto!.url;
+  try {
+    bundle();
+    const probed = join(outDir, "gateway-probed.js");
+    writeFileSync(probed, probeBootFirmware(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8")));
+    const manifestPath = join(outDir, "manifest.json");
+    writeFileSync(manifestPath, JSON.stringify(probedManifest(probed.replace(/\.js$/, ""), broker, stateDir), null, "\t"));
+    const configured = spawnSync(join(sdk.bin, "mcconfig"), ["-d", "-p", "lin", "-o", outDir, manifestPath], { env: sdk.env, encoding: "utf8" });
+    if (configured.status !== 0) throw new BuildFailed("mcconfig", `${configured.stdout}${configured.stderr}`);
+    make(sdk, join(outDir, "tmp", "lin", "mc", "debug", "ess-gateway"), ["build"]);
+    const rows: { label: string; chunk: number; slots: number }[] = [];
+    const run = await SimRun.start(join(outDir, "bin", "lin", "mc", "debug", "ess-gateway", "mc.so"), simulatorPath(sdk), JSON.parse(readFileSync(manifestPath, "utf8")).creation, {
+      onLog: (line) => {
+        const match = /^MEM (.*) chunk=(\d+) slots=(\d+)$/.exec(line);
+        if (match) rows.push({ label: match[1], chunk: Number(match[2]), slots: Number(match[3]) / HOST_SLOT_BYTES });
+        else if (/XS abort|online|E /.test(line)) console.log(line);
+      },
+    });
+    await run.wait(Number(o.seconds ?? 15) * 1000);
+    const status = await run.stop();
+    let previous = { chunk: 0, slots: 0 };
+    console.log(`${"boot step".padEnd(62)} ${"chunk (B)".padStart(9)} ${"+chunk".padStart(8)} ${"slots".padStart(6)} ${"+slots".padStart(7)}`);
+    for (const row of rows) {
+      console.log(`${row.label.padEnd(62)} ${String(row.chunk).padStart(9)} ${String(row.chunk - previous.chunk).padStart(8)} ${String(row.slots).padStart(6)} ${String(row.slots - previous.slots).padStart(7)}`);
+      previous = row;
+    }
+    console.log(JSON.stringify({ moddable_boot_memory: rows.length > 0 ? "done" : "no probes seen", steps: rows, running: status }));
+  } finally {
+    mosquitto?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ToolMissing) console.error(`moddable:boot-memory: ${error.message}`);
+  else if (error instanceof BuildFailed) console.error(`moddable:boot-memory: ${error.step} failed\n${error.output.split("\n").slice(-30).join("\n")}`);
+  else console.error(`moddable:boot-memory: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
