@@ -1,11 +1,14 @@
 /**
  * `npm run moddable:boot-memory`: where the boot's memory goes, in the SDK's simulator. The device bundle is copied
- * with a probe after each top-level statement of bootFirmware (src/app/firmware.ts) that forces a garbage
+ * with a probe after each top-level statement of bootFirmware (src/app/firmware.ts, or --in another) that forces a garbage
  * collection (the SDK's `debug` module) and traces the XS chunk and slot heaps in use; the app is built from a copy
  * of manifest.json that takes the probed bundle, with heaps large enough that nothing runs out, and run until it
  * is online. It prints, per boot step, the live chunk bytes and slots it added.
  *
- *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15]
+ *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX]
+ *
+ * --in probes another function instead: the first line of the bundle matching REGEX starts it (for example
+ * --in '^  static open\(flash' for GatewayStore.open; see dist/device/gateway.js for the lines).
  *
  * Slots are counted (a slot is 32 bytes in the simulator, 16 on the ESP32); chunk bytes are the simulator's, a
  * little more than the ESP32's (array items are slots there too).
@@ -19,36 +22,43 @@ import { findSdk, simulatorPath, ToolMissing } from "./sdk";
 import { spawnSync } from "node:child_process";
 import { startMosquitto } from "./sim-session";
 
-const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" } }, strict: true });
+const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" } }, strict: true });
 
-/** The bundle with `__probe(label)` after every statement at the top level of bootFirmware's body. */
-export function probeBootFirmware(source: string): string {
+/**
+ * The bundle with `__probe(label)` after every statement at the top level of the body of the function whose first
+ * line matches `header` (default: bootFirmware; e.g. "^  static open\\(flash" for GatewayStore.open). Only the
+ * first match is probed.
+ */
+export function probeFunction(source: string, header: RegExp): string {
   const lines = source.split("\n");
   const out: string[] = [`import __Debug from "debug";`];
-  let inside = false;
+  let indent: string | null = null;
+  let done = false;
   let pending: string | null = null;
   for (const line of lines) {
     out.push(line);
-    if (line.startsWith("function bootFirmware(")) {
-      inside = true;
+    if (indent === null && !done && header.test(line)) {
+      indent = `${/^ */.exec(line)![0]}  `;
       out.push(
-        '  const __probe = (label) => { __Debug.gc(); trace(`MEM ${label} chunk=${Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"))} slots=${Instrumentation.get(Instrumentation.map("XS Slot Heap Used"))}\\n`); };',
-        '  __probe("(entry)");',
+        `${indent}const __probe = (label) => { __Debug.gc(); trace(\`MEM \${label} chunk=\${Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"))} slots=\${Instrumentation.get(Instrumentation.map("XS Slot Heap Used"))}\\n\`); };`,
+        `${indent}__probe("(entry)");`,
       );
       continue;
     }
-    if (!inside) continue;
-    if (line.startsWith("}")) {
-      inside = false;
+    if (indent === null) continue;
+    if (line.startsWith(indent.slice(2)) && !line.startsWith(indent) && line.trim().startsWith("}")) {
+      indent = null;
+      done = true;
       continue;
     }
-    const top = line.startsWith("  ") && !line.startsWith("   ");
+    const top = line.startsWith(indent) && line[indent.length] !== " ";
     if (top && pending === null) pending = line.trim().slice(0, 60);
     if (pending !== null && top && line.trimEnd().endsWith(";") && !line.trim().startsWith("return")) {
-      out.push(`  __probe(${JSON.stringify(pending)});`);
+      out.push(`${indent}__probe(${JSON.stringify(pending)});`);
       pending = null;
     }
   }
+  if (!done) throw new Error(`no function matching ${header} in the device bundle`);
   if (!source.includes("import Instrumentation from")) throw new Error("the device bundle no longer imports Instrumentation as `Instrumentation`: adapt the probe");
   return out.join("\n");
 }
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
   try {
     bundle();
     const probed = join(outDir, "gateway-probed.js");
-    writeFileSync(probed, probeBootFirmware(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8")));
+    writeFileSync(probed, probeFunction(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8"), new RegExp(o.in ?? "^function bootFirmware\\(")));
     const manifestPath = join(outDir, "manifest.json");
     writeFileSync(manifestPath, JSON.stringify(probedManifest(probed.replace(/\.js$/, ""), broker, stateDir), null, "\t"));
     const configured = spawnSync(join(sdk.bin, "mcconfig"), ["-d", "-p", "lin", "-o", outDir, manifestPath], { env: sdk.env, encoding: "utf8" });
