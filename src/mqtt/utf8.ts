@@ -93,6 +93,8 @@ export function checkUtf8(data: Uint8Array, offset: number, length: number): Mqt
 const PLUS = 0x2b;
 const HASH = 0x23;
 const SLASH = 0x2f;
+/** Code units per String.fromCharCode.apply call where there is no native decoder (each is a stack slot on XS). */
+const CHUNK_UNITS = 64;
 
 /** A topic name (PUBLISH, will): non-empty valid UTF-8 without wildcards (§4.7.3, §3.3.2.1). */
 export function checkTopicName(data: Uint8Array, offset: number, length: number): MqttError {
@@ -126,14 +128,19 @@ export function checkTopicFilter(data: Uint8Array, offset: number, length: numbe
 
 /**
  * Decode (already validated) UTF-8 bytes to a string. Allocates the string: for handlers at command rate, logs
- * and tests, never per packet. Builds it 512 code units at a time, since appending one character at a time costs
- * a copy of the whole string per character on XS.
+ * and tests, never per packet.
+ *
+ * On Moddable XS, `String.fromArrayBuffer(buffer, offset, length)` decodes natively (XS strings are UTF-8: one
+ * copy). Elsewhere (Node) the string is built CHUNK_UNITS code units at a time: `String.fromCharCode.apply` puts
+ * every code unit of the chunk on the XS stack as an argument, so the chunk is kept small; a 512-unit chunk took
+ * 512 stack slots and overflowed the device's 512-slot stack on a 1 KB command.
  */
 export function readUtf8(data: Uint8Array, offset: number, length: number): string {
-  // The code units being built, flushed a chunk at a time. Per call, not a module-level buffer: the module is
-  // preloaded into flash on the device, where a module-level typed array is read-only. A text never has more code
-  // units than bytes, so a short one gets a buffer of its own size (+1: a flush is only needed when full).
-  const chunk = new Uint16Array(length < 512 ? length + 1 : 512);
+  const nativeDecode = (String as unknown as { fromArrayBuffer?: (buffer: ArrayBufferLike, offset: number, length: number) => string }).fromArrayBuffer;
+  if (typeof nativeDecode === "function") return length === 0 ? "" : nativeDecode(data.buffer, data.byteOffset + offset, length);
+  // Per call, not a module-level buffer: the module is preloaded into flash on the device, where a module-level
+  // typed array is read-only.
+  const chunk = new Uint16Array(length < CHUNK_UNITS ? length + 1 : CHUNK_UNITS);
   let out = "";
   let n = 0;
   const end = offset + length;

@@ -81,7 +81,9 @@ export function utf8Decode(data: Uint8Array, offset: number, length: number): st
       c -= 0x10000;
       units.push(0xd800 + (c >>> 10), 0xdc00 + (c & 0x3ff));
     } else units.push(c);
-    if (units.length >= 512) {
+    // Each code unit is an argument of fromCharCode.apply, one XS stack slot: keep the batch small (the device's
+    // whole stack is 512 slots).
+    if (units.length >= 64) {
       out += String.fromCharCode.apply(null, units);
       units.length = 0;
     }

@@ -64,6 +64,13 @@ test("the device bundle imports only Moddable modules", (t) => {
   t.deepEqual(importedSpecifiers(`import x from "node:fs";\nimport "y";\n`), ["node:fs", "y"]);
 });
 
+test("the device bundle calls nothing named native(): Moddable's xsc reads native(\"...\") as a host-function binding", (t) => {
+  // xsc refuses the build ("native: argument is no string literal") when a local named `native` is called.
+  const calls = readText(DEVICE_BUNDLE).split("\n").filter((line) => /(^|[^\w$.])native\s*\(/.test(line));
+  t.deepEqual(calls, []);
+  t.true(/(^|[^\w$.])native\s*\(/.test("  return native(data);"), "the check sees such a call");
+});
+
 test("the core reads the clock and randomness only through the HAL", (t) => {
   const hits: string[] = [];
   for (const file of listSourceFiles("src")) {
