@@ -186,6 +186,8 @@ declare module "embedded:io/socket/tcp/tls" {
         host: string;
         secure: Record<string, unknown>;
         TCP: { io: typeof TCP };
+        /** Any other option is passed on to the `TCP.io` constructor (the TLS socket spreads its options into it). */
+        [passedToTcp: string]: unknown;
       },
     );
     /** "buffer" format with a view: copies up to its length of decrypted bytes; returns the count. */

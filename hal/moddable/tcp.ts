@@ -185,7 +185,9 @@ class ModdableTcpSocket implements TcpSocket {
             ...callbacks,
             host: options.serverName ?? options.host,
             secure: this.connector.tlsSecure,
-            TCP: { io: TCP },
+            TCP: { io: ShieldedTcp as unknown as typeof TCP },
+            // Passed through by the TLS socket to ShieldedTcp (it spreads its options into the TCP's).
+            onTlsFailure: (error: unknown) => this.onTlsFailure(error),
           })
         : new TCP(callbacks);
       socket.format = "buffer";
@@ -216,6 +218,23 @@ class ModdableTcpSocket implements TcpSocket {
     }
   }
 
+  /** The TLS session threw inside a socket callback (bad certificate, alert, protocol error): a failed link. */
+  private onTlsFailure(error: unknown): void {
+    if (this.closed) return;
+    const wasConnected = this.connected;
+    this.closed = true;
+    const socket = this.socket;
+    this.socket = null;
+    try {
+      socket?.close();
+    } catch {
+      // the session is already broken; closing is best effort
+    }
+    const message = `tls with ${this.options.serverName ?? this.options.host}:${this.options.port}: ${String(error)}`;
+    if (!wasConnected) this.handlers.onError(message);
+    this.handlers.onClose();
+  }
+
   private onSocketError(): void {
     if (this.closed) return;
     const wasConnected = this.connected;
@@ -234,6 +253,36 @@ class ModdableTcpSocket implements TcpSocket {
 
   private noteSendSpace(left: unknown): void {
     this.sendSpace = typeof left === "number" ? left : 0;
+  }
+}
+
+/**
+ * The TCP class handed to the SDK's TLS socket. The TLS socket runs its handshake and record layer inside the TCP
+ * socket's callbacks and does not catch what the session throws (a certificate it cannot verify, an alert): the
+ * exception would leave the native callback and abort the XS machine (the device restarts; the simulator exits).
+ * Each callback is wrapped so such an exception reaches `onTlsFailure` instead, which ends just this connection.
+ */
+class ShieldedTcp {
+  constructor(options: ConstructorParameters<typeof TCP>[0] & { onTlsFailure?: (error: unknown) => void }) {
+    const fail = options.onTlsFailure;
+    const guard = <T>(callback: ((value: T) => void) | undefined): ((value: T) => void) | undefined =>
+      callback === undefined
+        ? undefined
+        : (value: T) => {
+            try {
+              callback(value);
+            } catch (error) {
+              if (fail) fail(error);
+              else throw error;
+            }
+          };
+    const onError = options.onError;
+    return new TCP({
+      ...options,
+      onReadable: guard(options.onReadable),
+      onWritable: guard(options.onWritable),
+      onError: onError === undefined ? undefined : guard<void>(() => onError()),
+    }) as unknown as ShieldedTcp;
   }
 }
 

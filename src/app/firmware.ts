@@ -22,7 +22,7 @@ import { ScheduleCommandHandler } from "../schedule/commands";
 import { loadStoredTasks } from "../schedule/load";
 import { Scheduler } from "../schedule/scheduler";
 import { StoreTaskRepository } from "../schedule/store-adapter";
-import { contextFromConfig, defaultSettings, type PropertyName, type SettingsValues } from "../settings/registry";
+import { contextFromConfig, defaultSettings, PROPERTY_COUNT, type PropertyName, type SettingsValues } from "../settings/registry";
 import { Settings } from "../settings/settings";
 import { StoreSettingsPersistence } from "../settings/store-persistence";
 import { checkTimezone } from "../settings/timezone";
@@ -68,6 +68,11 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     // One command's whole change is staged in RAM, packed: packed JSON is ~4x smaller than the JSON text that
     // carried it (docs/store.md), so half a packet leaves a wide margin; a larger change is refused (TX_TOO_LARGE).
     maxTxBytes: Math.max(2048, config.mqtt.maxPacketBytes >> 1),
+    // Settings and their desired versions are keyed by property name: one record per property of the registry
+    // (16 at least, so a later image with a few more properties still reads this store). Each index entry costs
+    // ~16 B of fixed RAM; the store's defaults (64 each) were 100 entries more than any gateway can fill.
+    maxSettings: Math.max(16, PROPERTY_COUNT),
+    maxDesired: Math.max(16, PROPERTY_COUNT),
     counters,
   });
   hal.log.write(LogLevel.Info, "store", `opened: ${store.strategies.size} strategies, ${store.tasks.size} tasks`);
