@@ -46,6 +46,8 @@ export interface BuildOptions {
   debug?: boolean;
   /** Extra mcconfig arguments (e.g. key=value). */
   args?: string[];
+  /** Extra resources (paths without extension), as the manifest's "resources" lists them. */
+  resources?: string[];
   /** Environment additions for mcconfig (e.g. a dummy IDF_PATH). */
   env?: NodeJS.ProcessEnv;
 }
@@ -64,6 +66,7 @@ export function configure(sdk: Sdk, options: BuildOptions): string {
     include: [join(ROOT, "manifest.json")],
     ...(options.config ? { config: options.config } : {}),
     ...(options.creation ? { creation: options.creation } : {}),
+    ...(options.resources?.length ? { resources: { "*": options.resources } } : {}),
   };
   const manifestPath = join(options.outDir, "manifest.json");
   writeFileSync(manifestPath, `${JSON.stringify(wrapper, null, "\t")}\n`);

@@ -61,7 +61,15 @@ export interface SimBuild {
 }
 
 /** Builds the app for the simulator with the broker and state directory baked into mc/config. */
-export function buildForSimulator(options: { buildDir: string; stateDir: string; brokerUrl: string; creation: Creation; config?: Record<string, unknown> }): SimBuild {
+export function buildForSimulator(options: {
+  buildDir: string;
+  stateDir: string;
+  brokerUrl: string;
+  creation: Creation;
+  config?: Record<string, unknown>;
+  /** Extra resources built into the app (paths without extension, e.g. a CA certificate's .der). */
+  resources?: string[];
+}): SimBuild {
   const sdk = findSdk();
   mkdirSync(options.stateDir, { recursive: true });
   bundle();
@@ -71,6 +79,7 @@ export function buildForSimulator(options: { buildDir: string; stateDir: string;
     debug: true,
     config: { ...options.config, simDir: `${options.stateDir}/`, mqtt: { ...(options.config?.mqtt as object | undefined), broker: options.brokerUrl } },
     creation: { chunk: options.creation.chunk, heap: options.creation.heap, stack: options.creation.stack },
+    resources: options.resources,
   });
   const link = linkReport(make(sdk, makeDir, ["build"]));
   return { sdk, soPath: join(options.buildDir, "bin", "lin", "mc", "debug", "ess-gateway", "mc.so"), creation: options.creation, link };
