@@ -10,7 +10,8 @@
  * run ends with one JSON line. With --budget-percent 75 the heaps are cut to 75 %: a run that survives every phase
  * shows the true peaks leave at least 25 % of the real budget free (XS aborts with "memory full" otherwise).
  *
- *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--stack SLOTS] [--echo]
+ *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--phases boot,full,burst,long] [--echo]
+ *   (to find how much a path takes: --chunk BYTES, --slots N, --stack SLOTS instead of the manifest's)
  */
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,7 +25,20 @@ import { spawn } from "node:child_process";
 import { hasCommand } from "./sdk";
 import type { SimStatus } from "./run-sim";
 
-const { values: o } = parseArgs({ options: { "budget-percent": { type: "string" }, "long-s": { type: "string" }, stack: { type: "string" }, echo: { type: "boolean" } }, strict: true });
+const { values: o } = parseArgs({
+  options: {
+    "budget-percent": { type: "string" },
+    "long-s": { type: "string" },
+    stack: { type: "string" },
+    chunk: { type: "string" },
+    slots: { type: "string" },
+    phases: { type: "string" },
+    echo: { type: "boolean" },
+  },
+  strict: true,
+});
+/** Which phases to run, in order (--phases boot,full,burst,long); a later phase needs the earlier ones' state. */
+const PHASES = (o.phases ?? "boot,full,burst,long").split(",");
 const percent = Number(o["budget-percent"] ?? 100);
 const longSeconds = Number(o["long-s"] ?? 60);
 
@@ -83,8 +97,9 @@ async function main(): Promise<void> {
   const full = manifestCreation();
   const creation: Creation = {
     ...full,
-    chunk: { ...full.chunk, initial: Math.floor((full.chunk.initial * percent) / 100) },
-    heap: { ...full.heap, initial: Math.floor((full.heap.initial * percent) / 100) },
+    // --chunk BYTES / --slots N: explicit heap sizes, to find the smallest that runs (the budget is the manifest's).
+    chunk: { ...full.chunk, initial: o.chunk === undefined ? Math.floor((full.chunk.initial * percent) / 100) : Number(o.chunk) },
+    heap: { ...full.heap, initial: o.slots === undefined ? Math.floor((full.heap.initial * percent) / 100) : Number(o.slots) },
     // --stack N: another stack size, to find how deep a path goes (the budget is the manifest's).
     stack: o.stack === undefined ? full.stack : Number(o.stack),
   };
@@ -144,7 +159,8 @@ async function main(): Promise<void> {
       await run.wait(8000);
       return ["online"];
     });
-    await phase("full", async () => {
+    let strategiesHeld = 0;
+    if (PHASES.includes("full")) await phase("full", async () => {
       const codes: number[] = [];
       const refusals = new Set<string>();
       for (let i = 0; i < limits.maxStrategies; i++) {
@@ -152,6 +168,7 @@ async function main(): Promise<void> {
         const r = await reply("streaming_overdemand/create/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, envelope("streaming_overdemand_create", strategy(i), mid)), (j) => j?.reply === mid);
         codes.push(r.code);
         if (r.code !== 200) refusals.add(String(r.msg));
+        else strategiesHeld++;
       }
       const added: number[] = [];
       for (let i = 0; i < limits.maxTasks; i += 8) {
@@ -161,15 +178,20 @@ async function main(): Promise<void> {
       }
       return [`${codes.filter((c) => c === 200).length}/${limits.maxStrategies} creates answered 200${refusals.size ? ` (refused: ${[...refusals].join(" / ")})` : ""}`, `${added.filter((r) => r === 1).length}/${added.length} task ADDs res 1`];
     });
-    await phase("burst", async () => {
+    if (PHASES.includes("burst")) await phase("burst", async () => {
       const notes: string[] = [];
-      const all = Array.from({ length: limits.maxStrategies }, (_, i) => strategy(i));
+      // The whole set the gateway holds (a larger list would not fit the list report, so create refused it).
+      const all = Array.from({ length: Math.max(1, strategiesHeld) }, (_, i) => strategy(i));
       const updateAll = envelope("streaming_overdemand_update_all", all, "mem-update-all");
       const ua = await reply("streaming_overdemand/update_all/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/update_all/command`, updateAll), (j) => j?.reply === "mem-update-all");
       notes.push(`update_all of ${all.length} (${updateAll.length} B): ${ua.code} ${ua.msg ?? ""}`.trim());
-      const set = scheduleCommand("SET", Array.from({ length: limits.maxTasks }, (_, i) => task(i)));
+      // As many tasks as one packet carries (all of maxTasks would be larger than mqtt.maxPacketBytes).
+      const packetBytes = manifest.config.mqtt.maxPacketBytes as number;
+      let setCount = limits.maxTasks;
+      let set = scheduleCommand("SET", Array.from({ length: setCount }, (_, i) => task(i)));
+      while (set.length + 200 > packetBytes && setCount > 1) set = scheduleCommand("SET", Array.from({ length: --setCount }, (_, i) => task(i)));
       const sr = await reply("schedule/result", () => platform!.publish(`${DEVICE_PREFIX}schedule/command`, set));
-      notes.push(`schedule SET of ${limits.maxTasks} (${set.length} B): res ${sr.res}${sr.errcode !== undefined ? ` errcode ${sr.errcode}` : ""}`);
+      notes.push(`schedule SET of ${setCount} of ${limits.maxTasks} tasks (${set.length} B, one packet): res ${sr.res}${sr.errcode !== undefined ? ` errcode ${sr.errcode}` : ""}`);
       for (let i = 0; i < 5; i++) {
         const pr = await reply("thing/service/property/set_reply", () => platform!.publish("/sys/pk-demo/GW-0001/thing/service/property/set", JSON.stringify({ id: `p${i}`, version: "1.0", params: { report_interval_s: 30 + i } })), (j) => j?.id === `p${i}`);
         if (i === 4) notes.push(`property sets: ${pr.code}`);
@@ -185,7 +207,7 @@ async function main(): Promise<void> {
       notes.push(outcome ? `OTA outcome ${(outcome.json as any).data.status} after ${seconds.toFixed(1)} s (${Math.round(image.length / 1024 / seconds)} KiB/s)` : `OTA: no outcome within 180 s`);
       return notes;
     });
-    await phase(`long (${longSeconds} s)`, async () => {
+    if (PHASES.includes("long")) await phase(`long (${longSeconds} s)`, async () => {
       await run.wait(longSeconds * 1000);
       return [`${platform!.received.filter((m) => m.topic.endsWith("report/post")).length} reports received in all`];
     });
