@@ -177,7 +177,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     uplink: new MqttOtaUplink(link),
     counters,
     // The platform's native digest where it has one: far cheaper per downloaded byte than the TS SHA-256 on XS.
-    hash: hal.sha256?.(),
+    // A factory: the manager makes one per download and holds none while idle.
+    hash: hal.sha256 ? () => hal.sha256!() : undefined,
   });
   bindOta(link, ota);
   ota.noteStoreLoaded();

@@ -3,8 +3,9 @@
  *
  * Only what a ranged GET needs is kept from the head: status, Content-Length, Transfer-Encoding (chunked),
  * Content-Range, Content-Encoding, Connection and Location. Head lines go through one fixed line buffer; body bytes
- * are handed to the sink as ranges of the caller's buffer, never copied. Feeding bytes allocates nothing; only
- * `location()` makes a string (once per redirect). Interim 1xx responses are skipped.
+ * are handed to the sink as ranges of the caller's buffer, never copied. Feeding bytes allocates nothing (but the
+ * Location buffer, made once at the first Location header); only `location()` makes a string (once per redirect).
+ * Interim 1xx responses are skipped.
  */
 import { HttpError } from "./errors";
 import { MAX_URL_LENGTH } from "./url";
@@ -98,7 +99,8 @@ export class HttpResponseParser {
   private headBytes = 0;
   private remaining = 0;
   private transferEncodingSeen = false;
-  private readonly locationBytes = new Uint8Array(MAX_URL_LENGTH);
+  /** Made at the first Location header (a redirect is rare): a download that is not redirected never carries it. */
+  private locationBytes: Uint8Array | null = null;
   private locationLength = -1;
 
   constructor(options: HttpParserOptions = {}) {
@@ -132,9 +134,10 @@ export class HttpResponseParser {
 
   /** The Location header as a string, or null. Allocates: call it only to follow a redirect. */
   location(): string | null {
-    if (this.locationLength < 0) return null;
+    const bytes = this.locationBytes;
+    if (this.locationLength < 0 || bytes === null) return null;
     let out = "";
-    for (let i = 0; i < this.locationLength; i++) out += String.fromCharCode(this.locationBytes[i]);
+    for (let i = 0; i < this.locationLength; i++) out += String.fromCharCode(bytes[i]);
     return out;
   }
 
@@ -321,11 +324,12 @@ export class HttpResponseParser {
       }
     } else if (this.nameIs(H_LOCATION, colon)) {
       const count = valueEnd - valueStart;
-      if (count > this.locationBytes.length) {
+      if (count > MAX_URL_LENGTH) {
         this.fail(HttpError.HeadTooLarge, "Location longer than the longest URL accepted");
         return false;
       }
-      for (let i = 0; i < count; i++) this.locationBytes[i] = line[valueStart + i];
+      const bytes = this.locationBytes ?? (this.locationBytes = new Uint8Array(MAX_URL_LENGTH));
+      for (let i = 0; i < count; i++) bytes[i] = line[valueStart + i];
       this.locationLength = count;
     }
     return true;

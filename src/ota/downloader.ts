@@ -8,8 +8,9 @@
  * download continues. Re-reading costs one extra pass over what was already written, once per reboot; persisting
  * the SHA-256 midstate instead would need src/crypto to export it, and re-reading also proves what the slot holds.
  *
- * Allocation: the read-back buffer and the digest are allocated here; the body path (poll, write, hash) allocates
- * nothing.
+ * Allocation: the digest and the hash state are allocated here, the read-back buffer only for a resume after a
+ * reboot (and dropped once the hash is rebuilt); the body path (poll, write, hash) allocates nothing. The OTA
+ * manager makes one downloader (and its HTTP client) per download and drops it at the end.
  */
 import { LogLevel, type Log, type OtaSlotWriter } from "../../hal/types";
 import type { StreamingHash } from "../crypto/hash";
@@ -33,6 +34,9 @@ export const DownloadState = deepFreeze({
 } as const);
 export type DownloadState = (typeof DownloadState)[keyof typeof DownloadState];
 
+/** Slot bytes read back per read while rebuilding the hash after a reboot. */
+const READ_BACK_BYTES = 1024;
+
 export interface DownloadStats {
   requests: number;
   retries: number;
@@ -54,8 +58,9 @@ export class ImageDownloader implements HttpDownloadSink {
   readonly stats: DownloadStats = { requests: 0, retries: 0, bytesReceived: 0, bytesSkipped: 0, bytesRehashed: 0, resumedFrom: 0 };
   private url = "";
   private readonly hash: StreamingHash;
-  // Rebuilding the hash reads the slot back in pieces of this size (rehashBytesPerTick is a budget over many).
-  private readonly readBack = new Uint8Array(1024);
+  // Rebuilding the hash reads the slot back in pieces of this size (rehashBytesPerTick is a budget over many);
+  // only while rehashing, so a download that was not interrupted by a reboot never carries it.
+  private readBack: Uint8Array | null = null;
   private requestActive = false;
   private requestStartOffset = 0;
   /** Bytes of the current response still to drop before `offset` is reached. */
@@ -67,7 +72,7 @@ export class ImageDownloader implements HttpDownloadSink {
   private nowMs = 0;
 
   constructor(
-    private readonly http: HttpClient,
+    readonly http: HttpClient,
     private readonly slots: OtaSlotWriter,
     private readonly config: OtaConfig,
     private readonly log: Log,
@@ -95,6 +100,7 @@ export class ImageDownloader implements HttpDownloadSink {
       try {
         this.slots.resume(size, resumeOffset);
         this.stats.resumedFrom = resumeOffset;
+        this.readBack = new Uint8Array(READ_BACK_BYTES);
         this.state = DownloadState.Rehashing;
         return;
       } catch (error) {
@@ -248,18 +254,22 @@ export class ImageDownloader implements HttpDownloadSink {
 
   private rehash(): void {
     const target = this.stats.resumedFrom;
+    const readBack = this.readBack as Uint8Array;
     let budget = this.config.rehashBytesPerTick;
     while (this.offset < target && budget > 0) {
       let count = target - this.offset;
-      if (count > this.readBack.length) count = this.readBack.length;
+      if (count > readBack.length) count = readBack.length;
       if (count > budget) count = budget;
-      this.slots.read(this.offset, this.readBack, 0, count);
-      this.hash.update(this.readBack, 0, count);
+      this.slots.read(this.offset, readBack, 0, count);
+      this.hash.update(readBack, 0, count);
       this.offset += count;
       this.stats.bytesRehashed += count;
       budget -= count;
     }
-    if (this.offset === target) this.state = DownloadState.Fetching;
+    if (this.offset === target) {
+      this.readBack = null;
+      this.state = DownloadState.Fetching;
+    }
   }
 
   private transient(error: HttpError): boolean {

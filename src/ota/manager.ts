@@ -12,6 +12,11 @@
  *
  * Every step that must survive a reboot is written to the store before it takes effect, and the command is
  * acknowledged (its MQTT PUBACK, its 200 result) only after its record is saved.
+ *
+ * Memory: an idle gateway carries only the manager itself (a few hundred bytes). What only an update uses is
+ * made when it is needed and dropped when its step ends, since the device's XS heaps are fixed and an update is
+ * rare: the P-256 verifier while a signature is checked, the download machinery (HTTP client and parser buffers,
+ * the downloader, the SHA-256 state) while an image is downloaded (docs/ota.md, Memory).
  */
 import { LogLevel, type Clock, type Log, type OtaSlotWriter, type RandomSource, type TcpConnector } from "../../hal/types";
 import type { TickService } from "../app/service";
@@ -23,7 +28,7 @@ import { HttpClient } from "../http/client";
 import { CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../protocol/envelope";
 import { parseUpgrade, PROGRESS_TYPE, UPGRADE_TYPE, VERSION_TYPE, type UpgradeRequest } from "./command";
 import { otaPublicKey, SLOT_SECTOR_BYTES, type OtaConfig } from "./config";
-import { DownloadState, ImageDownloader } from "./downloader";
+import { DownloadState, ImageDownloader, type DownloadStats } from "./downloader";
 import { EcdsaP256Verifier, type P256PublicKey } from "./p256";
 import type { OtaOutcome, OtaRecord, OtaStatePort } from "./state-port";
 import { compareVersions, isVersion } from "./version";
@@ -68,8 +73,11 @@ export interface OtaManagerOptions {
   store: OtaStatePort;
   uplink: OtaUplink;
   counters: Counters;
-  /** SHA-256 of the image as it streams in; default the pure-TS Sha256. A native digest is much cheaper on XS. */
-  hash?: StreamingHash;
+  /**
+   * Makes the SHA-256 of the image as it streams in, once per download; default the pure-TS Sha256. A native
+   * digest is much cheaper on XS. A factory rather than an instance so that no hash state is held between updates.
+   */
+  hash?: () => StreamingHash;
 }
 
 const Phase = deepFreeze({ Idle: 0, CheckingSignature: 1, Downloading: 2, Staged: 3, Trial: 4, RollingBack: 5, Report: 6 } as const);
@@ -91,11 +99,16 @@ export class OtaManager implements TickService {
   private readonly uplink: OtaUplink;
   private readonly counters: Counters;
   private readonly runningVersion: string;
-  private readonly key: P256PublicKey | null;
+  /** ota.publicKey is set (checked at construction; the key itself is parsed again for each verification). */
+  private readonly enabled: boolean;
   private readonly writer: EnvelopeWriter;
-  private readonly verifier = new EcdsaP256Verifier();
-  readonly http: HttpClient;
-  readonly downloader: ImageDownloader;
+  private readonly createHash: (() => StreamingHash) | undefined;
+  /** Only while a signature is checked (CheckingSignature). */
+  private verifier: EcdsaP256Verifier | null = null;
+  /** Only while an image is downloaded (Downloading): the HTTP client, its buffers and the hash live in it. */
+  private work: ImageDownloader | null = null;
+  /** The figures of the current or last download (a small object, kept for the status and tests). */
+  private lastDownloadStats: DownloadStats | null = null;
   private phase: Phase = Phase.Idle;
   private record: OtaRecord | null = null;
   private held: HeldCommand | null = null;
@@ -132,15 +145,10 @@ export class OtaManager implements TickService {
     if (!isVersion(this.runningVersion)) {
       throw new ConfigError("device.firmwareVersion", `"${this.runningVersion}" is not 1 to 4 numbers separated by dots: OTA could not order versions`);
     }
-    this.key = otaPublicKey(options.config);
+    // Parsed here only to refuse a bad key at boot (ConfigError); not kept, so idle costs nothing.
+    this.enabled = otaPublicKey(options.config) !== null;
     this.writer = new EnvelopeWriter(options.deviceUid, options.hal.clock, options.hal.random);
-    this.http = new HttpClient(options.hal.tcp, {
-      connectTimeoutMs: options.config.connectTimeoutMs,
-      idleTimeoutMs: options.config.idleTimeoutMs,
-      maxRedirects: options.config.maxRedirects,
-      userAgent: `ess-gateway/${this.runningVersion}`,
-    });
-    this.downloader = new ImageDownloader(this.http, options.hal.ota, options.config, options.hal.log, options.hash);
+    this.createHash = options.hash;
     const counters = options.counters;
     this.counters = counters;
     this.c = {
@@ -169,7 +177,7 @@ export class OtaManager implements TickService {
     const parsed = parseCommand(payload, UPGRADE_TYPE, this.writer.deviceUid);
     if (!parsed.ok) return this.refuse(parsed.mid, parsed.traceId, CODE_BAD_REQUEST, parsed.msg);
     const { mid, traceId } = parsed.command;
-    if (this.key === null) return this.refuse(mid, traceId, CODE_BAD_REQUEST, "ota: updates are disabled on this gateway (no ota.publicKey in its configuration)");
+    if (!this.enabled) return this.refuse(mid, traceId, CODE_BAD_REQUEST, "ota: updates are disabled on this gateway (no ota.publicKey in its configuration)");
     const upgrade = parseUpgrade(parsed.command.data, this.config.maxImageBytes, this.config.allowHttp);
     if (!upgrade.ok) return this.refuse(mid, traceId, CODE_BAD_REQUEST, upgrade.msg);
     const request = upgrade.request;
@@ -191,7 +199,9 @@ export class OtaManager implements TickService {
     if (order < 0 && !request.allowDowngrade) {
       return this.refuse(mid, traceId, CODE_BAD_REQUEST, `data.version: ${request.version} is older than the running ${this.runningVersion} (set allow_downgrade to install it)`);
     }
-    this.verifier.start(this.key, request.digest, request.signature);
+    const verifier = new EcdsaP256Verifier();
+    verifier.start(otaPublicKey(this.config) as P256PublicKey, request.digest, request.signature);
+    this.verifier = verifier;
     this.held = { mid, traceId, request, token };
     this.phase = Phase.CheckingSignature;
     this.log(LogLevel.Info, `command ${mid}: ${this.runningVersion} -> ${request.version}, checking the signature`);
@@ -227,7 +237,7 @@ export class OtaManager implements TickService {
     if (this.trial) this.checkHealth(nowMs);
     switch (this.phase) {
       case Phase.CheckingSignature:
-        if (this.verifier.step(this.config.verifyUnitsPerTick)) this.signatureChecked();
+        if ((this.verifier as EcdsaP256Verifier).step(this.config.verifyUnitsPerTick)) this.signatureChecked();
         return;
       case Phase.Downloading:
         this.download(nowMs);
@@ -252,11 +262,26 @@ export class OtaManager implements TickService {
       phase: OTA_PHASE_NAMES[this.phase],
       runningVersion: this.runningVersion,
       targetVersion: this.record?.version ?? this.held?.request.version ?? null,
-      bytes: this.phase === Phase.Downloading ? this.downloader.offset : 0,
+      bytes: this.downloadedBytes(),
       size: this.record?.size ?? 0,
       bootAttempts: this.record?.bootAttempts ?? 0,
       pendingVerify: this.trial,
     };
+  }
+
+  /** The download under way (null when none: the machinery exists only during one). */
+  get downloader(): ImageDownloader | null {
+    return this.work;
+  }
+
+  /** The HTTP client of the download under way, or null. */
+  get http(): HttpClient | null {
+    return this.work === null ? null : this.work.http;
+  }
+
+  /** Figures of the download under way or of the last one of this boot (null before any). */
+  get downloadStats(): DownloadStats | null {
+    return this.lastDownloadStats;
   }
 
   // --- boot: pick up where the last run stopped ---
@@ -341,7 +366,9 @@ export class OtaManager implements TickService {
   private signatureChecked(): void {
     const held = this.held as HeldCommand;
     this.held = null;
-    if (!this.verifier.valid) {
+    const valid = (this.verifier as EcdsaP256Verifier).valid;
+    this.verifier = null;
+    if (!valid) {
       this.phase = Phase.Idle;
       this.refuse(held.mid, held.traceId, CODE_BAD_REQUEST, "data.signature: does not verify against the gateway's OTA public key");
       this.uplink.acknowledge(held.token);
@@ -379,8 +406,18 @@ export class OtaManager implements TickService {
 
   private startDownload(offset: number): void {
     const record = this.record as OtaRecord;
+    const config = this.config;
+    const http = new HttpClient(this.hal.tcp, {
+      connectTimeoutMs: config.connectTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxRedirects: config.maxRedirects,
+      userAgent: `ess-gateway/${this.runningVersion}`,
+    });
+    const work = new ImageDownloader(http, this.hal.ota, config, this.hal.log, this.createHash?.());
+    this.work = work;
+    this.lastDownloadStats = work.stats;
     try {
-      this.downloader.start(record.url, record.size, offset);
+      work.start(record.url, record.size, offset);
     } catch (error) {
       this.fail(`slot: ${String(error)}`);
       return;
@@ -390,7 +427,7 @@ export class OtaManager implements TickService {
   }
 
   private download(nowMs: number): void {
-    const downloader = this.downloader;
+    const downloader = this.work as ImageDownloader;
     const record = this.record as OtaRecord;
     downloader.tick(nowMs);
     if (downloader.state === DownloadState.Failed) {
@@ -399,7 +436,9 @@ export class OtaManager implements TickService {
       return;
     }
     if (downloader.state === DownloadState.Complete) {
-      this.verifyImage(record);
+      const computed = toHex(downloader.digest, 0, 32);
+      this.releaseDownload();
+      this.verifyImage(record, computed);
       return;
     }
     // Checkpoints sit on flash-sector boundaries: a resume erases the sector at the checkpoint again, so bytes
@@ -413,8 +452,8 @@ export class OtaManager implements TickService {
     this.progress(downloader.state === DownloadState.Rehashing ? "resuming" : "downloading", false);
   }
 
-  private verifyImage(record: OtaRecord): void {
-    const computed = toHex(this.downloader.digest, 0, 32);
+  /** `computed`: the downloaded image's SHA-256 in hex. */
+  private verifyImage(record: OtaRecord, computed: string): void {
     if (computed !== record.sha256) {
       this.hal.ota.cancel();
       this.fail(`sha256: the downloaded image hashes to ${computed}, the command said ${record.sha256}`);
@@ -489,7 +528,7 @@ export class OtaManager implements TickService {
 
   /** Record the outcome (it survives a reboot until reported) and report it as soon as the link is up. */
   private finish(outcome: OtaOutcome): void {
-    this.downloader.stop();
+    this.releaseDownload();
     if (this.record === null) {
       this.phase = Phase.Idle;
       return;
@@ -499,6 +538,19 @@ export class OtaManager implements TickService {
     this.phase = Phase.Report;
     this.reportRetryAtMs = 0;
     if (this.online) this.publishOutcome();
+  }
+
+  /** Stop the download machinery (closing its connection) and let it go. */
+  private releaseDownload(): void {
+    const work = this.work;
+    if (work === null) return;
+    this.work = null;
+    work.stop();
+  }
+
+  /** Bytes of the image in the slot while downloading, else 0. */
+  private downloadedBytes(): number {
+    return this.phase === Phase.Downloading && this.work !== null ? this.work.offset : 0;
   }
 
   private persist(phase: OtaRecord["phase"]): void {
@@ -540,7 +592,7 @@ export class OtaManager implements TickService {
       status: "in_progress",
       state: OTA_PHASE_NAMES[this.phase],
       version: record?.version ?? held?.request.version,
-      bytes: this.phase === Phase.Downloading ? this.downloader.offset : 0,
+      bytes: this.downloadedBytes(),
       size: record?.size ?? held?.request.size,
     };
   }
@@ -550,7 +602,7 @@ export class OtaManager implements TickService {
     if (!this.online) return;
     const record = this.record;
     if (record === null) return;
-    const bytes = this.phase === Phase.Downloading ? this.downloader.offset : record.size;
+    const bytes = this.phase === Phase.Downloading ? this.downloadedBytes() : record.size;
     if (!force && (this.nowMs - this.lastProgressMs < this.config.progressIntervalMs || bytes === this.lastProgressBytes)) return;
     this.lastProgressMs = this.nowMs;
     this.lastProgressBytes = bytes;

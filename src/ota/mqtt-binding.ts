@@ -17,16 +17,21 @@ function outgoing(link: MqttLink, name: string): number {
 }
 
 export class MqttOtaUplink implements OtaUplink {
-  private readonly routes: number[];
+  // Three fields rather than an array: an array's items cost a chunk slot each, held for the gateway's life.
+  private readonly resultRoute: number;
+  private readonly progressRoute: number;
+  private readonly versionRoute: number;
 
   constructor(private readonly link: MqttLink) {
-    // In OtaMessage order: Result, Progress, Version.
-    this.routes = [outgoing(link, OTA_RESULT_ROUTE), outgoing(link, OTA_PROGRESS_ROUTE), outgoing(link, OTA_VERSION_ROUTE)];
+    this.resultRoute = outgoing(link, OTA_RESULT_ROUTE);
+    this.progressRoute = outgoing(link, OTA_PROGRESS_ROUTE);
+    this.versionRoute = outgoing(link, OTA_VERSION_ROUTE);
   }
 
   publish(message: OtaMessage, payload: string): boolean {
     const qos = message === OtaMessage.Progress ? 0 : 1;
-    const result = this.link.session.publishText(this.routes[message], payload, qos);
+    const route = message === OtaMessage.Result ? this.resultRoute : message === OtaMessage.Progress ? this.progressRoute : this.versionRoute;
+    const result = this.link.session.publishText(route, payload, qos);
     return result === PublishResult.Queued || result === PublishResult.Sent;
   }
 

@@ -41,7 +41,7 @@ for (const cutAt of [7, 23, 41]) {
     device.reboot();
     t.is(device.runningVersion, "1.0.0", "the running image never changed");
     await device.run(() => device.restarts.length > 0);
-    const stats = device.manager.downloader.stats;
+    const stats = device.manager.downloadStats!;
     t.is(stats.resumedFrom, checkpoint);
     t.is(stats.bytesRehashed, checkpoint, "the hash was rebuilt from the slot");
     if (checkpoint > 0) t.is(server.requests[requestsBefore].range, `bytes=${checkpoint}-${Math.min(checkpoint + 16_383, next.length - 1)}`);
@@ -65,7 +65,7 @@ test("a power cut during a checkpoint save keeps the previous checkpoint; the re
   t.is(device.record?.offset, before, "the torn save did not happen");
   device.reboot();
   await device.run(() => device.restarts.length > 0);
-  t.is(device.manager.downloader.stats.resumedFrom, before);
+  t.is(device.manager.downloadStats!.resumedFrom, before);
   t.deepEqual(Array.from(device.slots.slotContent(1, next.length)), Array.from(next));
 });
 
@@ -178,7 +178,7 @@ for (const cut of [1, 2, 4]) {
     t.is(after?.phase, "downloading");
     t.true((after?.offset as number) >= before, `checkpoint ${after?.offset} (was ${before})`);
     await device.run(() => device.restarts.length > 0);
-    t.is(device.manager.downloader.stats.resumedFrom, after?.offset as number);
+    t.is(device.manager.downloadStats!.resumedFrom, after?.offset as number);
     t.deepEqual(Array.from(device.slots.slotContent(1, next.length)), Array.from(next));
     device.reboot();
     await device.run(() => device.record === null);

@@ -190,9 +190,10 @@ export class Device {
           resolve();
         } else if (this.clock.monotonicMs() > deadline) {
           clearInterval(timer);
+          // The download machinery exists only while a download runs.
           const http = this.manager.http;
           const internals = this.manager as unknown as Record<string, unknown>;
-          const detail = JSON.stringify({ restarts: this.restarts, dead: this.dead, boots: this.boots, restartAtMs: internals.restartAtMs, nowMs: internals.nowMs, restartRequested: internals.restartRequested, status: this.manager.status(), http: http.stats, busy: http.busy, download: this.manager.downloader.stats, state: this.manager.downloader.state });
+          const detail = JSON.stringify({ restarts: this.restarts, dead: this.dead, boots: this.boots, restartAtMs: internals.restartAtMs, nowMs: internals.nowMs, restartRequested: internals.restartRequested, status: this.manager.status(), http: http?.stats, busy: http?.busy, download: this.manager.downloadStats, state: this.manager.downloader?.state });
           reject(new Error(`device run timed out: ${detail}; log:\n${this.logLines.slice(-8).join("\n")}`));
         }
       }, 2);

@@ -66,6 +66,37 @@ test("a clean update: accepted after the signature check, ranged download, stage
   t.is(device.counters.value("ota_successes"), 1);
 });
 
+test("the download machinery exists only while an image is downloaded (idle gateways carry none of it)", async (t) => {
+  const { server, device } = await setup(t);
+  const internals = (): Record<string, unknown> => device.manager as unknown as Record<string, unknown>;
+  t.is(device.manager.downloader, null, "idle after boot: no HTTP client, parser, buffers or hash");
+  t.is(device.manager.http, null);
+  t.is(internals().verifier, null, "no P-256 verifier state");
+  device.send(command(upgrade(server), "mid-lazy"));
+  t.not(internals().verifier, null, "the verifier exists while the signature is checked");
+  t.is(device.manager.downloader, null);
+  await device.run(() => device.manager.downloader !== null);
+  t.is(internals().verifier, null, "and is gone once it is checked");
+  t.not(device.manager.http, null);
+  // A reboot mid-download: the stored job resumes at boot, so the machinery is made there.
+  device.reboot();
+  t.is(device.manager.status().phase, "downloading");
+  t.not(device.manager.downloader, null, "made at boot for the download to resume");
+  await device.run(() => device.restarts.length > 0);
+  t.is(device.manager.status().phase, "staged");
+  t.is(device.manager.downloader, null, "released once the image is downloaded");
+  t.is(device.manager.http, null);
+  t.is(device.manager.downloadStats!.bytesReceived, next.length, "the last download's figures stay");
+
+  // A failed download releases it too.
+  const failing = await setup(t);
+  failing.server.files.set("/fw/1.1.0.bin", { body: next.subarray(0, 1000) });
+  failing.device.send(command(upgrade(failing.server), "mid-short"));
+  await failing.device.run(() => failing.device.results.length >= 2);
+  t.is(failing.device.results[1].code, 500);
+  t.is(failing.device.manager.downloader, null, "released when the update failed");
+});
+
 test("a hash mismatch: slot cancelled, failure reported, running image untouched, no restart", async (t) => {
   const { server, device } = await setup(t);
   const other = makeImage("1.1.0", next.length, 99);
@@ -114,8 +145,8 @@ test("a truncated download is resumed with Range from where it stopped, and the 
   device.send(command(upgrade(server), "mid-trunc"));
   await device.run(() => device.restarts.length > 0);
   // Three drops; a loaded test machine may add a timeout, so at least three.
-  t.true(device.manager.downloader.stats.retries >= 3);
-  t.is(device.manager.downloader.stats.bytesReceived, next.length, "no byte fetched twice");
+  t.true(device.manager.downloadStats!.retries >= 3);
+  t.is(device.manager.downloadStats!.bytesReceived, next.length, "no byte fetched twice");
   device.reboot();
   await device.run(() => device.manager.status().phase === "idle");
   const ranges = server.requests.map((r) => r.range);
