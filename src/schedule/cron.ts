@@ -21,29 +21,42 @@
 import { daysFromCivil, daysInMonth, civilFromDays, weekdayFromDays, ymdDay, ymdMonth, ymdYear, SECONDS_PER_DAY } from "../time/civil";
 import { deepFreeze } from "../core/freeze";
 
-// Word layout of a compiled expression (offsets from its base index).
-export const W_SEC_LO = 0; // seconds 0-29
-export const W_SEC_HI = 1; // seconds 30-59
-export const W_MIN_LO = 2;
-export const W_MIN_HI = 3;
-export const W_HOURS = 4; // bit h
-export const W_DOM_DAYS = 5; // bit d-1
-export const W_DOM_NEAR_W = 6; // bit d-1: nearest weekday to d
-export const W_DOM_LAST = 7; // bit n: L-n
-export const W_DOM_LAST_W = 8; // bit n: nearest weekday to L-n
-export const W_MONTHS = 9; // bit m-1
-export const W_DOW_DAYS = 10; // bit 0 = Sunday ... 6 = Saturday
-export const W_DOW_NTH_LO = 11; // bit (k-1)*7 + weekday for k = 1..4
-export const W_DOW_NTH_HI = 12; // bit weekday for k = 5, bit 7 + weekday for "last"
-export const W_FLAGS = 13;
+// Word layout of a compiled expression (offsets from its base index). The day filter comes first and the words only
+// some expressions read come last, so the task table can keep a prefix (see cronWordsUsed): simple, sun and trigger
+// tasks read only the day filter (plainDayAllowed), dayMask reads W_DOM_NEAR_W .. W_DOW_NTH_HI only under FLAG_DOM or
+// FLAG_DOW, and cronNext reads W_YEARS only under FLAG_YEARS.
+export const W_FLAGS = 0;
+export const W_MONTHS = 1; // bit m-1
+export const W_DOW_DAYS = 2; // bit 0 = Sunday ... 6 = Saturday
+export const W_DOM_DAYS = 3; // bit d-1
+export const W_SEC_LO = 4; // seconds 0-29
+export const W_SEC_HI = 5; // seconds 30-59
+export const W_MIN_LO = 6;
+export const W_MIN_HI = 7;
+export const W_HOURS = 8; // bit h
+export const W_DOM_NEAR_W = 9; // bit d-1: nearest weekday to d
+export const W_DOM_LAST = 10; // bit n: L-n
+export const W_DOM_LAST_W = 11; // bit n: nearest weekday to L-n
+export const W_DOW_NTH_LO = 12; // bit (k-1)*7 + weekday for k = 1..4
+export const W_DOW_NTH_HI = 13; // bit weekday for k = 5, bit 7 + weekday for "last"
 export const W_YEARS = 14; // 8 words: bit (year - 1970)
 export const CRON_WORDS = 22;
+/** Words of the day filter (months, plain weekdays, plain days of the month, flags): all plainDayAllowed reads. */
+export const DAY_FILTER_WORDS = 4;
 
 export const FLAG_DOM = 1; // day-of-month restricted
 export const FLAG_DOW = 2; // day-of-week restricted
 export const FLAG_YEARS = 4; // year field restricted
 /** Fires several times an hour or every hour: follows elapsed time across a DST overlap (see the planner). */
 export const FLAG_INTERVAL = 8;
+
+/**
+ * How many leading words of an expression cronNext and dayMask can read, from its flags word: 9 (time and day
+ * filter) when neither day field is restricted, 14 with a restricted day field, all 22 with a year field.
+ */
+export function cronWordsUsed(flags: number): number {
+  return flags & FLAG_YEARS ? CRON_WORDS : flags & (FLAG_DOM | FLAG_DOW) ? W_YEARS : W_DOM_NEAR_W;
+}
 
 export const MIN_YEAR = 1970;
 export const MAX_YEAR = 2199;

@@ -1,5 +1,5 @@
 import test from "ava";
-import { CronExpression } from "../../src/schedule/cron";
+import { CronExpression, FLAG_DOW, W_DOW_DAYS, W_FLAGS, W_MONTHS } from "../../src/schedule/cron";
 import { nextSunFire, nextWallFire } from "../../src/schedule/planner";
 import { daysFromCivil } from "../../src/time/civil";
 import { PosixTimeZone } from "../../src/time/posix-tz";
@@ -76,7 +76,7 @@ test("far-future and never-again expressions stay bounded", (t) => {
 test("sunrise/sunset tasks: the event plus the offset, on allowed local days only, no event on polar days", (t) => {
   const china = PosixTimeZone.parse("CST-8");
   const everyDay = new Int32Array(22);
-  everyDay[9] = 0xfff; // all months, no day restriction
+  everyDay[W_MONTHS] = 0xfff; // all months, no day restriction
   const day = daysFromCivil(2026, 6, 21);
   const sunset = sunEventUtc(SUNSET, day, 31.23, 121.47);
   t.is(nextSunFire(everyDay, 0, china, SUNSET, -1800, 31.23, 121.47, utc(2026, 6, 21, 0)), sunset - 1800);
@@ -84,9 +84,9 @@ test("sunrise/sunset tasks: the event plus the offset, on allowed local days onl
   t.is(nextSunFire(everyDay, 0, china, SUNSET, 0, 31.23, 121.47, sunset), sunEventUtc(SUNSET, day + 1, 31.23, 121.47));
   // Mondays only (bit 1), from Sunday 2026-06-21.
   const mondays = new Int32Array(22);
-  mondays[9] = 0xfff;
-  mondays[10] = 1 << 1;
-  mondays[13] = 2; // FLAG_DOW
+  mondays[W_MONTHS] = 0xfff;
+  mondays[W_DOW_DAYS] = 1 << 1;
+  mondays[W_FLAGS] = FLAG_DOW;
   t.is(nextSunFire(mondays, 0, china, SUNRISE, 0, 31.23, 121.47, utc(2026, 6, 20, 12)), sunEventUtc(SUNRISE, day + 1, 31.23, 121.47));
   // Tromso, polar night from late November: the first sunrise after 2026-12-01 is in January.
   const oslo = PosixTimeZone.parse("CET-1CEST,M3.5.0,M10.5.0/3");
