@@ -168,6 +168,8 @@ export class ScheduleCommandHandler {
     this.commit((remember) => this.o.repository.replaceAll(tasks.map(record), remember));
     const scheduler = this.o.scheduler;
     scheduler.clear();
+    // The table grows (if it must) once for the whole set rather than task by task.
+    scheduler.table.reserveFor(tasks);
     for (const task of tasks) scheduler.install(task);
     return null;
   }
@@ -180,6 +182,7 @@ export class ScheduleCommandHandler {
     const table = this.o.scheduler.table;
     this.checkCapacity(table.count + tasks.length, table.triggerUsed + this.triggerWords(tasks));
     this.commit((remember) => this.o.repository.apply(tasks.map(record), [], remember));
+    this.o.scheduler.table.reserveFor(tasks);
     for (const task of tasks) this.o.scheduler.install(task);
     return null;
   }

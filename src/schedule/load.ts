@@ -18,7 +18,10 @@ export function loadStoredTasks(
 ): number {
   const rejected = counters.register("schedule_stored_tasks_rejected");
   let loaded = 0;
-  for (const taskId of repository.list()) {
+  const ids = repository.list();
+  // The table's slots grow once for what is stored; the pools grow as the tasks come in.
+  scheduler.table.reserve(Math.min(ids.length, scheduler.table.capacity), 0, 0);
+  for (const taskId of ids) {
     try {
       const json = repository.get(taskId);
       if (json === null) continue;

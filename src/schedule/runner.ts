@@ -21,9 +21,12 @@ export interface RunnerOptions {
   events: ScheduleEventSink;
   /** Gateway serial number: `sn` and the event's `addr`. */
   sn: string;
-  runQueue: number;
-  pendingEvents: number;
-  actionTimeoutMs: number;
+  /** Runs waiting to start (default 16). */
+  runQueue?: number;
+  /** Reports the sink could not take yet (default 32). */
+  pendingEvents?: number;
+  /** Default 30 s. */
+  actionTimeoutMs?: number;
 }
 
 interface Run {
@@ -38,10 +41,14 @@ interface Run {
 }
 
 export class TaskRunner {
-  private readonly queue: (string | null)[];
+  // Both rings are allocated at their first use (a fire, a report the sink refused), at their full size once: a
+  // gateway without tasks, or always online, never pays for them.
+  private queue: (string | null)[] | null = null;
+  private readonly queueCapacity: number;
   private queueHead = 0;
   private queueSize = 0;
-  private readonly pending: (ScheduleEventMessage | null)[];
+  private pending: (ScheduleEventMessage | null)[] | null = null;
+  private readonly pendingCapacity: number;
   private pendingHead = 0;
   private pendingSize = 0;
   private current: Run | null = null;
@@ -56,9 +63,12 @@ export class TaskRunner {
   readonly cActionFailures: number;
   readonly cLateDone: number;
 
+  private readonly actionTimeoutMs: number;
+
   constructor(private readonly o: RunnerOptions) {
-    this.queue = new Array<string | null>(o.runQueue).fill(null);
-    this.pending = new Array<ScheduleEventMessage | null>(o.pendingEvents).fill(null);
+    this.queueCapacity = o.runQueue ?? 16;
+    this.pendingCapacity = o.pendingEvents ?? 32;
+    this.actionTimeoutMs = o.actionTimeoutMs ?? 30_000;
     this.cQueueFull = o.counters.register("schedule_run_queue_full");
     this.cEventsDropped = o.counters.register("schedule_events_dropped");
     this.cActionTimeouts = o.counters.register("schedule_action_timeouts");
@@ -76,13 +86,14 @@ export class TaskRunner {
 
   /** Queue a run of `taskId` (fired now); starts it at once when idle. */
   enqueue(taskId: string): void {
-    if (this.queueSize === this.queue.length) {
+    if (this.queueSize === this.queueCapacity) {
       this.o.counters.add(this.cQueueFull);
-      this.o.log.write(LogLevel.Warn, "schedule", `task ${taskId}: run dropped, ${this.queue.length} runs already queued`);
+      this.o.log.write(LogLevel.Warn, "schedule", `task ${taskId}: run dropped, ${this.queueCapacity} runs already queued`);
       this.report(taskId, this.snapshot(taskId), 0, ERR_RUN_QUEUE_FULL);
       return;
     }
-    this.queue[(this.queueHead + this.queueSize) % this.queue.length] = taskId;
+    if (this.queue === null) this.queue = new Array<string | null>(this.queueCapacity).fill(null);
+    this.queue[(this.queueHead + this.queueSize) % this.queueCapacity] = taskId;
     this.queueSize++;
     if (!this.stepping) this.step();
   }
@@ -90,17 +101,18 @@ export class TaskRunner {
   /** Once a second: action timeouts, the next run, retry of unsent reports. Allocates nothing when idle. */
   poll(): void {
     const run = this.current;
-    if (run !== null && run.waiting && this.o.clock.monotonicMs() - run.actionStartedMs > this.o.actionTimeoutMs) {
+    if (run !== null && run.waiting && this.o.clock.monotonicMs() - run.actionStartedMs > this.actionTimeoutMs) {
       this.o.counters.add(this.cActionTimeouts);
       run.waiting = false;
       this.finish(run, 0, ERR_ACTION_TIMEOUT);
     }
     if (!this.stepping && (this.current === null ? this.queueSize > 0 : !this.current.waiting)) this.step();
     while (this.pendingSize > 0) {
-      const message = this.pending[this.pendingHead];
+      const pending = this.pending!; // allocated before the first report was kept
+      const message = pending[this.pendingHead];
       if (message === null || !this.o.events.post(message)) break;
-      this.pending[this.pendingHead] = null;
-      this.pendingHead = (this.pendingHead + 1) % this.pending.length;
+      pending[this.pendingHead] = null;
+      this.pendingHead = (this.pendingHead + 1) % this.pendingCapacity;
       this.pendingSize--;
     }
   }
@@ -117,10 +129,11 @@ export class TaskRunner {
       for (;;) {
         let run = this.current;
         if (run === null) {
-          if (this.queueSize === 0) return;
-          const taskId = this.queue[this.queueHead] as string;
-          this.queue[this.queueHead] = null;
-          this.queueHead = (this.queueHead + 1) % this.queue.length;
+          const queue = this.queue;
+          if (this.queueSize === 0 || queue === null) return;
+          const taskId = queue[this.queueHead] as string;
+          queue[this.queueHead] = null;
+          this.queueHead = (this.queueHead + 1) % this.queueCapacity;
           this.queueSize--;
           const task = this.snapshot(taskId);
           if (task === null) {
@@ -189,13 +202,14 @@ export class TaskRunner {
       payload: { events: [{ code: "schedule", addr: this.o.sn, endpoint: "GATEWAY", payload: { res, errcode, task: task ?? { taskId } } }] },
     };
     if (this.pendingSize === 0 && this.o.events.post(message)) return;
-    if (this.pendingSize === this.pending.length) {
+    if (this.pending === null) this.pending = new Array<ScheduleEventMessage | null>(this.pendingCapacity).fill(null);
+    if (this.pendingSize === this.pendingCapacity) {
       // Keep the newest reports: drop the oldest.
       this.o.counters.add(this.cEventsDropped);
-      this.pendingHead = (this.pendingHead + 1) % this.pending.length;
+      this.pendingHead = (this.pendingHead + 1) % this.pendingCapacity;
       this.pendingSize--;
     }
-    this.pending[(this.pendingHead + this.pendingSize) % this.pending.length] = message;
+    this.pending[(this.pendingHead + this.pendingSize) % this.pendingCapacity] = message;
     this.pendingSize++;
   }
 }

@@ -18,12 +18,12 @@ import type { Counters } from "../core/counters";
 import { civilFromDays, SECONDS_PER_DAY, weekdayFromDays, ymdDay, ymdMonth } from "../time/civil";
 import { PosixTimeZone } from "../time/posix-tz";
 import { SUNRISE, SUNSET } from "../time/solar";
-import { CRON_WORDS, SEARCH_BOUND_HIT } from "./cron";
+import { SEARCH_BOUND_HIT } from "./cron";
 import { nextSunFire, nextWallFire, plainDayAllowed } from "./planner";
 import type { DeviceActions, PropertySource, ScheduleEventSink, TaskRepository } from "./ports";
 import { TaskRunner } from "./runner";
 import { KIND_CRON, KIND_SUNRISE, KIND_TIME, KIND_TRIGGER, type CompiledTask } from "./task";
-import { SLOT_CONDITION, SLOT_ENABLED, SLOT_FOLLOW_DST, SLOT_ONCE, SLOT_USED, TaskTable } from "./task-table";
+import { SLOT_CONDITION, SLOT_ENABLED, SLOT_FOLLOW_DST, SLOT_ONCE, SLOT_USED, SUN_OFFSET_WORD, TaskTable } from "./task-table";
 import { evaluateTrigger, MAX_TRIGGER_NODES } from "./trigger";
 
 export interface SchedulerOptions {
@@ -48,6 +48,10 @@ export interface SchedulerOptions {
   pendingEvents?: number;
 }
 
+/** In `local`: the DST zone's calendar fields (day number, second of day, month, day of month, weekday), then the standard zone's. */
+const LOCAL_DST = 0;
+const LOCAL_STANDARD = 5;
+
 export class Scheduler implements TickService {
   readonly name = "schedule";
   readonly table: TaskTable;
@@ -59,8 +63,8 @@ export class Scheduler implements TickService {
   private readonly catchUp: number;
   private readonly backwardHold: number;
   private readonly stack = new Uint8Array(MAX_TRIGGER_NODES);
-  /** The current second's local calendar, computed once per second for each zone (index 0: DST, 1: standard). */
-  private readonly local = new Float64Array(10);
+  /** The current second's local calendar, computed once per second for each zone (small integers: Int32). */
+  private readonly local = new Int32Array(2 * LOCAL_STANDARD);
   /** Last wall second processed; -1 before the first synced tick. */
   private lastSecond = -1;
   /** Highest priority among tasks in effect (recomputed by `refresh`). */
@@ -71,8 +75,7 @@ export class Scheduler implements TickService {
   private nextBoundary = Infinity;
   /** No timed task fires before this (a lower bound). */
   private earliestDue = Infinity;
-  /** Slots of enabled trigger tasks, evaluated every second. */
-  private readonly triggerSlots: Int32Array;
+  /** Enabled trigger tasks listed in table.triggerList, evaluated every second. */
   private triggerCount = 0;
   private readonly cSkipped: number;
   private readonly cSuppressed: number;
@@ -83,25 +86,14 @@ export class Scheduler implements TickService {
 
   constructor(private readonly o: SchedulerOptions) {
     this.table = new TaskTable(o.capacity, o.triggerWords ?? Math.max(64, o.capacity * 8));
-    this.triggerSlots = new Int32Array(o.capacity);
     this.zone = PosixTimeZone.parse(o.site.timezone);
-    this.standardZone = this.zone.standardOnly();
+    this.standardZone = standardOf(this.zone);
     this.latitude = o.site.latitude;
     this.longitude = o.site.longitude;
     this.catchUp = o.catchUpSeconds ?? 60;
     this.backwardHold = o.backwardHoldSeconds ?? 86_400;
-    this.runner = new TaskRunner({
-      clock: o.clock,
-      log: o.log,
-      counters: o.counters,
-      repository: o.repository,
-      actions: o.actions,
-      events: o.events,
-      sn: o.sn,
-      runQueue: o.runQueue ?? 16,
-      pendingEvents: o.pendingEvents ?? 32,
-      actionTimeoutMs: o.actionTimeoutMs ?? 30_000,
-    });
+    // The runner reads what it needs from the same options object (no second one kept alive).
+    this.runner = new TaskRunner(o);
     this.cSkipped = o.counters.register("schedule_fires_skipped");
     this.cSuppressed = o.counters.register("schedule_fires_suppressed");
     this.cBound = o.counters.register("schedule_search_bound");
@@ -114,7 +106,7 @@ export class Scheduler implements TickService {
   setTimeZone(text: string): void {
     const zone = PosixTimeZone.parse(text);
     this.zone = zone;
-    this.standardZone = zone.standardOnly();
+    this.standardZone = standardOf(zone);
     if (this.lastSecond >= 0) this.planAll(this.lastSecond);
   }
 
@@ -156,8 +148,7 @@ export class Scheduler implements TickService {
 
   /** Next planned fire of a task (UTC seconds), Infinity when none; for tests and READ diagnostics. */
   nextFireOf(taskId: string): number {
-    const slot = this.table.find(taskId);
-    return slot < 0 ? Infinity : this.table.nextFire[slot];
+    return this.table.nextFire(this.table.find(taskId));
   }
 
   // ------------------------------------------------------------------ planning
@@ -165,28 +156,32 @@ export class Scheduler implements TickService {
   /** Plan every task from `after` (boot, clock sync, time zone change, long backward jump). */
   planAll(after: number): void {
     this.dirty = true;
-    for (let slot = 0; slot < this.table.capacity; slot++) if (this.table.flags[slot] & SLOT_USED) this.plan(slot, after);
+    for (let slot = 0; slot < this.table.slots; slot++) if (this.table.flags[slot] & SLOT_USED) this.plan(slot, after);
   }
 
-  /** Next fire of `slot` strictly after `after`, stored in the table (Infinity when none). */
+  /**
+   * Next fire of `slot` strictly after `after`, stored in the table (Infinity when none). A trigger task is never
+   * planned: its `fire` entry holds its last fire, which stays.
+   */
   private plan(slot: number, after: number): void {
-    this.table.nextFire[slot] = this.fireAfter(slot, after);
+    const t = this.table;
+    if (t.kind[slot] !== KIND_TRIGGER) t.fire[slot] = this.fireAfter(slot, after);
   }
 
   private fireAfter(slot: number, after: number): number {
     const t = this.table;
     const kind = t.kind[slot];
     if ((t.flags[slot] & SLOT_ENABLED) === 0 || kind === KIND_TRIGGER) return Infinity;
-    const start = t.startTime[slot];
+    const start = t.startTime(slot);
     if (after < start - 1) after = start - 1;
     const zone = t.flags[slot] & SLOT_FOLLOW_DST ? this.zone : this.standardZone;
-    const base = slot * CRON_WORDS;
+    const base = t.wordStart[slot];
     let next: number;
     if (kind === KIND_TIME || kind === KIND_CRON) next = nextWallFire(t.words, base, zone, after);
-    else next = nextSunFire(t.words, base, zone, kind === KIND_SUNRISE ? SUNRISE : SUNSET, t.sunOffset[slot], this.latitude, this.longitude, after);
+    else next = nextSunFire(t.words, base, zone, kind === KIND_SUNRISE ? SUNRISE : SUNSET, t.words[base + SUN_OFFSET_WORD], this.latitude, this.longitude, after);
     if (next === SEARCH_BOUND_HIT) this.o.counters.add(this.cBound);
     if (next < 0) return Infinity;
-    const end = t.endTime[slot];
+    const end = t.endTime(slot);
     return end > 0 && next >= end ? Infinity : next;
   }
 
@@ -208,7 +203,7 @@ export class Scheduler implements TickService {
       this.o.counters.add(this.cBackward);
       if (last - now > this.backwardHold) {
         this.o.log.write(LogLevel.Warn, "schedule", `clock moved back ${last - now} s: replanning every task from the new time`);
-        this.table.lastFire.fill(-Infinity);
+        this.forgetTriggerFires();
         this.lastSecond = now;
         this.planAll(now);
         return;
@@ -222,11 +217,11 @@ export class Scheduler implements TickService {
 
   /** One wall-clock second: expiry and priorities when something changed, due fires, trigger edges. */
   private second(now: number): void {
-    this.localFields(this.zone, now, 0);
-    this.localFields(this.standardZone, now, 5);
+    this.localFields(this.zone, now, LOCAL_DST);
+    this.localFields(this.standardZone, now, LOCAL_STANDARD);
     if (this.dirty || now >= this.nextBoundary) this.refresh(now);
     if (now >= this.earliestDue) this.runDue(now);
-    const slots = this.triggerSlots;
+    const slots = this.table.triggerList;
     const flags = this.table.flags;
     for (let k = 0; k < this.triggerCount; k++) {
       const slot = slots[k];
@@ -243,9 +238,9 @@ export class Scheduler implements TickService {
     let nextBoundary = Infinity;
     let earliestDue = Infinity;
     let triggers = 0;
-    for (let slot = 0; slot < t.capacity; slot++) {
+    for (let slot = 0; slot < t.slots; slot++) {
       if ((flags[slot] & (SLOT_USED | SLOT_ENABLED)) !== (SLOT_USED | SLOT_ENABLED)) continue;
-      const end = t.endTime[slot];
+      const end = t.endTime(slot);
       if (end > 0) {
         if (now >= end) {
           this.o.counters.add(this.cExpired);
@@ -254,12 +249,12 @@ export class Scheduler implements TickService {
         }
         if (end < nextBoundary) nextBoundary = end;
       }
-      const start = t.startTime[slot];
+      const start = t.startTime(slot);
       if (start <= now) {
         if (t.priority[slot] > maxPriority) maxPriority = t.priority[slot];
       } else if (start < nextBoundary) nextBoundary = start;
-      if (t.kind[slot] === KIND_TRIGGER) this.triggerSlots[triggers++] = slot;
-      else if (t.nextFire[slot] < earliestDue) earliestDue = t.nextFire[slot];
+      if (t.kind[slot] === KIND_TRIGGER) t.triggerList[triggers++] = slot;
+      else if (t.fire[slot] < earliestDue) earliestDue = t.fire[slot];
     }
     this.maxPriority = maxPriority;
     this.nextBoundary = nextBoundary;
@@ -273,29 +268,35 @@ export class Scheduler implements TickService {
     const t = this.table;
     const flags = t.flags;
     let earliest = Infinity;
-    for (let slot = 0; slot < t.capacity; slot++) {
+    for (let slot = 0; slot < t.slots; slot++) {
       if ((flags[slot] & (SLOT_USED | SLOT_ENABLED)) !== (SLOT_USED | SLOT_ENABLED) || t.kind[slot] === KIND_TRIGGER) continue;
-      if (t.nextFire[slot] <= now) this.due(slot, now);
-      if (flags[slot] & SLOT_ENABLED && t.nextFire[slot] < earliest) earliest = t.nextFire[slot];
+      if (t.fire[slot] <= now) this.due(slot, now);
+      if (flags[slot] & SLOT_ENABLED && t.fire[slot] < earliest) earliest = t.fire[slot];
     }
     this.earliestDue = earliest;
   }
 
   private due(slot: number, now: number): void {
     const t = this.table;
-    const planned = t.nextFire[slot];
+    const planned = t.fire[slot];
     if (now - planned > this.catchUp) {
       this.o.counters.add(this.cSkipped);
       const retry = this.fireAfter(slot, now - this.catchUp - 1);
       this.o.log.write(LogLevel.Warn, "schedule", `task ${t.ids[slot]}: fires from ${planned} to ${now - this.catchUp - 1} missed (clock jump or stall), skipped`);
       if (retry > now) {
-        t.nextFire[slot] = retry;
+        t.fire[slot] = retry;
         return;
       }
     }
     // Every fire due within the catch-up window collapses into this one run.
     this.fire(slot, now);
     if (t.flags[slot] & SLOT_ENABLED) this.plan(slot, now);
+  }
+
+  /** After a long backward jump: the triggers' last fires belong to the wrong clock. */
+  private forgetTriggerFires(): void {
+    const t = this.table;
+    for (let slot = 0; slot < t.slots; slot++) if (t.flags[slot] & SLOT_USED && t.kind[slot] === KIND_TRIGGER) t.fire[slot] = -Infinity;
   }
 
   /** Day number, second of day, month, day of month, weekday of `now` in `zone`, into `local[at..at+5)`. */
@@ -313,15 +314,15 @@ export class Scheduler implements TickService {
 
   private evaluate(slot: number, now: number): void {
     const t = this.table;
-    const at = t.flags[slot] & SLOT_FOLLOW_DST ? 0 : 5;
+    const at = t.flags[slot] & SLOT_FOLLOW_DST ? LOCAL_DST : LOCAL_STANDARD;
     const local = this.local;
     const value = evaluateTrigger(t.triggerOps, t.triggerValues, t.triggerStart[slot], t.triggerLength[slot], this.o.properties, local[at + 1], this.stack);
     const was = (t.flags[slot] & SLOT_CONDITION) !== 0;
     if (value) t.flags[slot] |= SLOT_CONDITION;
     else t.flags[slot] &= ~SLOT_CONDITION;
     // The edge counts only inside the task's window and day filter, and never before the clock passes its last fire.
-    if (!value || was || t.startTime[slot] > now || now <= t.lastFire[slot]) return;
-    if (!plainDayAllowed(t.words, slot * CRON_WORDS, local[at + 2], local[at + 3], local[at + 4])) return;
+    if (!value || was || t.startTime(slot) > now || now <= t.fire[slot]) return;
+    if (!plainDayAllowed(t.words, t.wordStart[slot], local[at + 2], local[at + 3], local[at + 4])) return;
     this.fire(slot, now);
   }
 
@@ -333,7 +334,8 @@ export class Scheduler implements TickService {
       this.o.log.write(LogLevel.Info, "schedule", `task ${taskId}: fire suppressed, priority ${t.priority[slot]} < ${this.maxPriority} in effect`);
       return;
     }
-    t.lastFire[slot] = now;
+    // A trigger's last fire (a timed task's next one is planned by the caller).
+    if (t.kind[slot] === KIND_TRIGGER) t.fire[slot] = now;
     this.runner.enqueue(taskId);
     if (t.flags[slot] & SLOT_ONCE) this.disable(slot, "ran once");
   }
@@ -343,7 +345,7 @@ export class Scheduler implements TickService {
     const t = this.table;
     const taskId = t.ids[slot] as string;
     t.flags[slot] &= ~SLOT_ENABLED;
-    t.nextFire[slot] = Infinity;
+    if (t.kind[slot] !== KIND_TRIGGER) t.fire[slot] = Infinity;
     this.dirty = true;
     this.o.log.write(LogLevel.Info, "schedule", `task ${taskId}: ${why}, enable set to 0`);
     try {
@@ -358,4 +360,9 @@ export class Scheduler implements TickService {
       this.o.log.write(LogLevel.Error, "schedule", `task ${taskId}: could not persist enable = 0: ${String(error)}`);
     }
   }
+}
+
+/** The zone at standard time all year; a zone without DST already is (no second copy kept). */
+function standardOf(zone: PosixTimeZone): PosixTimeZone {
+  return zone.hasDst ? zone.standardOnly() : zone;
 }

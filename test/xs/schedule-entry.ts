@@ -200,7 +200,7 @@ export function ticks(count: number, wiggle = false): void {
 export function summary(): { nextFires: number[]; runs: number } {
   const s = need();
   const nextFires: number[] = [];
-  for (let i = 0; i < s.table.capacity; i++) nextFires.push(s.table.nextFire[i] === Infinity ? -1 : s.table.nextFire[i]);
+  for (let i = 0; i < s.table.capacity; i++) nextFires.push(s.table.nextFire(i) === Infinity ? -1 : s.table.nextFire(i));
   return { nextFires, runs };
 }
 
