@@ -34,19 +34,18 @@ export class MqttDesiredUplink implements DesiredUplink {
 
 /** Plug the spec-004 downlink routes into the dispatcher. Call once at boot. */
 export function bindDesired(dispatcher: RouteDispatcher, desired: DesiredSession): void {
-  dispatcher.on(InRoute.ThingPropertySet, (message: InboundMessage) =>
-    desired.onPropertySet(payloadText(message)) ? MessageResult.Accepted : MessageResult.Rejected,
-  );
-  dispatcher.on(InRoute.ThingDesiredGetReply, (message: InboundMessage) => {
-    desired.onDesiredGetReply(payloadText(message));
+  // One handler for the four routes (the message names its route): one closure kept instead of four.
+  const handler = (message: InboundMessage): MessageResult => {
+    const text = payloadText(message);
+    const route = message.route;
+    if (route === InRoute.ThingPropertySet) return desired.onPropertySet(text) ? MessageResult.Accepted : MessageResult.Rejected;
+    if (route === InRoute.ThingDesiredGetReply) desired.onDesiredGetReply(text);
+    else if (route === InRoute.ThingDesiredDeleteReply) desired.onDesiredDeleteReply(text);
+    else desired.onPropertyPostReply(text);
     return MessageResult.Accepted;
-  });
-  dispatcher.on(InRoute.ThingDesiredDeleteReply, (message: InboundMessage) => {
-    desired.onDesiredDeleteReply(payloadText(message));
-    return MessageResult.Accepted;
-  });
-  dispatcher.on(InRoute.ThingPropertyPostReply, (message: InboundMessage) => {
-    desired.onPropertyPostReply(payloadText(message));
-    return MessageResult.Accepted;
-  });
+  };
+  dispatcher.on(InRoute.ThingPropertySet, handler);
+  dispatcher.on(InRoute.ThingDesiredGetReply, handler);
+  dispatcher.on(InRoute.ThingDesiredDeleteReply, handler);
+  dispatcher.on(InRoute.ThingPropertyPostReply, handler);
 }

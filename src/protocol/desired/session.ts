@@ -68,34 +68,97 @@ type Sync = (typeof Sync)[keyof typeof Sync];
 
 const Pending = deepFreeze({ Free: 0, Delete: 1, Post: 2 } as const);
 
-/** In deleteVersions: not part of the next delete. */
+/** In a delete list: not part of the next delete. */
 const NOT_DELETED = -2;
-/** In deleteVersions: delete whatever version is there (params `{name: {}}`). */
+/** In a delete list: delete whatever version is there (params `{name: {}}`). */
 const DELETE_ANY = -1;
+
+/** The session's counters: index into COUNTER_NAMES. */
+const Counter = deepFreeze({
+  SetsApplied: 0,
+  SetsRefused: 1,
+  SetsDuplicate: 2,
+  StaleIgnored: 3,
+  ValuesApplied: 4,
+  ValuesRejected: 5,
+  ValuesSuperseded: 6,
+  GetSent: 7,
+  GetTimeouts: 8,
+  GetErrors: 9,
+  DeleteErrors: 10,
+  DeleteTimeouts: 11,
+  PostErrors: 12,
+  PostTimeouts: 13,
+  MalformedReplies: 14,
+  UnexpectedReplies: 15,
+  UnknownProperties: 16,
+  PendingEvicted: 17,
+  PublishFailures: 18,
+  IdPersistFailures: 19,
+} as const);
+/** Literal names (in the preloaded module's constants, not built at boot), registered in this order. */
+const COUNTER_NAMES = deepFreeze([
+  "desired_sets_applied",
+  "desired_sets_refused",
+  "desired_sets_duplicate",
+  "desired_stale_ignored",
+  "desired_values_applied",
+  "desired_values_rejected",
+  "desired_values_superseded",
+  "desired_get_sent",
+  "desired_get_timeouts",
+  "desired_get_errors",
+  "desired_delete_errors",
+  "desired_delete_timeouts",
+  "desired_post_errors",
+  "desired_post_timeouts",
+  "desired_malformed_replies",
+  "desired_unexpected_replies",
+  "desired_unknown_properties",
+  "desired_pending_evicted",
+  "desired_publish_failures",
+  "desired_id_persist_failures",
+]);
+
+/**
+ * Layout of the session's one Float64Array of state (one backing store instead of a dozen small arrays and an
+ * object of counter handles): per property the highest version seen and the superseded flag, the counter handles,
+ * then columns for the pending requests (kind, deadline, id) and the recent sets (id, code), whose offsets
+ * depend on the options.
+ */
+const FETCHED = 0;
+const SUPERSEDED = PROPERTY_COUNT;
+const COUNTERS = 2 * PROPERTY_COUNT;
+/** The pending requests' kind column; the other columns follow (offsets in the session). */
+const PENDING_KINDS = COUNTERS + COUNTER_NAMES.length;
 
 export class DesiredSession implements TickService {
   readonly name = "desired";
-  private readonly change = new ChangeSet();
-  /** Highest version seen per property on this connection (applied, stale, rejected or superseded). */
-  private readonly fetched = new Float64Array(PROPERTY_COUNT).fill(NO_VERSION);
-  /** Properties set directly while the get was outstanding: the get's snapshot of them is older than that set. */
-  private readonly superseded = new Uint8Array(PROPERTY_COUNT);
-  private readonly deleteVersions = new Float64Array(PROPERTY_COUNT).fill(NOT_DELETED);
-  private readonly names: string[];
+  /**
+   * See the layout above. FETCHED: the highest version seen per property on this connection (applied, stale,
+   * rejected or superseded). SUPERSEDED: 1 for properties set directly while the get was outstanding (the get's
+   * snapshot of them is older than that set).
+   */
+  private readonly state: Float64Array;
+  private readonly pendingCount: number;
+  /** Pending requests' columns in `state`: Pending kind (PENDING_KINDS), deadline (monotonic ms), message id (0 .. 2^32-1). */
+  private readonly deadlinesAt: number;
+  private readonly idsAt: number;
+  private readonly recentCount: number;
+  /** Recent sets' columns: message id (-1: none), the code it was answered with (the message: recentMessages). */
+  private readonly recentIdsAt: number;
+  private readonly recentCodesAt: number;
+  /** Answers of the recent sets, made at the first set. */
+  private recentMessages: string[] | null = null;
   private sync: Sync = Sync.Offline;
   private getId = -1;
   private getDeadline = 0;
   private retryAt = 0;
   private retryDelay: number;
   private postedAll = false;
-  private readonly pendingIds: Float64Array;
-  private readonly pendingKinds: Uint8Array;
-  private readonly pendingDeadlines: Float64Array;
-  private readonly recentIds: Float64Array;
-  private readonly recentCodes: Float64Array;
-  private readonly recentMessages: string[];
+  /** No pending request times out before this (a lower bound: freeing a request leaves it as it was). */
+  private pendingDue = Infinity;
   private recentNext = 0;
-  private readonly c: Record<string, number> = {};
 
   constructor(
     private readonly settings: Settings,
@@ -106,38 +169,18 @@ export class DesiredSession implements TickService {
     private readonly log: Log,
     private readonly options: DesiredOptions = DEFAULT_DESIRED_OPTIONS,
   ) {
-    this.names = PROPERTIES.map((p) => p.name);
     this.retryDelay = options.requestTimeoutMs;
-    this.pendingIds = new Float64Array(options.pendingCapacity);
-    this.pendingKinds = new Uint8Array(options.pendingCapacity);
-    this.pendingDeadlines = new Float64Array(options.pendingCapacity);
-    this.recentIds = new Float64Array(options.recentSetCapacity).fill(-1);
-    this.recentCodes = new Float64Array(options.recentSetCapacity);
-    this.recentMessages = new Array<string>(options.recentSetCapacity).fill("");
-    for (const name of [
-      "sets_applied",
-      "sets_refused",
-      "sets_duplicate",
-      "stale_ignored",
-      "values_applied",
-      "values_rejected",
-      "values_superseded",
-      "get_sent",
-      "get_timeouts",
-      "get_errors",
-      "delete_errors",
-      "delete_timeouts",
-      "post_errors",
-      "post_timeouts",
-      "malformed_replies",
-      "unexpected_replies",
-      "unknown_properties",
-      "pending_evicted",
-      "publish_failures",
-      "id_persist_failures",
-    ]) {
-      this.c[name] = counters.register(`desired_${name}`);
-    }
+    this.pendingCount = options.pendingCapacity;
+    this.recentCount = options.recentSetCapacity;
+    this.deadlinesAt = PENDING_KINDS + this.pendingCount;
+    this.idsAt = this.deadlinesAt + this.pendingCount;
+    this.recentIdsAt = this.idsAt + this.pendingCount;
+    this.recentCodesAt = this.recentIdsAt + this.recentCount;
+    const state = new Float64Array(this.recentCodesAt + this.recentCount);
+    state.fill(NO_VERSION, FETCHED, FETCHED + PROPERTY_COUNT);
+    for (let i = 0; i < COUNTER_NAMES.length; i++) state[COUNTERS + i] = counters.register(COUNTER_NAMES[i]);
+    state.fill(-1, this.recentIdsAt, this.recentIdsAt + this.recentCount);
+    this.state = state;
   }
 
   /** True once this connection's desired state has been fetched and handled. */
@@ -147,8 +190,8 @@ export class DesiredSession implements TickService {
 
   /** The MQTT session is up and subscribed: fetch the full desired state. */
   connected(): void {
-    this.fetched.fill(NO_VERSION);
-    this.pendingKinds.fill(Pending.Free);
+    this.state.fill(NO_VERSION, FETCHED, FETCHED + PROPERTY_COUNT);
+    this.freeAllPending();
     this.retryDelay = this.options.requestTimeoutMs;
     this.postedAll = false;
     this.sendGet(this.clock.monotonicMs());
@@ -158,7 +201,7 @@ export class DesiredSession implements TickService {
   disconnected(): void {
     this.sync = Sync.Offline;
     this.getId = -1;
-    this.pendingKinds.fill(Pending.Free);
+    this.freeAllPending();
   }
 
   /**
@@ -184,19 +227,29 @@ export class DesiredSession implements TickService {
   /** Timeouts and the get's backoff. Allocates nothing unless something times out. */
   tick(nowMs: number): void {
     if (this.sync === Sync.Waiting && nowMs >= this.getDeadline) {
-      this.count("get_timeouts");
+      this.count(Counter.GetTimeouts);
       this.log.write(LogLevel.Warn, "desired", `desired get ${this.getId} got no reply; retrying in ${this.retryDelay} ms`);
       this.scheduleRetry(nowMs);
     } else if (this.sync === Sync.Backoff && nowMs >= this.retryAt) {
       this.sendGet(nowMs);
     }
-    const kinds = this.pendingKinds;
-    for (let i = 0; i < kinds.length; i++) {
-      if (kinds[i] !== Pending.Free && nowMs >= this.pendingDeadlines[i]) {
-        this.count(kinds[i] === Pending.Delete ? "delete_timeouts" : "post_timeouts");
-        kinds[i] = Pending.Free;
-      }
+    if (nowMs >= this.pendingDue) this.expirePending(nowMs);
+  }
+
+  /** Free the requests whose deadline passed (counted); `pendingDue` becomes the earliest deadline left. */
+  private expirePending(nowMs: number): void {
+    const state = this.state;
+    const kinds = PENDING_KINDS;
+    const deadlines = this.deadlinesAt;
+    let due = Infinity;
+    for (let i = 0; i < this.pendingCount; i++) {
+      if (state[kinds + i] === Pending.Free) continue;
+      if (nowMs >= state[deadlines + i]) {
+        this.count(state[kinds + i] === Pending.Delete ? Counter.DeleteTimeouts : Counter.PostTimeouts);
+        state[kinds + i] = Pending.Free;
+      } else if (state[deadlines + i] < due) due = state[deadlines + i];
     }
+    this.pendingDue = due;
   }
 
   // ---- thing.service.property.set -------------------------------------------------------------------------------
@@ -223,11 +276,12 @@ export class DesiredSession implements TickService {
     if (hasOwn(request, "method") && request.method !== Method.PropertySet) {
       return this.refuseSet(idText, version, ack, Code.ParameterError, `method: must be "${Method.PropertySet}" on this topic, got ${shortJson(request.method)}`);
     }
-    const recent = this.recentIds.indexOf(id);
+    const recent = this.recentIndex(id);
     if (recent >= 0) {
       // A redelivery (QoS 1 after a lost PUBACK): answering again is right, applying again could undo a later set.
-      this.count("sets_duplicate");
-      if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, this.recentCodes[recent], this.recentMessages[recent], version));
+      this.count(Counter.SetsDuplicate);
+      const code = this.state[this.recentCodesAt + recent];
+      if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, (this.recentMessages as string[])[recent], version));
       return true;
     }
     const params = request.params;
@@ -235,12 +289,15 @@ export class DesiredSession implements TickService {
     const keys = Object.keys(params);
     if (keys.length === 0) return this.answerSet(id, idText, version, ack, Code.ParameterError, "params: no property to set");
 
-    const problem = this.stageSet(params, keys);
+    // Scratch for this message only (command rate): the staged values and the versions to delete afterwards.
+    const change = new ChangeSet();
+    const deletes = new Float64Array(PROPERTY_COUNT).fill(NOT_DELETED);
+    const problem = this.stageSet(change, params, keys);
     if (problem !== null) {
       return this.answerSet(id, idText, version, ack, problem.refusal === "unknown" ? Code.UnknownProperty : Code.ParameterError, problem.message);
     }
-    this.dropStale(this.change);
-    const outcome = this.change.count > 0 ? this.settings.commit(this.change) : null;
+    this.dropStale(change, deletes);
+    const outcome = change.count > 0 ? this.settings.commit(change) : null;
     if (outcome !== null && isProblem(outcome)) {
       return this.answerSet(id, idText, version, ack, outcome.refusal === "persist" ? Code.RequestError : Code.ParameterError, outcome.message);
     }
@@ -248,27 +305,25 @@ export class DesiredSession implements TickService {
     this.answerSet(id, idText, version, ack, Code.Success, SUCCESS_MESSAGE);
     this.log.write(LogLevel.Info, "desired", `set ${idText} applied: ${keys.join(",")}`);
     const inSync = this.sync === Sync.Waiting || this.sync === Sync.Backoff;
+    const state = this.state;
     for (let i = 0; i < PROPERTY_COUNT; i++) {
-      if (!this.change.has(i)) continue;
-      const v = this.change.versions[i];
+      if (!change.has(i)) continue;
+      const v = change.versions[i];
       if (v !== NO_VERSION) {
-        if (v > this.fetched[i]) this.fetched[i] = v;
-        this.deleteVersions[i] = v;
+        if (v > state[FETCHED + i]) state[FETCHED + i] = v;
+        deletes[i] = v;
       } else {
-        if (inSync) this.superseded[i] = 1;
-        if (this.options.supersedeOnDirectSet) this.deleteVersions[i] = DELETE_ANY;
+        if (inSync) state[SUPERSEDED + i] = 1;
+        if (this.options.supersedeOnDirectSet) deletes[i] = DELETE_ANY;
       }
     }
     if (outcome !== null) this.post(outcome.changed);
-    this.sendDelete();
+    this.sendDelete(deletes);
     return true;
   }
 
   /** Stage every entry of `params`; on problems return the first (with up to two more appended), nothing staged. */
-  private stageSet(params: Plain, keys: string[]): SettingsProblem | null {
-    const change = this.change;
-    change.clear();
-    this.deleteVersions.fill(NOT_DELETED);
+  private stageSet(change: ChangeSet, params: Plain, keys: string[]): SettingsProblem | null {
     let first: SettingsProblem | null = null;
     let more = 0;
     for (let k = 0; k < keys.length; k++) {
@@ -296,21 +351,22 @@ export class DesiredSession implements TickService {
   }
 
   /** Remove versioned entries that are not newer than what was applied or seen; delete the ones already applied. */
-  private dropStale(change: ChangeSet): void {
+  private dropStale(change: ChangeSet, deletes: Float64Array): void {
+    const fetched = this.state;
     for (let i = 0; i < PROPERTY_COUNT; i++) {
       if (!change.has(i) || change.versions[i] === NO_VERSION) continue;
       const v = change.versions[i];
       const applied = this.settings.appliedVersion(i);
-      if (v > applied && v > this.fetched[i]) continue;
+      if (v > applied && v > fetched[FETCHED + i]) continue;
       change.remove(i);
-      this.count("stale_ignored");
-      this.log.write(LogLevel.Info, "desired", `${PROPERTIES[i].name} version ${v} ignored: not newer than ${Math.max(applied, this.fetched[i])}`);
-      if (v <= applied) this.deleteVersions[i] = v;
+      this.count(Counter.StaleIgnored);
+      this.log.write(LogLevel.Info, "desired", `${PROPERTIES[i].name} version ${v} ignored: not newer than ${Math.max(applied, fetched[FETCHED + i])}`);
+      if (v <= applied) deletes[i] = v;
     }
   }
 
   private refuseSet(idText: string, version: string, ack: boolean, code: number, message: string): false {
-    this.count("sets_refused");
+    this.count(Counter.SetsRefused);
     this.log.write(LogLevel.Warn, "desired", `set ${idText || "(no id)"} refused: ${message}`);
     if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, message, version));
     return false;
@@ -321,15 +377,16 @@ export class DesiredSession implements TickService {
    * transient: a redelivery of that set is tried again.
    */
   private answerSet(id: number, idText: string, version: string, ack: boolean, code: number, message: string): boolean {
-    if (code !== Code.RequestError) {
+    if (code !== Code.RequestError && this.recentCount > 0) {
       const slot = this.recentNext;
-      this.recentIds[slot] = id;
-      this.recentCodes[slot] = code;
+      this.state[this.recentIdsAt + slot] = id;
+      this.state[this.recentCodesAt + slot] = code;
+      if (this.recentMessages === null) this.recentMessages = new Array<string>(this.recentCount).fill("");
       this.recentMessages[slot] = message;
-      this.recentNext = (slot + 1) % this.recentIds.length;
+      this.recentNext = (slot + 1) % this.recentCount;
     }
     if (code !== Code.Success) return this.refuseSet(idText, version, ack, code, message);
-    this.count("sets_applied");
+    this.count(Counter.SetsApplied);
     if (ack) this.publish(DesiredOut.SetReply, encodeSetReply(idText, code, message, version));
     return true;
   }
@@ -338,13 +395,13 @@ export class DesiredSession implements TickService {
 
   private sendGet(nowMs: number): void {
     const id = this.nextId();
-    this.superseded.fill(0);
-    this.count("get_sent");
+    this.state.fill(0, SUPERSEDED, SUPERSEDED + PROPERTY_COUNT);
+    this.count(Counter.GetSent);
     // State first: an uplink that delivers synchronously may bring the reply before publish returns.
     this.sync = Sync.Waiting;
     this.getId = id;
     this.getDeadline = nowMs + this.options.requestTimeoutMs;
-    if (!this.publish(DesiredOut.DesiredGet, encodeDesiredGet(String(id), this.names))) this.scheduleRetry(nowMs);
+    if (!this.publish(DesiredOut.DesiredGet, encodeDesiredGet(String(id), propertyNames()))) this.scheduleRetry(nowMs);
   }
 
   private scheduleRetry(nowMs: number): void {
@@ -359,12 +416,12 @@ export class DesiredSession implements TickService {
     if (typeof reply === "string") return this.malformed("desired get reply", reply);
     const id = parseMessageId(reply.id);
     if (this.sync !== Sync.Waiting || id !== this.getId) {
-      this.count("unexpected_replies");
+      this.count(Counter.UnexpectedReplies);
       return;
     }
     const nowMs = this.clock.monotonicMs();
     if (reply.code !== Code.Success) {
-      this.count("get_errors");
+      this.count(Counter.GetErrors);
       this.log.write(LogLevel.Warn, "desired", `desired get ${id} refused: code ${shortJson(reply.code)} ${shortJson(reply.message)}; retrying in ${this.retryDelay} ms`);
       return this.scheduleRetry(nowMs);
     }
@@ -380,15 +437,16 @@ export class DesiredSession implements TickService {
   }
 
   private applyDesired(data: Plain): void {
-    const change = this.change;
-    change.clear();
-    this.deleteVersions.fill(NOT_DELETED);
+    // Scratch for this reply only (once per connection).
+    const change = new ChangeSet();
+    const deletes = new Float64Array(PROPERTY_COUNT).fill(NOT_DELETED);
+    const state = this.state;
     const keys = Object.keys(data);
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k];
       const i = propertyIndex(key);
       if (i < 0) {
-        this.count("unknown_properties");
+        this.count(Counter.UnknownProperties);
         this.log.write(LogLevel.Warn, "desired", `desired value for unknown property ${shortJson(key)} ignored`);
         continue;
       }
@@ -400,22 +458,22 @@ export class DesiredSession implements TickService {
       }
       if (version <= this.settings.appliedVersion(i)) {
         // Applied before (e.g. a reboot came between the apply and the delete): only the delete is missing.
-        this.deleteVersions[i] = version;
+        deletes[i] = version;
         continue;
       }
-      if (version <= this.fetched[i]) continue;
-      this.fetched[i] = version;
-      if (this.superseded[i] === 1) {
-        this.count("values_superseded");
+      if (version <= state[FETCHED + i]) continue;
+      state[FETCHED + i] = version;
+      if (state[SUPERSEDED + i] === 1) {
+        this.count(Counter.ValuesSuperseded);
         this.log.write(LogLevel.Info, "desired", `desired ${key} version ${version} superseded by a direct set`);
-        this.deleteVersions[i] = version;
+        deletes[i] = version;
         continue;
       }
       if (!hasOwn(entry, "value") || entry.value === null) continue;
       const problem = this.settings.stage(change, key, entry.value, version, "desired.");
       if (problem !== null) {
         // Left on the platform (not deleted) so an operator sees it pending; retried at the next connection only.
-        this.count("values_rejected");
+        this.count(Counter.ValuesRejected);
         this.log.write(LogLevel.Warn, "desired", `desired value refused: ${problem.message} (version ${version})`);
       }
     }
@@ -423,40 +481,40 @@ export class DesiredSession implements TickService {
     if (change.count > 0) {
       const outcome = this.settings.commit(change);
       if (isProblem(outcome)) {
-        this.count("values_rejected");
+        this.count(Counter.ValuesRejected);
         this.log.write(LogLevel.Warn, "desired", `desired values refused as a whole: ${outcome.message}`);
       } else {
         changed = outcome.changed;
-        this.count("values_applied", change.count);
-        for (let i = 0; i < PROPERTY_COUNT; i++) if (change.has(i)) this.deleteVersions[i] = change.versions[i];
+        this.count(Counter.ValuesApplied, change.count);
+        for (let i = 0; i < PROPERTY_COUNT; i++) if (change.has(i)) deletes[i] = change.versions[i];
         this.log.write(LogLevel.Info, "desired", `desired values applied: ${outcome.versioned.join(",")}`);
       }
     }
     if (!this.postedAll) {
       this.postedAll = true;
-      this.post(this.names as PropertyName[]);
+      this.post(propertyNames());
     } else {
       this.post(changed);
     }
-    this.sendDelete();
+    this.sendDelete(deletes);
   }
 
   // ---- thing.property.desired.delete and thing.event.property.post ----------------------------------------------
 
-  private sendDelete(): void {
+  /** Delete the versions listed in `deletes` (per property: a version, DELETE_ANY or NOT_DELETED). */
+  private sendDelete(deletes: Float64Array): void {
     let params: Record<string, { version?: number }> | null = null;
     for (let i = 0; i < PROPERTY_COUNT; i++) {
-      const v = this.deleteVersions[i];
+      const v = deletes[i];
       if (v === NOT_DELETED) continue;
       if (params === null) params = {};
       params[PROPERTIES[i].name] = v === DELETE_ANY ? {} : { version: v };
     }
-    this.deleteVersions.fill(NOT_DELETED);
     if (params === null || this.sync === Sync.Offline) return;
     const id = this.nextId();
     const slot = this.options.deleteAck ? this.addPending(id, Pending.Delete) : -1;
     if (!this.publish(DesiredOut.DesiredDelete, encodeDesiredDelete(String(id), params, this.options.deleteAck)) && slot >= 0) {
-      this.pendingKinds[slot] = Pending.Free;
+      this.freePending(slot);
     }
   }
 
@@ -468,7 +526,7 @@ export class DesiredSession implements TickService {
     const id = this.nextId();
     const slot = this.options.postAck ? this.addPending(id, Pending.Post) : -1;
     if (!this.publish(DesiredOut.PropertyPost, encodePropertyPost(String(id), params, this.options.postAck)) && slot >= 0) {
-      this.pendingKinds[slot] = Pending.Free;
+      this.freePending(slot);
     }
   }
 
@@ -477,37 +535,56 @@ export class DesiredSession implements TickService {
     const reply = parseObject(text);
     if (typeof reply === "string") return this.malformed(`${what} reply`, reply);
     const id = parseMessageId(reply.id);
+    const state = this.state;
     let slot = -1;
-    for (let i = 0; i < this.pendingKinds.length; i++) {
-      if (this.pendingKinds[i] === kind && this.pendingIds[i] === id) slot = i;
+    for (let i = 0; i < this.pendingCount; i++) {
+      if (state[PENDING_KINDS + i] === kind && state[this.idsAt + i] === id) slot = i;
     }
     if (slot < 0) {
-      this.count("unexpected_replies");
+      this.count(Counter.UnexpectedReplies);
       return;
     }
-    this.pendingKinds[slot] = Pending.Free;
+    this.freePending(slot);
     if (reply.code !== Code.Success) {
       // A refused delete is not retried now: the value is still there at the next connection's get, and its version
       // is at most the applied one, so that get deletes it again.
-      this.count(kind === Pending.Delete ? "delete_errors" : "post_errors");
+      this.count(kind === Pending.Delete ? Counter.DeleteErrors : Counter.PostErrors);
       this.log.write(LogLevel.Warn, "desired", `${what} ${id} refused: code ${shortJson(reply.code)} ${shortJson(reply.message)}`);
     }
   }
 
   /** Register a request awaiting its reply (before it is published: see sendGet); returns its slot. */
   private addPending(id: number, kind: number): number {
-    const kinds = this.pendingKinds;
+    const state = this.state;
+    const kinds = PENDING_KINDS;
+    const deadlines = this.deadlinesAt;
     let slot = -1;
-    for (let i = 0; i < kinds.length && slot < 0; i++) if (kinds[i] === Pending.Free) slot = i;
+    for (let i = 0; i < this.pendingCount && slot < 0; i++) if (state[kinds + i] === Pending.Free) slot = i;
     if (slot < 0) {
       slot = 0;
-      for (let i = 1; i < kinds.length; i++) if (this.pendingDeadlines[i] < this.pendingDeadlines[slot]) slot = i;
-      this.count("pending_evicted");
+      for (let i = 1; i < this.pendingCount; i++) if (state[deadlines + i] < state[deadlines + slot]) slot = i;
+      this.count(Counter.PendingEvicted);
     }
-    this.pendingIds[slot] = id;
-    this.pendingKinds[slot] = kind;
-    this.pendingDeadlines[slot] = this.clock.monotonicMs() + this.options.requestTimeoutMs;
+    const deadline = this.clock.monotonicMs() + this.options.requestTimeoutMs;
+    state[this.idsAt + slot] = id;
+    state[kinds + slot] = kind;
+    state[deadlines + slot] = deadline;
+    if (deadline < this.pendingDue) this.pendingDue = deadline;
     return slot;
+  }
+
+  private freePending(slot: number): void {
+    this.state[PENDING_KINDS + slot] = Pending.Free;
+  }
+
+  private freeAllPending(): void {
+    this.state.fill(Pending.Free, PENDING_KINDS, PENDING_KINDS + this.pendingCount);
+  }
+
+  /** The recent-set record holding message id `id`, or -1. */
+  private recentIndex(id: number): number {
+    for (let i = 0; i < this.recentCount; i++) if (this.state[this.recentIdsAt + i] === id) return i;
+    return -1;
   }
 
   // ---- small helpers --------------------------------------------------------------------------------------------
@@ -516,7 +593,7 @@ export class DesiredSession implements TickService {
     const failures = this.ids.persistFailures;
     const id = this.ids.nextNumber();
     if (this.ids.persistFailures !== failures) {
-      this.count("id_persist_failures");
+      this.count(Counter.IdPersistFailures);
       this.log.write(LogLevel.Error, "desired", "message id block not persisted: ids may repeat after a reboot");
     }
     return id;
@@ -524,16 +601,21 @@ export class DesiredSession implements TickService {
 
   private publish(kind: DesiredOut, payload: string): boolean {
     if (this.uplink.publish(kind, payload)) return true;
-    this.count("publish_failures");
+    this.count(Counter.PublishFailures);
     return false;
   }
 
   private malformed(what: string, problem: string): void {
-    this.count("malformed_replies");
+    this.count(Counter.MalformedReplies);
     this.log.write(LogLevel.Warn, "desired", `${what} ignored: ${problem}`);
   }
 
-  private count(name: string, amount = 1): void {
-    this.counters.add(this.c[name], amount);
+  private count(counter: number, amount = 1): void {
+    this.counters.add(this.state[COUNTERS + counter], amount);
   }
+}
+
+/** Every property's wire name, made when needed (a get, the first post of a connection) rather than kept. */
+function propertyNames(): PropertyName[] {
+  return PROPERTIES.map((p) => p.name);
 }
