@@ -22,7 +22,6 @@ import { findSdk, simulatorPath, ToolMissing } from "./sdk";
 import { spawnSync } from "node:child_process";
 import { startMosquitto } from "./sim-session";
 
-const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" } }, strict: true });
 
 /**
  * The bundle with `__probe(label)` after every statement at the top level of the body of the function whose first
@@ -64,7 +63,7 @@ export function probeFunction(source: string, header: RegExp): string {
 }
 
 /** manifest.json with "./" paths made absolute and the gateway module taken from `gatewayPath`. */
-function probedManifest(gatewayPath: string, broker: string, stateDir: string): unknown {
+export function probedManifest(gatewayPath: string, broker: string, stateDir: string): Record<string, any> {
   const absolute = (value: unknown): unknown => {
     if (typeof value === "string") return value.startsWith("./") ? join(ROOT, value) : value;
     if (Array.isArray(value)) return value.map(absolute);
@@ -80,6 +79,7 @@ function probedManifest(gatewayPath: string, broker: string, stateDir: string): 
 }
 
 async function main(): Promise<void> {
+  const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" } }, strict: true });
   const sdk = findSdk();
   const outDir = join(ROOT, "build", "moddable", "boot-memory");
   const stateDir = join(outDir, "state");
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+if (process.argv[1]?.endsWith("boot-memory.ts")) main().catch((error: unknown) => {
   if (error instanceof ToolMissing) console.error(`moddable:boot-memory: ${error.message}`);
   else if (error instanceof BuildFailed) console.error(`moddable:boot-memory: ${error.step} failed\n${error.output.split("\n").slice(-30).join("\n")}`);
   else console.error(`moddable:boot-memory: ${error instanceof Error ? error.message : String(error)}`);

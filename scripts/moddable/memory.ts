@@ -11,15 +11,19 @@
  * shows the true peaks leave at least 25 % of the real budget free (XS aborts with "memory full" otherwise).
  *
  *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--phases boot,full,burst,long] [--echo]
- *   (to find how much a path takes: --chunk BYTES, --slots N, --stack SLOTS instead of the manifest's)
+ *   (to find how much a path takes: --chunk BYTES, --slots N, --stack SLOTS instead of the manifest's; --live samples
+ *   live memory: a garbage collection every 500 ms)
  */
+import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { manifestCreation, ROOT, type Creation } from "./build";
+import { bundle, make, manifestCreation, ROOT, type Creation } from "./build";
+import { probedManifest } from "./boot-memory";
+import { findSdk } from "./sdk";
 import { buildForSimulator, DEVICE_PREFIX, Platform, runSimulator, simulatorUnavailable, startMosquitto } from "./sim-session";
 import { spawn } from "node:child_process";
 import { hasCommand } from "./sdk";
@@ -33,6 +37,7 @@ const { values: o } = parseArgs({
     chunk: { type: "string" },
     slots: { type: "string" },
     phases: { type: "string" },
+    live: { type: "boolean" },
     echo: { type: "boolean" },
   },
   strict: true,
@@ -78,6 +83,28 @@ function scheduleCommand(cmd: string, tasks: unknown[]): string {
 
 function envelope(type: string, data: unknown, mid: string): string {
   return JSON.stringify({ mid, type, device_uid: "GW-0001", timestamp: 1795000000000, data });
+}
+
+/**
+ * --live: the same app with scripts/moddable/main-gc.js as its main, which collects garbage every 500 ms, so the
+ * once-a-second samples are live memory (what the heaps must hold), not live memory plus garbage not yet collected.
+ */
+function buildLive(stateDir: string, brokerUrl: string, creation: Creation, config: Record<string, unknown>) {
+  const sdk = findSdk();
+  const outDir = join(ROOT, "build", "moddable", "memory-live");
+  mkdirSync(stateDir, { recursive: true });
+  bundle();
+  const manifest = probedManifest(join(ROOT, "dist", "device", "gateway"), brokerUrl, stateDir);
+  manifest.modules.main = join(ROOT, "scripts", "moddable", "main-gc");
+  manifest.creation = { ...manifest.creation, chunk: creation.chunk, heap: creation.heap, stack: creation.stack };
+  manifest.config = { ...manifest.config, ...config };
+  mkdirSync(outDir, { recursive: true });
+  const manifestPath = join(outDir, "manifest.json");
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, "\t"));
+  const configured = spawnSync(join(sdk.bin, "mcconfig"), ["-d", "-p", "lin", "-o", outDir, manifestPath], { env: sdk.env, encoding: "utf8" });
+  if (configured.status !== 0) throw new Error(`mcconfig failed: ${configured.stdout}${configured.stderr}`);
+  make(sdk, join(outDir, "tmp", "lin", "mc", "debug", "ess-gateway"), ["build"]);
+  return { sdk, soPath: join(outDir, "bin", "lin", "mc", "debug", "ess-gateway", "mc.so"), creation, link: { summary: "", warnings: [], ourWarnings: [] } };
 }
 
 interface PhaseFigure {
@@ -126,16 +153,14 @@ async function main(): Promise<void> {
   let platform: Platform | null = null;
   try {
     console.log(`moddable:memory: building for the simulator at ${percent} % of the manifest's chunk and slot budget`);
-    const build = buildForSimulator({
-      buildDir: join(ROOT, "build", "moddable", "memory-lin"),
-      stateDir,
-      brokerUrl: broker.url,
-      creation,
-      config: { ota: { publicKey: der.subarray(der.length - 65).toString("hex"), allowHttp: true } },
-    });
+    const otaConfig = { ota: { publicKey: der.subarray(der.length - 65).toString("hex"), allowHttp: true } };
+    const build = o.live
+      ? buildLive(stateDir, broker.url, creation, otaConfig)
+      : buildForSimulator({ buildDir: join(ROOT, "build", "moddable", "memory-lin"), stateDir, brokerUrl: broker.url, creation, config: otaConfig });
     platform = await Platform.connect(broker.url);
     const sim = await runSimulator(build, o.echo === true);
     const run = sim.run;
+    try {
     let mark = { chunk: 0, slot: 0, stack: 0 };
     const phase = async (name: string, body: () => Promise<string[]>) => {
       const notes = await body();
@@ -160,24 +185,29 @@ async function main(): Promise<void> {
       return ["online"];
     });
     let strategiesHeld = 0;
-    if (PHASES.includes("full")) await phase("full", async () => {
-      const codes: number[] = [];
-      const refusals = new Set<string>();
-      for (let i = 0; i < limits.maxStrategies; i++) {
-        const mid = `mem-create-${i}`;
-        const r = await reply("streaming_overdemand/create/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, envelope("streaming_overdemand_create", strategy(i), mid)), (j) => j?.reply === mid);
-        codes.push(r.code);
-        if (r.code !== 200) refusals.add(String(r.msg));
-        else strategiesHeld++;
-      }
-      const added: number[] = [];
-      for (let i = 0; i < limits.maxTasks; i += 8) {
-        const batch = Array.from({ length: Math.min(8, limits.maxTasks - i) }, (_, k) => task(i + k));
-        const r = await reply("schedule/result", () => platform!.publish(`${DEVICE_PREFIX}schedule/command`, scheduleCommand("ADD", batch)));
-        added.push(r.res);
-      }
-      return [`${codes.filter((c) => c === 200).length}/${limits.maxStrategies} creates answered 200${refusals.size ? ` (refused: ${[...refusals].join(" / ")})` : ""}`, `${added.filter((r) => r === 1).length}/${added.length} task ADDs res 1`];
-    });
+    if (PHASES.includes("full")) {
+      await phase("full: strategies", async () => {
+        const codes: number[] = [];
+        const refusals = new Set<string>();
+        for (let i = 0; i < limits.maxStrategies; i++) {
+          const mid = `mem-create-${i}`;
+          const r = await reply("streaming_overdemand/create/result", () => platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, envelope("streaming_overdemand_create", strategy(i), mid)), (j) => j?.reply === mid);
+          codes.push(r.code);
+          if (r.code !== 200) refusals.add(String(r.msg).replace(/\d+ bytes/, "N bytes"));
+          else strategiesHeld++;
+        }
+        return [`${strategiesHeld}/${limits.maxStrategies} creates answered 200${refusals.size ? ` (refused: ${[...refusals].join(" / ")})` : ""}`];
+      });
+      await phase("full: tasks", async () => {
+        const added: number[] = [];
+        for (let i = 0; i < limits.maxTasks; i += 8) {
+          const batch = Array.from({ length: Math.min(8, limits.maxTasks - i) }, (_, k) => task(i + k));
+          const r = await reply("schedule/result", () => platform!.publish(`${DEVICE_PREFIX}schedule/command`, scheduleCommand("ADD", batch)));
+          added.push(r.res);
+        }
+        return [`${added.filter((r) => r === 1).length}/${added.length} ADDs of up to 8 tasks answered res 1 (${limits.maxTasks} tasks)`];
+      });
+    }
     if (PHASES.includes("burst")) await phase("burst", async () => {
       const notes: string[] = [];
       // The whole set the gateway holds (a larger list would not fit the list report, so create refused it).
@@ -212,6 +242,11 @@ async function main(): Promise<void> {
       return [`${platform!.received.filter((m) => m.topic.endsWith("report/post")).length} reports received in all`];
     });
     final = await run.stop();
+    } catch (error) {
+      const status = await run.stop();
+      console.log(`moddable:memory: the run failed; the app's last lines:\n  ${sim.log.slice(-12).join("\n  ")}\n  status: ${JSON.stringify(status)}`);
+      throw error;
+    }
   } finally {
     await platform?.close();
     bus?.kill();
@@ -220,7 +255,7 @@ async function main(): Promise<void> {
     rmSync(stateDir, { recursive: true, force: true });
   }
   const width = Math.max(...figures.map((f) => f.phase.length));
-  console.log(`\nphase${" ".repeat(width - 5)}  chunk peak (B)  slot peak  stack peak (slots)   budget ${creation.chunk.initial} B / ${creation.heap.initial} slots / ${creation.stack} slots`);
+  console.log(`\nphase${" ".repeat(Math.max(0, width - 5))}  chunk peak (B)  slot peak  stack peak (slots)   budget ${creation.chunk.initial} B / ${creation.heap.initial} slots / ${creation.stack} slots`);
   for (const f of figures) console.log(`${f.phase.padEnd(width)}  ${String(f.chunkPeak).padStart(14)}  ${String(f.slotPeak).padStart(9)}  ${String(f.stackPeak).padStart(18)}`);
   console.log(JSON.stringify({ moddable_memory: "done", budgetPercent: percent, budget: { chunkBytes: creation.chunk.initial, slots: creation.heap.initial, stackSlots: creation.stack }, phases: figures, final }));
 }

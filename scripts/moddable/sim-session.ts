@@ -125,7 +125,10 @@ export class Platform {
     for (;;) {
       const found = this.received.find((m) => m.at >= since && m.topic.endsWith(suffix) && accept(m));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no message on ...${suffix} within ${timeoutMs} ms (got: ${[...new Set(this.received.map((m) => m.topic))].join(", ")})`);
+      if (Date.now() > deadline) {
+        const last = [...this.received].reverse().find((m) => m.topic.endsWith(suffix));
+        throw new Error(`no accepted message on ...${suffix} within ${timeoutMs} ms (${last ? `last one: ${last.text.slice(0, 300)}` : `topics seen: ${[...new Set(this.received.map((m) => m.topic))].join(", ")}`})`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
