@@ -7,7 +7,6 @@ import type { RandomSource } from "../../hal/types";
  */
 export class Backoff {
   attempt = 0;
-  private readonly bytes = new Uint8Array(4);
 
   constructor(
     private readonly random: RandomSource,
@@ -19,8 +18,10 @@ export class Backoff {
   next(): number {
     const ceiling = Math.min(this.maxMs, this.minMs * Math.pow(2, this.attempt));
     if (this.attempt < 30) this.attempt++;
-    this.random.fill(this.bytes, 0, 4);
-    const b = this.bytes;
+    // Four bytes per attempt (reconnect rate, which allocates anyway): a buffer kept for the gateway's life would
+    // cost heap slots in the device's fixed heap.
+    const b = new Uint8Array(4);
+    this.random.fill(b, 0, 4);
     const unit = (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / 4294967296;
     return Math.floor(this.minMs + unit * (ceiling - this.minMs));
   }

@@ -1,5 +1,5 @@
 import { MAX_REMAINING_LENGTH, MQTT_ERROR_NAMES, MqttError, PACKET_NAMES, PacketType } from "./constants";
-import { MqttPacket } from "./packet";
+import { MqttConnectInfo, MqttPacket } from "./packet";
 import { checkTopicFilter, checkTopicName, checkUtf8 } from "./utf8";
 import { deepFreeze } from "../core/freeze";
 
@@ -270,14 +270,16 @@ export class MqttDecoder {
 
   private parseConnect(packet: MqttPacket, body: number, end: number): MqttError {
     const b = this.buffer;
+    const connect = packet.connect ?? (packet.connect = new MqttConnectInfo());
+    connect.clear();
     // Protocol name "MQTT" (4 bytes) and level 4: this codec speaks MQTT 3.1.1 only.
     if (body + 10 > end) return MqttError.FieldOverrun;
     if (b[body] !== 0 || b[body + 1] !== 4 || b[body + 2] !== 0x4d || b[body + 3] !== 0x51 || b[body + 4] !== 0x54 || b[body + 5] !== 0x54) {
       return MqttError.BadProtocol;
     }
-    packet.protocolLevel = b[body + 6];
-    if (packet.protocolLevel !== 4) {
-      this.errorDetail = packet.protocolLevel;
+    connect.protocolLevel = b[body + 6];
+    if (connect.protocolLevel !== 4) {
+      this.errorDetail = connect.protocolLevel;
       return MqttError.BadProtocol;
     }
     const flags = b[body + 7];
@@ -290,11 +292,11 @@ export class MqttDecoder {
       this.errorDetail = flags;
       return MqttError.BadConnectFlags;
     }
-    packet.cleanSession = (flags & 2) !== 0;
-    packet.willFlag = willFlag;
-    packet.willQos = willQos;
-    packet.willRetain = willRetain;
-    packet.keepAliveSec = (b[body + 8] << 8) | b[body + 9];
+    connect.cleanSession = (flags & 2) !== 0;
+    connect.willFlag = willFlag;
+    connect.willQos = willQos;
+    connect.willRetain = willRetain;
+    connect.keepAliveSec = (b[body + 8] << 8) | b[body + 9];
     let p = body + 10;
     // Each field: 2-byte length then bytes; strings are UTF-8 checked, the will payload and password are binary.
     if (p + 2 > end) return MqttError.FieldOverrun;
@@ -303,8 +305,8 @@ export class MqttDecoder {
     if (p + n > end) return MqttError.FieldOverrun;
     let error = checkUtf8(b, p, n);
     if (error !== MqttError.None) return error;
-    packet.clientIdOffset = p;
-    packet.clientIdLength = n;
+    connect.clientIdOffset = p;
+    connect.clientIdLength = n;
     p += n;
     if (willFlag) {
       if (p + 2 > end) return MqttError.FieldOverrun;
@@ -313,15 +315,15 @@ export class MqttDecoder {
       if (p + n > end) return MqttError.FieldOverrun;
       error = checkTopicName(b, p, n);
       if (error !== MqttError.None) return error;
-      packet.willTopicOffset = p;
-      packet.willTopicLength = n;
+      connect.willTopicOffset = p;
+      connect.willTopicLength = n;
       p += n;
       if (p + 2 > end) return MqttError.FieldOverrun;
       n = (b[p] << 8) | b[p + 1];
       p += 2;
       if (p + n > end) return MqttError.FieldOverrun;
-      packet.willPayloadOffset = p;
-      packet.willPayloadLength = n;
+      connect.willPayloadOffset = p;
+      connect.willPayloadLength = n;
       p += n;
     }
     if (hasUsername) {
@@ -331,8 +333,8 @@ export class MqttDecoder {
       if (p + n > end) return MqttError.FieldOverrun;
       error = checkUtf8(b, p, n);
       if (error !== MqttError.None) return error;
-      packet.usernameOffset = p;
-      packet.usernameLength = n;
+      connect.usernameOffset = p;
+      connect.usernameLength = n;
       p += n;
     }
     if (hasPassword) {
@@ -340,8 +342,8 @@ export class MqttDecoder {
       n = (b[p] << 8) | b[p + 1];
       p += 2;
       if (p + n > end) return MqttError.FieldOverrun;
-      packet.passwordOffset = p;
-      packet.passwordLength = n;
+      connect.passwordOffset = p;
+      connect.passwordLength = n;
       p += n;
     }
     if (p !== end) {

@@ -20,8 +20,8 @@ export class RouteDispatcher implements MqttMessageHandler {
     private readonly router: TopicRouter,
     private readonly counters?: Counters,
   ) {
-    this.handlers = [];
-    for (let i = 0; i < router.incomingCount; i++) this.handlers.push(null);
+    // Sized once: an array grown by push keeps spare capacity (chunk bytes) for the gateway's life.
+    this.handlers = new Array<RouteHandler | null>(router.incomingCount).fill(null);
     this.noHandler = counters ? counters.register("mqtt_no_handler") : -1;
   }
 

@@ -13,20 +13,30 @@ const Free = 0;
 const Pending = 1;
 const Done = 2;
 
-export class InboundTracker {
-  private readonly ids: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly states: Uint8Array;
-  /** Awaiting PUBREL (QoS 2 received, PUBREC sent or queued). */
-  private readonly qos2Open: Uint8Array;
-  /** Token of the message in each slot: unique per message, increasing, so the oldest is the smallest. */
-  private readonly tokens: Float64Array;
-  private nextToken = 1;
+/**
+ * Memory: one Int32Array holds everything (each typed array costs about 7 XS heap slots, and the device's heaps
+ * are fixed): per slot [packet id | state << 16 | awaiting PUBREL << 20, content hash, token], then per queued ack
+ * [packet id | packet type << 16, slot, the slot's token when queued].
+ *
+ * Tokens are unique per message and increasing, 31-bit, wrapping from 2^31 - 1 to 1 (0 means none): comparisons
+ * are wrap-safe, and equality only ever involves tokens of live slots, a few messages apart.
+ */
+const SLOT_FIELDS = 3;
+const ACK_FIELDS = 3;
+const HASH = 1;
+const TOKEN = 2;
+const ACK_SLOT = 1;
+const ACK_TOKEN = 2;
+const ID_MASK = 0xffff;
+const STATE_SHIFT = 16;
+const STATE_MASK = 0xf << STATE_SHIFT;
+const QOS2_OPEN = 1 << 20;
 
-  private readonly ackTypes: Uint8Array;
-  private readonly ackIds: Int32Array;
-  private readonly ackSlots: Int32Array;
-  private readonly ackTokens: Float64Array;
+export class InboundTracker {
+  private readonly ints: Int32Array;
+  /** Where the ack queue starts in `ints`. */
+  private readonly ackBase: number;
+  private nextToken = 1;
   private ackHead = 0;
   ackCount = 0;
 
@@ -34,19 +44,21 @@ export class InboundTracker {
     readonly slotCount: number,
     readonly ackCapacity: number,
   ) {
-    this.ids = new Int32Array(slotCount);
-    this.hashes = new Int32Array(slotCount);
-    this.states = new Uint8Array(slotCount);
-    this.qos2Open = new Uint8Array(slotCount);
-    this.tokens = new Float64Array(slotCount);
-    this.ackTypes = new Uint8Array(ackCapacity);
-    this.ackIds = new Int32Array(ackCapacity);
-    this.ackSlots = new Int32Array(ackCapacity);
-    this.ackTokens = new Float64Array(ackCapacity);
+    this.ackBase = slotCount * SLOT_FIELDS;
+    this.ints = new Int32Array(this.ackBase + ackCapacity * ACK_FIELDS);
   }
 
   get ackQueueFull(): boolean {
     return this.ackCount === this.ackCapacity;
+  }
+
+  private stateOf(slot: number): number {
+    return (this.ints[slot * SLOT_FIELDS] & STATE_MASK) >> STATE_SHIFT;
+  }
+
+  private setState(slot: number, state: number): void {
+    const at = slot * SLOT_FIELDS;
+    this.ints[at] = (this.ints[at] & ~STATE_MASK) | (state << STATE_SHIFT);
   }
 
   /**
@@ -55,10 +67,12 @@ export class InboundTracker {
    * so a broker reusing an id for a new message is never mistaken for a duplicate.
    */
   findDuplicate(packetId: number, hash: number, qos: number, dup: boolean): number {
+    const ints = this.ints;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.states[slot] === Free || this.ids[slot] !== packetId) continue;
-      if (qos === 2 && this.qos2Open[slot] === 1) return slot;
-      if (dup && this.hashes[slot] === hash) return slot;
+      const word = ints[slot * SLOT_FIELDS];
+      if ((word & STATE_MASK) === Free << STATE_SHIFT || (word & ID_MASK) !== packetId) continue;
+      if (qos === 2 && (word & QOS2_OPEN) !== 0) return slot;
+      if (dup && ints[slot * SLOT_FIELDS + HASH] === hash) return slot;
     }
     return -1;
   }
@@ -68,40 +82,41 @@ export class InboundTracker {
    * Returns -1 when every slot is pending or awaiting PUBREL.
    */
   begin(packetId: number, hash: number, qos: number): number {
+    const ints = this.ints;
     let free = -1;
     let oldest = -1;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      const state = this.states[slot];
+      const word = ints[slot * SLOT_FIELDS];
+      const state = (word & STATE_MASK) >> STATE_SHIFT;
       if (state === Free) {
         if (free < 0) free = slot;
-      } else if (state === Done && this.qos2Open[slot] === 0) {
-        if (oldest < 0 || this.tokens[slot] < this.tokens[oldest]) oldest = slot;
+      } else if (state === Done && (word & QOS2_OPEN) === 0) {
+        if (oldest < 0 || ((ints[slot * SLOT_FIELDS + TOKEN] - ints[oldest * SLOT_FIELDS + TOKEN]) | 0) < 0) oldest = slot;
       }
     }
     const slot = free >= 0 ? free : oldest;
     if (slot < 0) return -1;
-    this.ids[slot] = packetId;
-    this.hashes[slot] = hash;
-    this.states[slot] = Pending;
-    this.qos2Open[slot] = qos === 2 ? 1 : 0;
-    this.tokens[slot] = this.nextToken++;
+    ints[slot * SLOT_FIELDS] = packetId | (Pending << STATE_SHIFT) | (qos === 2 ? QOS2_OPEN : 0);
+    ints[slot * SLOT_FIELDS + HASH] = hash;
+    ints[slot * SLOT_FIELDS + TOKEN] = this.nextToken;
+    this.nextToken = this.nextToken === 0x7fffffff ? 1 : this.nextToken + 1;
     return slot;
   }
 
   tokenOf(slot: number): number {
-    return this.tokens[slot];
+    return this.ints[slot * SLOT_FIELDS + TOKEN];
   }
 
   /** The handler finished with the message in `slot` (accepted or rejected). */
   finish(slot: number): void {
-    this.states[slot] = Done;
+    this.setState(slot, Done);
   }
 
   /** A pending message was committed later: returns false for an unknown or already finished token. */
   finishToken(token: number): boolean {
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.tokens[slot] === token && this.states[slot] === Pending) {
-        this.states[slot] = Done;
+      if (this.ints[slot * SLOT_FIELDS + TOKEN] === token && this.stateOf(slot) === Pending) {
+        this.setState(slot, Done);
         return true;
       }
     }
@@ -109,13 +124,15 @@ export class InboundTracker {
   }
 
   isPending(slot: number): boolean {
-    return this.states[slot] === Pending;
+    return this.stateOf(slot) === Pending;
   }
 
   /** PUBREL: the QoS 2 message with this id is complete. */
   release(packetId: number): void {
+    const ints = this.ints;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.qos2Open[slot] === 1 && this.ids[slot] === packetId) this.qos2Open[slot] = 0;
+      const at = slot * SLOT_FIELDS;
+      if ((ints[at] & QOS2_OPEN) !== 0 && (ints[at] & ID_MASK) === packetId) ints[at] &= ~QOS2_OPEN;
     }
   }
 
@@ -123,10 +140,10 @@ export class InboundTracker {
   pushAck(type: PacketType, packetId: number, slot: number): boolean {
     if (this.ackCount === this.ackCapacity) return false;
     const index = (this.ackHead + this.ackCount) % this.ackCapacity;
-    this.ackTypes[index] = type;
-    this.ackIds[index] = packetId;
-    this.ackSlots[index] = slot;
-    this.ackTokens[index] = slot >= 0 ? this.tokens[slot] : 0;
+    const at = this.ackBase + index * ACK_FIELDS;
+    this.ints[at] = packetId | (type << 16);
+    this.ints[at + ACK_SLOT] = slot;
+    this.ints[at + ACK_TOKEN] = slot >= 0 ? this.ints[slot * SLOT_FIELDS + TOKEN] : 0;
     this.ackCount++;
     return true;
   }
@@ -135,13 +152,14 @@ export class InboundTracker {
   readyAckType(): number {
     if (this.ackCount === 0) return 0;
     const index = this.ackHead;
-    const slot = this.ackSlots[index];
-    if (slot >= 0 && this.tokens[slot] === this.ackTokens[index] && this.states[slot] === Pending) return 0;
-    return this.ackTypes[index];
+    const at = this.ackBase + index * ACK_FIELDS;
+    const slot = this.ints[at + ACK_SLOT];
+    if (slot >= 0 && this.ints[slot * SLOT_FIELDS + TOKEN] === this.ints[at + ACK_TOKEN] && this.stateOf(slot) === Pending) return 0;
+    return this.ints[at] >>> 16;
   }
 
   readyAckId(): number {
-    return this.ackIds[this.ackHead];
+    return this.ints[this.ackBase + this.ackHead * ACK_FIELDS] & ID_MASK;
   }
 
   popAck(): void {
@@ -157,7 +175,7 @@ export class InboundTracker {
 
   pendingCount(): number {
     let count = 0;
-    for (let slot = 0; slot < this.slotCount; slot++) if (this.states[slot] === Pending) count++;
+    for (let slot = 0; slot < this.slotCount; slot++) if (this.stateOf(slot) === Pending) count++;
     return count;
   }
 }

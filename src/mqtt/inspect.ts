@@ -82,23 +82,25 @@ export function viewPacket(packet: MqttPacket): PacketView {
       else view.unsubscriptions = unsubscriptions;
       break;
     }
-    case PacketType.Connect:
+    case PacketType.Connect: {
+      const c = packet.connect!;
       view.protocolId = "MQTT";
-      view.protocolVersion = packet.protocolLevel;
-      view.clean = packet.cleanSession;
-      view.keepalive = packet.keepAliveSec;
-      view.clientId = readUtf8(b, packet.clientIdOffset, packet.clientIdLength);
-      if (packet.willFlag) {
+      view.protocolVersion = c.protocolLevel;
+      view.clean = c.cleanSession;
+      view.keepalive = c.keepAliveSec;
+      view.clientId = readUtf8(b, c.clientIdOffset, c.clientIdLength);
+      if (c.willFlag) {
         view.will = {
-          topic: readUtf8(b, packet.willTopicOffset, packet.willTopicLength),
-          payload: b.slice(packet.willPayloadOffset, packet.willPayloadOffset + packet.willPayloadLength),
-          qos: packet.willQos,
-          retain: packet.willRetain,
+          topic: readUtf8(b, c.willTopicOffset, c.willTopicLength),
+          payload: b.slice(c.willPayloadOffset, c.willPayloadOffset + c.willPayloadLength),
+          qos: c.willQos,
+          retain: c.willRetain,
         };
       }
-      if (packet.usernameOffset >= 0) view.username = readUtf8(b, packet.usernameOffset, packet.usernameLength);
-      if (packet.passwordOffset >= 0) view.password = b.slice(packet.passwordOffset, packet.passwordOffset + packet.passwordLength);
+      if (c.usernameOffset >= 0) view.username = readUtf8(b, c.usernameOffset, c.usernameLength);
+      if (c.passwordOffset >= 0) view.password = b.slice(c.passwordOffset, c.passwordOffset + c.passwordLength);
       break;
+    }
   }
   return view;
 }

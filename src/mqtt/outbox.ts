@@ -8,18 +8,25 @@
  * nearly always the one acked). When a new message does not fit, the oldest entries are dropped and counted, even
  * one already in flight: fresh data wins (docs/mqtt.md). Only the entry being written to the socket right now is
  * never dropped (`pinned`), since a half-written packet cannot be taken back.
+ *
+ * Memory: besides the ring, one Int32Array holds every entry's offset, packet id and state (each typed array
+ * costs about 7 XS heap slots, and the device's heaps are fixed). An entry's length is not stored: the entry is a
+ * complete PUBLISH, whose fixed header says how long it is, and the bytes of every entry from head to tail stay
+ * in place until the head moves past it.
  */
 
 const Queued = 0;
 const Sent = 1;
 const Dead = 2;
 
+/** Per entry in `table`: its offset in the ring, and its packet id | state << 16. */
+const OFFSET = 0;
+const ID_STATE = 1;
+const FIELDS = 2;
+
 export class Outbox {
   readonly bytes: Uint8Array;
-  private readonly offsets: Int32Array;
-  private readonly lengths: Int32Array;
-  private readonly ids: Int32Array;
-  private readonly states: Uint8Array;
+  private readonly table: Int32Array;
   private head = 0;
   /** Entries from head, dead ones in the middle included. */
   private count = 0;
@@ -37,18 +44,39 @@ export class Outbox {
     readonly capacityEntries: number,
   ) {
     this.bytes = new Uint8Array(capacityBytes);
-    this.offsets = new Int32Array(capacityEntries);
-    this.lengths = new Int32Array(capacityEntries);
-    this.ids = new Int32Array(capacityEntries);
-    this.states = new Uint8Array(capacityEntries);
+    this.table = new Int32Array(capacityEntries * FIELDS);
+  }
+
+  /** The entry's length, from its PUBLISH fixed header: 1 + the remaining-length varint + the remaining length. */
+  private entryLength(index: number): number {
+    const bytes = this.bytes;
+    let p = this.table[index * FIELDS + OFFSET] + 1;
+    let remaining = 0;
+    let multiplier = 1;
+    for (;;) {
+      const b = bytes[p++];
+      remaining += (b & 127) * multiplier;
+      if ((b & 128) === 0) break;
+      multiplier *= 128;
+    }
+    return p - this.table[index * FIELDS + OFFSET] + remaining;
+  }
+
+  private stateOf(index: number): number {
+    return this.table[index * FIELDS + ID_STATE] >>> 16;
+  }
+
+  private setState(index: number, state: number): void {
+    const at = index * FIELDS + ID_STATE;
+    this.table[at] = (this.table[at] & 0xffff) | (state << 16);
   }
 
   /** Bytes held by live entries and dead gaps (a figure for the status report). */
   get usedBytes(): number {
     if (this.count === 0) return 0;
     const last = (this.head + this.count - 1) % this.capacityEntries;
-    const start = this.offsets[this.head];
-    const end = this.offsets[last] + this.lengths[last];
+    const start = this.table[this.head * FIELDS + OFFSET];
+    const end = this.table[last * FIELDS + OFFSET] + this.entryLength(last);
     return end > start ? end - start : this.capacityBytes - start + end;
   }
 
@@ -68,13 +96,13 @@ export class Outbox {
     }
   }
 
-  /** Record the entry just encoded at `offset` (from `reserve`). */
+  /** Record the PUBLISH of `length` bytes just encoded at `offset` (from `reserve`). */
   commit(offset: number, length: number, packetId: number): void {
     const index = (this.head + this.count) % this.capacityEntries;
-    this.offsets[index] = offset;
-    this.lengths[index] = length;
-    this.ids[index] = packetId;
-    this.states[index] = Queued;
+    const row = index * FIELDS;
+    this.table[row + OFFSET] = offset;
+    this.table[row + ID_STATE] = packetId | (Queued << 16);
+    if (this.entryLength(index) !== length) throw new RangeError(`Outbox.commit: ${length} bytes at ${offset} are not one PUBLISH`);
     this.count++;
     this.live++;
   }
@@ -83,41 +111,42 @@ export class Outbox {
   nextToSend(): number {
     while (this.sendPosition < this.count) {
       const index = (this.head + this.sendPosition) % this.capacityEntries;
-      if (this.states[index] === Queued) return index;
+      if (this.stateOf(index) === Queued) return index;
       this.sendPosition++;
     }
     return -1;
   }
 
   markSent(index: number): void {
-    this.states[index] = Sent;
+    this.setState(index, Sent);
     this.inflight++;
     this.sendPosition++;
   }
 
   offsetOf(index: number): number {
-    return this.offsets[index];
+    return this.table[index * FIELDS + OFFSET];
   }
 
   lengthOf(index: number): number {
-    return this.lengths[index];
+    return this.entryLength(index);
   }
 
   packetIdOf(index: number): number {
-    return this.ids[index];
+    return this.table[index * FIELDS + ID_STATE] & 0xffff;
   }
 
   /** True when the entry's PUBLISH carries DUP (it is a retransmission). */
   isRetransmission(index: number): boolean {
-    return (this.bytes[this.offsets[index]] & 8) !== 0;
+    return (this.bytes[this.table[index * FIELDS + OFFSET]] & 8) !== 0;
   }
 
   /** PUBACK for `packetId`: frees the entry; false when no entry in flight has that id. */
   ack(packetId: number): boolean {
+    const sent = packetId | (Sent << 16);
     for (let k = 0; k < this.count; k++) {
       const index = (this.head + k) % this.capacityEntries;
-      if (this.states[index] === Sent && this.ids[index] === packetId) {
-        this.states[index] = Dead;
+      if (this.table[index * FIELDS + ID_STATE] === sent) {
+        this.setState(index, Dead);
         this.inflight--;
         this.live--;
         this.reclaim();
@@ -131,9 +160,9 @@ export class Outbox {
   requeueInflight(): void {
     for (let k = 0; k < this.count; k++) {
       const index = (this.head + k) % this.capacityEntries;
-      if (this.states[index] === Sent) {
-        this.states[index] = Queued;
-        this.bytes[this.offsets[index]] |= 8;
+      if (this.stateOf(index) === Sent) {
+        this.setState(index, Queued);
+        this.bytes[this.table[index * FIELDS + OFFSET]] |= 8;
       }
     }
     this.inflight = 0;
@@ -145,7 +174,7 @@ export class Outbox {
   holds(packetId: number): boolean {
     for (let k = 0; k < this.count; k++) {
       const index = (this.head + k) % this.capacityEntries;
-      if (this.states[index] !== Dead && this.ids[index] === packetId) return true;
+      if (this.stateOf(index) !== Dead && this.packetIdOf(index) === packetId) return true;
     }
     return false;
   }
@@ -161,9 +190,10 @@ export class Outbox {
       return 0;
     }
     const last = (this.head + this.count - 1) % this.capacityEntries;
-    const headStart = this.offsets[this.head];
-    const tail = this.offsets[last] + this.lengths[last];
-    if (this.offsets[last] >= headStart) {
+    const headStart = this.table[this.head * FIELDS + OFFSET];
+    const lastStart = this.table[last * FIELDS + OFFSET];
+    const tail = lastStart + this.entryLength(last);
+    if (lastStart >= headStart) {
       if (this.capacityBytes - tail >= size) return tail;
       return headStart >= size ? 0 : -1;
     }
@@ -172,11 +202,11 @@ export class Outbox {
 
   private dropHead(): void {
     const index = this.head;
-    if (this.states[index] === Sent) {
+    if (this.stateOf(index) === Sent) {
       this.inflight--;
       this.droppedInflight++;
     }
-    this.states[index] = Dead;
+    this.setState(index, Dead);
     this.live--;
     this.droppedOldest++;
     this.reclaim();
@@ -184,7 +214,7 @@ export class Outbox {
 
   /** Advance the head over dead entries so their bytes can be reused. */
   private reclaim(): void {
-    while (this.count > 0 && this.states[this.head] === Dead) {
+    while (this.count > 0 && this.stateOf(this.head) === Dead) {
       this.head = (this.head + 1) % this.capacityEntries;
       this.count--;
       if (this.sendPosition > 0) this.sendPosition--;

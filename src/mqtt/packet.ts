@@ -37,24 +37,11 @@ export class MqttPacket {
   listEnd = 0;
   listCount = 0;
 
-  /** CONNECT (decoded for completeness and for test brokers; a client never receives one). */
-  protocolLevel = 0;
-  cleanSession = false;
-  keepAliveSec = 0;
-  clientIdOffset = 0;
-  clientIdLength = 0;
-  willFlag = false;
-  willQos = 0;
-  willRetain = false;
-  willTopicOffset = 0;
-  willTopicLength = 0;
-  willPayloadOffset = 0;
-  willPayloadLength = 0;
-  /** -1 when absent. */
-  usernameOffset = -1;
-  usernameLength = 0;
-  passwordOffset = -1;
-  passwordLength = 0;
+  /**
+   * CONNECT (decoded for completeness and for test brokers; a client never receives one): made at the first CONNECT
+   * decoded and reused, so a client's packet record carries none of its fields (the device's heaps are fixed).
+   */
+  connect: MqttConnectInfo | null = null;
 
   constructor(buffer: Uint8Array) {
     this.buffer = buffer;
@@ -74,6 +61,30 @@ export class MqttPacket {
     this.listOffset = 0;
     this.listEnd = 0;
     this.listCount = 0;
+  }
+}
+
+/** The fields of a decoded CONNECT (offsets into the receive buffer); valid while the packet's type is CONNECT. */
+export class MqttConnectInfo {
+  protocolLevel = 0;
+  cleanSession = false;
+  keepAliveSec = 0;
+  clientIdOffset = 0;
+  clientIdLength = 0;
+  willFlag = false;
+  willQos = 0;
+  willRetain = false;
+  willTopicOffset = 0;
+  willTopicLength = 0;
+  willPayloadOffset = 0;
+  willPayloadLength = 0;
+  /** -1 when absent. */
+  usernameOffset = -1;
+  usernameLength = 0;
+  passwordOffset = -1;
+  passwordLength = 0;
+
+  clear(): void {
     this.protocolLevel = 0;
     this.cleanSession = false;
     this.keepAliveSec = 0;
