@@ -30,10 +30,22 @@ const ROUTES: readonly { action: OverdemandAction; command: number; result: numb
   { action: "update_all", command: InRoute.OverdemandUpdateAllCommand, result: OutRoute.OverdemandUpdateAllResult },
 ]);
 
+/**
+ * The outgoing route of each topic suffix the handler names, as frozen module data: in flash on the device, where
+ * a per-instance table would cost heap slots and add its runtime-built keys to XS's fixed key table.
+ */
+const OUT_ROUTES: Readonly<Record<string, number>> = deepFreeze({
+  [LIST_TOPIC_SUFFIX]: OutRoute.OverdemandListPost,
+  [resultTopicSuffix("sync")]: OutRoute.OverdemandSyncResult,
+  [resultTopicSuffix("create")]: OutRoute.OverdemandCreateResult,
+  [resultTopicSuffix("update")]: OutRoute.OverdemandUpdateResult,
+  [resultTopicSuffix("delete")]: OutRoute.OverdemandDeleteResult,
+  [resultTopicSuffix("update_all")]: OutRoute.OverdemandUpdateAllResult,
+});
+
 export const OVERDEMAND_QOS = 1;
 
 export class OverdemandMqttBinding {
-  private readonly outRoutes: Record<string, number> = {};
   private readonly cPublishFailed: number;
 
   constructor(
@@ -42,17 +54,13 @@ export class OverdemandMqttBinding {
     private readonly counters: Counters,
     private readonly log: Log,
   ) {
-    this.outRoutes[LIST_TOPIC_SUFFIX] = OutRoute.OverdemandListPost;
-    for (const route of ROUTES) this.outRoutes[resultTopicSuffix(route.action)] = route.result;
     this.cPublishFailed = counters.register("overdemand_publish_failed");
   }
 
-  /** Plug the five command routes into the dispatcher. Once, at boot. */
+  /** Plug the five command routes into the dispatcher. Once, at boot. One closure serves all five. */
   attach(dispatcher: OverdemandDispatcher): void {
-    for (const route of ROUTES) {
-      const action = route.action;
-      dispatcher.on(route.command, (message) => this.onCommand(action, message));
-    }
+    const handler = (message: InboundMessage): MessageResult => this.onCommand(message);
+    for (const route of ROUTES) dispatcher.on(route.command, handler);
   }
 
   /** Call from the session's onOnline: the platform gets the whole list after every connect. */
@@ -60,14 +68,16 @@ export class OverdemandMqttBinding {
     this.publish(this.handler.listReport());
   }
 
-  private onCommand(action: OverdemandAction, message: InboundMessage): MessageResult {
+  private onCommand(message: InboundMessage): MessageResult {
+    let action: OverdemandAction = ROUTES[0].action;
+    for (const route of ROUTES) if (route.command === message.route) action = route.action;
     const outputs = this.handler.handle(action, payloadText(message));
     for (const output of outputs) this.publish(output);
     return outputs[0].code === CODE_OK ? MessageResult.Accepted : MessageResult.Rejected;
   }
 
   private publish(output: OverdemandOutput): void {
-    const route = this.outRoutes[output.topicSuffix];
+    const route = OUT_ROUTES[output.topicSuffix];
     const result = this.publisher.publishText(route, output.payload, OVERDEMAND_QOS);
     if (result !== PublishResult.Queued && result !== PublishResult.Sent) {
       // The change (if any) is committed and its reply remembered: a redelivered command gets it again.
