@@ -5,17 +5,25 @@ import { MqttError } from "./constants";
  * codec must not allocate. Encoding walks the JS string's UTF-16 code units; decoding validates in place.
  */
 
+/**
+ * Reads code units as `charCodeAt.call(text, i)`, and finds the end where it returns NaN: on XS, any property of a
+ * primitive string (`text.charCodeAt`, `text.length`) makes a String wrapper, two heap slots per access, so the
+ * plain loop made four slots of garbage per character of every JSON text published. This allocates nothing.
+ */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Byte length of `text` in UTF-8, or -1 if it holds a lone surrogate or U+0000 (both forbidden in MQTT strings). */
 export function utf8Length(text: string): number {
   let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; ; i++) {
+    const c = charCodeAt.call(text, i);
+    if (c !== c) break; // NaN: past the end
     if (c === 0) return -1;
     if (c < 0x80) length += 1;
     else if (c < 0x800) length += 2;
     else if (c >= 0xd800 && c <= 0xdbff) {
-      const d = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
-      if (d < 0xdc00 || d > 0xdfff) return -1;
+      const d = charCodeAt.call(text, i + 1); // NaN past the end: refused below
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return -1;
       length += 4;
       i++;
     } else if (c >= 0xdc00 && c <= 0xdfff) return -1;
@@ -27,14 +35,15 @@ export function utf8Length(text: string): number {
 /** Write `text` as UTF-8 at `out[offset]` (the caller checked `utf8Length` and the room); returns the end offset. */
 export function writeUtf8(text: string, out: Uint8Array, offset: number): number {
   let p = offset;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
+  for (let i = 0; ; i++) {
+    let c = charCodeAt.call(text, i);
+    if (c !== c) break; // NaN: past the end
     if (c < 0x80) out[p++] = c;
     else if (c < 0x800) {
       out[p++] = 0xc0 | (c >> 6);
       out[p++] = 0x80 | (c & 63);
     } else if (c >= 0xd800 && c <= 0xdbff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      c = 0x10000 + ((c - 0xd800) << 10) + (charCodeAt.call(text, ++i) - 0xdc00);
       out[p++] = 0xf0 | (c >> 18);
       out[p++] = 0x80 | ((c >> 12) & 63);
       out[p++] = 0x80 | ((c >> 6) & 63);

@@ -48,6 +48,14 @@ test.serial("session steady state: QoS 1 uplink + PUBACK and QoS 1 downlink + PU
   t.log(`steps per round trip: ${trips.steps / 1000}`);
 });
 
+test.serial("session: publishing a 1 KiB text (UTF-8 written straight into the packet) and its PUBACK allocate nothing", async (t) => {
+  await xs.run("mqttXs.textTrips(10)");
+  const trips = await xs.measure("mqttXs.textTrips(0)", "mqttXs.textTrips(100)");
+  t.is(trips.heapSlots, 0, `text uplinks allocated ${trips.heapSlots} slots`);
+  t.is((await report()).queued, 0, "every uplink was acknowledged");
+  t.log(`steps per 1 KiB text uplink: ${trips.steps / 100}`);
+});
+
 test.serial("crypto streams allocate nothing and agree with node:crypto inside XS", async (t) => {
   const run = await xs.measure("mqttXs.hash(0)", "mqttXs.hash(100)");
   t.is(run.heapSlots, 0);

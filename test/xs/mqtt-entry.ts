@@ -176,6 +176,18 @@ function roundTrip(): void {
   socket.outboundLength = 0;
 }
 
+/** A 1 KiB JSON-like text: publishText writes its UTF-8 straight into the packet. */
+let text1k = "";
+for (let i = 0; i < 1024; i++) text1k += String.fromCharCode(32 + (i % 90));
+
+/** One QoS 1 text uplink (a report or a command reply) and its PUBACK. */
+function textTrip(): void {
+  session.publishText(OutRoute.OverdemandListPost, text1k, 1);
+  brokerAnswer();
+  socket.handlers!.onReadable(socket.inboundEnd);
+  socket.outboundLength = 0;
+}
+
 // ---------------------------------------------------------------- crypto
 
 const sha = new Sha256();
@@ -206,6 +218,9 @@ const mqttXs = {
   },
   roundTrips(count: number): void {
     for (let i = 0; i < count; i++) roundTrip();
+  },
+  textTrips(count: number): void {
+    for (let i = 0; i < count; i++) textTrip();
   },
   hash(count: number): void {
     for (let i = 0; i < count; i++) {
