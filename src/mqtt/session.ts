@@ -9,10 +9,7 @@
  *
  * Memory: receive buffer (maxPacketBytes), send buffer, outbox and inbound tables are allocated here; receiving a
  * PUBLISH, handing it over, acknowledging it and publishing allocate nothing. A connection attempt allocates a
- * little (credentials strings, the will topic, the socket's handler object, the backoff's random bytes).
- * The fixed part is kept small because the device's XS heaps are fixed (docs/mqtt.md, Memory): one HAL timer
- * serves the four deadlines, small tables share typed arrays (each typed array costs about 7 heap slots), the
- * status payloads are strings, and the topics and filters are written by the router, never copied here.
+ * little (credentials strings, the socket's handler object).
  */
 import { LogLevel, type Clock, type Log, type RandomSource, type TcpConnector, type TcpHandlers, type TcpSocket, type Timer } from "../../hal/types";
 import type { TickService } from "../app/service";
@@ -23,11 +20,11 @@ import { Backoff } from "./backoff";
 import { parseBrokerUrl, type BrokerAddress, type MqttConfig } from "./config";
 import { CONNACK_NAMES, MqttError, PACKET_NAMES, PacketType, SUBACK_FAILURE } from "./constants";
 import { DecodeStatus, MqttDecoder } from "./decoder";
-import { encodeAck, encodeConnect, encodeEmpty, encodePublishFrom, encodePublishRouted, encodeSubscribeFrom, MqttArgumentError, publishSize } from "./encoder";
+import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodePublishFrom, encodeSubscribe, MqttArgumentError, publishSize } from "./encoder";
 import { FNV_OFFSET, fnv1a, InboundTracker } from "./inbound";
 import { Outbox } from "./outbox";
 import type { MqttPacket } from "./packet";
-import { utf8Length } from "./utf8";
+import { utf8Length, writeUtf8 } from "./utf8";
 import { deepFreeze } from "../core/freeze";
 
 export const SessionState = deepFreeze({
@@ -154,67 +151,6 @@ const WRITE_NONE = 0;
 const WRITE_SEND_BUFFER = 1;
 const WRITE_OUTBOX = 2;
 
-/**
- * The session's counters, registered in this order at construction; their handles live in one small typed array
- * (an object of 18 handles would cost a heap slot each). Indexes: the C_* constants.
- */
-const COUNTER_NAMES = deepFreeze([
-  "mqtt_uplink_dropped_oldest",
-  "mqtt_qos0_dropped",
-  "mqtt_publish_busy",
-  "mqtt_keepalive_timeouts",
-  "mqtt_connect_timeouts",
-  "mqtt_connect_failures",
-  "mqtt_protocol_errors",
-  "mqtt_packet_too_large",
-  "mqtt_connack_refused",
-  "mqtt_subscribe_failures",
-  "mqtt_downlink_duplicates",
-  "mqtt_downlink_rejected",
-  "mqtt_handler_errors",
-  "mqtt_ack_queue_full",
-  "mqtt_inbound_full",
-  "mqtt_puback_unknown",
-  "mqtt_unexpected_packets",
-  "mqtt_disconnects",
-]);
-const C_DROPPED_OLDEST = 0;
-const C_QOS0_DROPPED = 1;
-const C_BUSY = 2;
-const C_KEEPALIVE_TIMEOUTS = 3;
-const C_CONNECT_TIMEOUTS = 4;
-const C_CONNECT_FAILURES = 5;
-const C_PROTOCOL_ERRORS = 6;
-const C_PACKET_TOO_LARGE = 7;
-const C_CONNACK_REFUSED = 8;
-const C_SUBSCRIBE_FAILURES = 9;
-const C_DUPLICATES = 10;
-const C_REJECTED = 11;
-const C_HANDLER_ERRORS = 12;
-const C_ACK_QUEUE_FULL = 13;
-const C_INBOUND_FULL = 14;
-const C_PUBACK_UNKNOWN = 15;
-const C_UNEXPECTED = 16;
-const C_DISCONNECTS = 17;
-
-/**
- * The session's deadlines, served by one HAL timer (each HAL timer costs about 20 heap slots: its object, the
- * platform timer, two callbacks). Deadlines are monotonic ms, Infinity when off; the HAL timer is armed for the
- * earliest. Due deadlines fire in deadline order and ties in arming order, as four HAL timers would.
- */
-const T_RECONNECT = 0;
-/** Periodic: every keepalive, from the CONNACK. */
-const T_PING = 1;
-const T_LIVENESS = 2;
-const T_STABLE = 3;
-const TIMERS = 4;
-
-/**
- * `subscribeTable` (Uint16Array): the SUBACK code per filter (0x80 refused, 0xff not answered yet), then per
- * SUBSCRIBE in flight [packet id, first filter, filter count].
- */
-const BATCH_FIELDS = 3;
-
 /** Per-connection socket handlers: callbacks of an older socket are recognised by their generation and ignored. */
 class Link implements TcpHandlers {
   constructor(
@@ -239,6 +175,7 @@ class Link implements TcpHandlers {
 }
 
 export class MqttSession implements TickService {
+  readonly name = "mqtt";
   readonly config: MqttConfig;
   readonly broker: BrokerAddress;
   readonly router: TopicRouter;
@@ -284,14 +221,10 @@ export class MqttSession implements TickService {
   private writeIndex = -1;
   private writePosition = 0;
 
-  private readonly timer: Timer;
-  /** Per deadline (T_*): when it is due, then at TIMERS + index its arming sequence. */
-  private readonly deadlines: Float64Array;
-  private armSequence = 0;
-  /** What the HAL timer is armed for (Infinity: not armed). */
-  private timerDeadline = Infinity;
-  /** Inside onTimer: rearming waits for its end. */
-  private firing = false;
+  private readonly reconnectTimer: Timer;
+  private readonly pingTimer: Timer;
+  private readonly livenessTimer: Timer;
+  private readonly stableTimer: Timer;
 
   private socket: TcpSocket | null = null;
   private generation = 0;
@@ -299,23 +232,44 @@ export class MqttSession implements TickService {
   private pingDue = false;
   private nextPacketId = 0;
 
-  /** Filters to subscribe to: the router's enabled incoming routes (it writes them into SUBSCRIBE). */
-  private readonly filterCount: number;
-  private readonly subscribeTable: Uint16Array;
-  /** Where the SUBSCRIBE batches start in `subscribeTable`. */
-  private readonly batchBase: number;
+  private readonly filters: string[];
+  private readonly filterQos: Uint8Array;
+  /** SUBACK codes of this connection per filter (0x80 refused, 0xff not answered yet). */
+  readonly granted: Uint8Array;
+  private readonly batchIds: Int32Array;
+  private readonly batchFirst: Int32Array;
+  private readonly batchCount: Int32Array;
   private batches = 0;
   private subscribeNext = 0;
   private subscribeOutstanding = 0;
 
-
+  private readonly statusOnline: Uint8Array;
+  private readonly statusOffline: Uint8Array;
   private readonly statusRoute: number;
   private statusDue = false;
   private statusPacketId = 0;
   private sessionPresent = false;
 
-  /** Counter handles, by C_* index. */
-  private readonly c: Uint16Array;
+  private readonly c: {
+    droppedOldest: number;
+    qos0Dropped: number;
+    busy: number;
+    keepaliveTimeouts: number;
+    connectTimeouts: number;
+    connectFailures: number;
+    protocolErrors: number;
+    packetTooLarge: number;
+    connackRefused: number;
+    subscribeFailures: number;
+    duplicates: number;
+    rejected: number;
+    handlerErrors: number;
+    ackQueueFull: number;
+    inboundFull: number;
+    pubackUnknown: number;
+    unexpected: number;
+    disconnects: number;
+  };
 
   constructor(hal: SessionHal, options: MqttSessionOptions) {
     const config = options.config;
@@ -329,8 +283,26 @@ export class MqttSession implements TickService {
     this.handler = options.handler;
     this.events = options.events ?? {};
     const counters = (this.counters = options.counters ?? new Counters(64));
-    this.c = new Uint16Array(COUNTER_NAMES.length);
-    for (let i = 0; i < COUNTER_NAMES.length; i++) this.c[i] = counters.register(COUNTER_NAMES[i]);
+    this.c = {
+      droppedOldest: counters.register("mqtt_uplink_dropped_oldest"),
+      qos0Dropped: counters.register("mqtt_qos0_dropped"),
+      busy: counters.register("mqtt_publish_busy"),
+      keepaliveTimeouts: counters.register("mqtt_keepalive_timeouts"),
+      connectTimeouts: counters.register("mqtt_connect_timeouts"),
+      connectFailures: counters.register("mqtt_connect_failures"),
+      protocolErrors: counters.register("mqtt_protocol_errors"),
+      packetTooLarge: counters.register("mqtt_packet_too_large"),
+      connackRefused: counters.register("mqtt_connack_refused"),
+      subscribeFailures: counters.register("mqtt_subscribe_failures"),
+      duplicates: counters.register("mqtt_downlink_duplicates"),
+      rejected: counters.register("mqtt_downlink_rejected"),
+      handlerErrors: counters.register("mqtt_handler_errors"),
+      ackQueueFull: counters.register("mqtt_ack_queue_full"),
+      inboundFull: counters.register("mqtt_inbound_full"),
+      pubackUnknown: counters.register("mqtt_puback_unknown"),
+      unexpected: counters.register("mqtt_unexpected_packets"),
+      disconnects: counters.register("mqtt_disconnects"),
+    };
     this.decoder = new MqttDecoder(config.maxPacketBytes);
     this.message = new InboundMessage(this.decoder.buffer);
     this.outbox = new Outbox(config.outboxBytes, config.outboxEntries);
@@ -338,39 +310,28 @@ export class MqttSession implements TickService {
     this.backoff = new Backoff(hal.random, config.reconnectMinMs, config.reconnectMaxMs);
     this.sendBuffer = new Uint8Array(config.sendBufferBytes);
 
-    const router = options.router;
-    this.filterCount = router.filterCount;
-    this.batchBase = this.filterCount;
-    this.subscribeTable = new Uint16Array(this.filterCount * (1 + BATCH_FIELDS)).fill(0xff, 0, this.filterCount);
-    for (let i = 0; i < this.filterCount; i++) {
+    this.filters = options.router.subscriptions();
+    this.filterQos = new Uint8Array(this.filters.length).fill(config.subscribeQos);
+    this.granted = new Uint8Array(this.filters.length).fill(0xff);
+    this.batchIds = new Int32Array(this.filters.length);
+    this.batchFirst = new Int32Array(this.filters.length);
+    this.batchCount = new Int32Array(this.filters.length);
+    for (const filter of this.filters) {
       // A filter that cannot fit in the send buffer alone would never be subscribed: refuse at boot.
-      if (7 + router.filterLength(i) + 5 > config.sendBufferBytes) {
-        throw new MqttArgumentError(`topic "${router.incomingTopic(router.filterRoute(i))}" does not fit in a ${config.sendBufferBytes}-byte send buffer`);
-      }
+      if (7 + utf8Length(filter) + 5 > config.sendBufferBytes) throw new MqttArgumentError(`topic "${filter}" does not fit in a ${config.sendBufferBytes}-byte send buffer`);
     }
 
-    this.statusRoute = config.statusTopic ? router.outgoingRouteByName("status") : -1;
+    this.statusRoute = config.statusTopic ? options.router.outgoingRouteByName("status") : -1;
+    this.statusOnline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":true}`);
+    this.statusOffline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":false}`);
 
-    this.deadlines = new Float64Array(2 * TIMERS).fill(Infinity, 0, TIMERS);
-    this.timer = hal.clock.createTimer(() => this.onTimer());
-  }
-
-  /** SUBACK codes of this connection per filter (0x80 refused, 0xff not answered yet). A copy (status, tests). */
-  get granted(): Uint8Array {
-    return Uint8Array.from(this.subscribeTable.subarray(0, this.filterCount));
-  }
-
-  /**
-   * The retained status payload. Made when it is sent (at each connect and stop): held for the gateway's life, the
-   * two texts would cost chunk bytes in the device's fixed heap.
-   */
-  private statusPayload(online: boolean): string {
-    return `{"device_uid":${JSON.stringify(this.device.uid)},"online":${online ? "true" : "false"}}`;
-  }
-
-  /** TickService name. A getter: a field would cost a heap slot per instance. */
-  get name(): string {
-    return "mqtt";
+    this.reconnectTimer = hal.clock.createTimer(() => this.connect());
+    this.pingTimer = hal.clock.createTimer(() => {
+      this.pingDue = true;
+      this.flush();
+    });
+    this.livenessTimer = hal.clock.createTimer(() => this.checkLiveness());
+    this.stableTimer = hal.clock.createTimer(() => this.backoff.reset());
   }
 
   // ---------------------------------------------------------------- public API
@@ -392,10 +353,13 @@ export class MqttSession implements TickService {
       const route = this.statusRoute;
       const topicLength = this.router.outgoingLength(route);
       if (topicLength > 0) {
-        const offline = this.statusPayload(false);
-        const size = publishSize(topicLength, utf8Length(offline), 0);
+        const size = publishSize(topicLength, this.statusOffline.length, 0);
         const at = this.reserveSend(size);
-        if (at >= 0) this.appendControl(encodePublishRouted(this.sendBuffer, at, this.router, route, offline, null, 0, 0, 0, true, false, 0));
+        if (at >= 0) {
+          this.appendControl(
+            encodePublish(this.sendBuffer, at, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, this.statusOffline, 0, this.statusOffline.length, 0, true, false, 0),
+          );
+        }
       }
       const at = this.reserveSend(2);
       if (at >= 0) this.appendControl(encodeEmpty(this.sendBuffer, at, PacketType.Disconnect));
@@ -403,7 +367,7 @@ export class MqttSession implements TickService {
     }
     const wasConnected = this.state === SessionState.Connected;
     this.closeLink("stopped");
-    this.disarm(T_RECONNECT);
+    this.reconnectTimer.stop();
     this.state = SessionState.Stopped;
     if (wasConnected) this.events.onOffline?.("stopped");
   }
@@ -414,20 +378,22 @@ export class MqttSession implements TickService {
 
   /** Publish `length` bytes of `payload` on an outgoing route (OutRoute.*). The payload is copied before return. */
   publish(route: number, payload: Uint8Array, offset: number, length: number, qos: number, retain = false): PublishResult {
-    if (this.router.outgoingLength(route) === 0) return PublishResult.BadTopic;
-    return this.publishFrom(route, null, null, payload, offset, length, qos, retain);
+    const topicLength = this.router.outgoingLength(route);
+    if (topicLength === 0) return PublishResult.BadTopic;
+    return this.publishFrom(null, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, null, payload, offset, length, qos, retain);
   }
 
   /** Publish a string payload (JSON) on an outgoing route; its UTF-8 is written straight into the packet. */
   publishText(route: number, payload: string, qos: number, retain = false): PublishResult {
-    if (this.router.outgoingLength(route) === 0) return PublishResult.BadTopic;
-    return this.publishFrom(route, null, payload, null, 0, 0, qos, retain);
+    const topicLength = this.router.outgoingLength(route);
+    if (topicLength === 0) return PublishResult.BadTopic;
+    return this.publishFrom(null, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, payload, null, 0, 0, qos, retain);
   }
 
   /** Publish on a topic given as a string (routes cover the spec topics; this is for anything else). */
   publishTo(topic: string, payload: Uint8Array | string, offset: number, length: number, qos: number, retain = false): PublishResult {
-    if (typeof payload === "string") return this.publishFrom(-1, topic, payload, null, 0, 0, qos, retain);
-    return this.publishFrom(-1, topic, null, payload, offset, length, qos, retain);
+    if (typeof payload === "string") return this.publishFrom(topic, null, 0, 0, payload, null, 0, 0, qos, retain);
+    return this.publishFrom(topic, null, 0, 0, null, payload, offset, length, qos, retain);
   }
 
   /** Finish a message whose handler returned Pending: its acknowledgement may now go out. */
@@ -489,7 +455,7 @@ export class MqttSession implements TickService {
     try {
       credentials = buildCredentials(this.config, this.device, this.broker.tls, this.clock.wallSynced() ? this.clock.wallMs() : null);
       const will = this.router.outgoingLength(this.statusRoute) > 0
-        ? { topic: this.router.outgoingTopic(this.statusRoute), payload: this.statusPayload(false), qos: 1, retain: true }
+        ? { topic: this.router.outgoingTopic(this.statusRoute), payload: this.statusOffline, qos: 1, retain: true }
         : undefined;
       const n = encodeConnect(this.sendBuffer, 0, {
         clientId: credentials.clientId,
@@ -503,7 +469,7 @@ export class MqttSession implements TickService {
       this.sendStart = 0;
       this.sendEnd = n;
     } catch (error) {
-      this.fail(`cannot build CONNECT: ${String(error)}`, this.c[C_CONNECT_FAILURES]);
+      this.fail(`cannot build CONNECT: ${String(error)}`, this.c.connectFailures);
       return;
     }
     this.flush();
@@ -545,13 +511,13 @@ export class MqttSession implements TickService {
   /** @internal */
   linkClosed(generation: number, reason: string): void {
     if (generation !== this.generation) return;
-    this.fail(reason, this.state !== SessionState.Connected ? this.c[C_CONNECT_FAILURES] : -1);
+    this.fail(reason, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
   }
 
   /** @internal */
   linkError(generation: number, message: string): void {
     if (generation !== this.generation) return;
-    this.fail(message, this.state !== SessionState.Connected ? this.c[C_CONNECT_FAILURES] : -1);
+    this.fail(message, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
   }
 
   // ---------------------------------------------------------------- connection management
@@ -565,7 +531,7 @@ export class MqttSession implements TickService {
     this.sendStart = 0;
     this.sendEnd = 0;
     this.writing = WRITE_NONE;
-    this.arm(T_LIVENESS, this.config.connectTimeoutMs);
+    this.livenessTimer.start(this.config.connectTimeoutMs);
     const generation = this.generation;
     let socket: TcpSocket;
     try {
@@ -575,7 +541,7 @@ export class MqttSession implements TickService {
       );
     } catch (error) {
       this.socket = null;
-      this.fail(`connect: ${String(error)}`, this.c[C_CONNECT_FAILURES]);
+      this.fail(`connect: ${String(error)}`, this.c.connectFailures);
       return;
     }
     // A HAL may report failure (or success) from inside connect(): only keep a socket this attempt still owns.
@@ -596,7 +562,7 @@ export class MqttSession implements TickService {
     this.state = SessionState.Waiting;
     const delay = this.backoff.next();
     this.log.write(wasConnected ? LogLevel.Warn : LogLevel.Info, "mqtt", `${reason}; reconnecting in ${delay} ms`);
-    this.arm(T_RECONNECT, delay);
+    this.reconnectTimer.start(delay);
     if (wasConnected) this.events.onOffline?.(reason);
   }
 
@@ -609,11 +575,10 @@ export class MqttSession implements TickService {
       this.socket = null;
       socket.close();
     }
-    if (wasConnected) this.counters.add(this.c[C_DISCONNECTS]);
-    this.deadlines[T_PING] = Infinity;
-    this.deadlines[T_LIVENESS] = Infinity;
-    this.deadlines[T_STABLE] = Infinity;
-    this.reschedule();
+    if (wasConnected) this.counters.add(this.c.disconnects);
+    this.pingTimer.stop();
+    this.livenessTimer.stop();
+    this.stableTimer.stop();
     this.decoder.reset();
     this.sendStart = 0;
     this.sendEnd = 0;
@@ -628,7 +593,7 @@ export class MqttSession implements TickService {
 
   private checkLiveness(): void {
     if (this.state === SessionState.Connecting || this.state === SessionState.AwaitingConnack) {
-      this.fail(`no CONNACK within ${this.config.connectTimeoutMs} ms`, this.c[C_CONNECT_TIMEOUTS]);
+      this.fail(`no CONNACK within ${this.config.connectTimeoutMs} ms`, this.c.connectTimeouts);
       return;
     }
     if (this.state !== SessionState.Connected) return;
@@ -636,90 +601,15 @@ export class MqttSession implements TickService {
     const limit = this.config.keepAliveSec * 1500;
     const silent = this.clock.monotonicMs() - this.lastReceiveMs;
     if (silent >= limit) {
-      this.fail(`nothing received for ${Math.round(silent)} ms (keepalive ${this.config.keepAliveSec} s)`, this.c[C_KEEPALIVE_TIMEOUTS]);
+      this.fail(`nothing received for ${Math.round(silent)} ms (keepalive ${this.config.keepAliveSec} s)`, this.c.keepaliveTimeouts);
       return;
     }
-    this.arm(T_LIVENESS, limit - silent);
+    this.livenessTimer.start(limit - silent);
   }
 
   private protocolError(error: number, description: string): void {
-    if (error === MqttError.PacketTooLarge) this.counters.add(this.c[C_PACKET_TOO_LARGE]);
-    this.fail(`protocol error: ${description}`, this.c[C_PROTOCOL_ERRORS]);
-  }
-
-  // ---------------------------------------------------------------- deadlines (one HAL timer)
-
-  /** Set deadline `which` (T_*) `delayMs` from now, replacing an earlier one. */
-  private arm(which: number, delayMs: number): void {
-    this.deadlines[which] = this.clock.monotonicMs() + delayMs;
-    this.deadlines[TIMERS + which] = ++this.armSequence;
-    this.reschedule();
-  }
-
-  private disarm(which: number): void {
-    this.deadlines[which] = Infinity;
-    this.reschedule();
-  }
-
-  /** Arm the HAL timer for the earliest deadline (unless it already is), or stop it. */
-  private reschedule(): void {
-    if (this.firing) return;
-    const d = this.deadlines;
-    let earliest = Infinity;
-    for (let i = 0; i < TIMERS; i++) if (d[i] < earliest) earliest = d[i];
-    if (earliest === this.timerDeadline) return;
-    this.timerDeadline = earliest;
-    if (earliest === Infinity) this.timer.stop();
-    else {
-      const delay = earliest - this.clock.monotonicMs();
-      this.timer.start(delay > 0 ? delay : 0);
-    }
-  }
-
-  /** The HAL timer fired: run every due deadline, earliest first (ties in arming order), then re-arm. */
-  private onTimer(): void {
-    this.timerDeadline = Infinity;
-    const d = this.deadlines;
-    this.firing = true;
-    try {
-      for (;;) {
-        const now = this.clock.monotonicMs();
-        let due = -1;
-        for (let i = 0; i < TIMERS; i++) {
-          if (d[i] > now) continue;
-          if (due < 0 || d[i] < d[due] || (d[i] === d[due] && d[TIMERS + i] < d[TIMERS + due])) due = i;
-        }
-        if (due < 0) break;
-        if (due === T_PING) {
-          // Periodic on a fixed grid from the CONNACK, never pushed back by other sends.
-          d[T_PING] += this.config.keepAliveSec * 1000;
-          d[TIMERS + T_PING] = ++this.armSequence;
-        } else {
-          d[due] = Infinity;
-        }
-        this.fire(due);
-      }
-    } finally {
-      this.firing = false;
-      this.reschedule();
-    }
-  }
-
-  private fire(which: number): void {
-    switch (which) {
-      case T_RECONNECT:
-        this.connect();
-        return;
-      case T_PING:
-        this.pingDue = true;
-        this.flush();
-        return;
-      case T_LIVENESS:
-        this.checkLiveness();
-        return;
-      default:
-        this.backoff.reset();
-    }
+    if (error === MqttError.PacketTooLarge) this.counters.add(this.c.packetTooLarge);
+    this.fail(`protocol error: ${description}`, this.c.protocolErrors);
   }
 
   // ---------------------------------------------------------------- received packets
@@ -741,11 +631,11 @@ export class MqttSession implements TickService {
       case PacketType.Puback:
         if (packet.packetId === this.statusPacketId) this.statusPacketId = 0;
         else if (this.outbox.ack(packet.packetId)) this.stats.uplinkAcked++;
-        else this.counters.add(this.c[C_PUBACK_UNKNOWN]);
+        else this.counters.add(this.c.pubackUnknown);
         return;
       case PacketType.Pubrel:
         this.inbound.release(packet.packetId);
-        if (!this.inbound.pushAck(PacketType.Pubcomp, packet.packetId, -1)) this.counters.add(this.c[C_ACK_QUEUE_FULL]);
+        if (!this.inbound.pushAck(PacketType.Pubcomp, packet.packetId, -1)) this.counters.add(this.c.ackQueueFull);
         return;
       case PacketType.Suback:
         this.onSuback(packet);
@@ -756,7 +646,7 @@ export class MqttSession implements TickService {
       case PacketType.Pubcomp:
       case PacketType.Unsuback:
         // Answers to packets we never send (QoS 2 publish, UNSUBSCRIBE): harmless, counted, ignored.
-        this.counters.add(this.c[C_UNEXPECTED]);
+        this.counters.add(this.c.unexpected);
         return;
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT, a second CONNACK: a broker never sends these.
@@ -769,7 +659,7 @@ export class MqttSession implements TickService {
       const code = packet.returnCode;
       // Credentials do not fix themselves: wait long before trying again.
       if (code === 4 || code === 5) this.backoff.saturate();
-      this.fail(`broker refused the connection: ${CONNACK_NAMES[code]} (${code})`, this.c[C_CONNACK_REFUSED]);
+      this.fail(`broker refused the connection: ${CONNACK_NAMES[code]} (${code})`, this.c.connackRefused);
       return;
     }
     this.state = SessionState.Connected;
@@ -778,20 +668,20 @@ export class MqttSession implements TickService {
     const keepAliveMs = this.config.keepAliveSec * 1000;
     if (keepAliveMs > 0) {
       // Fixed period, never pushed back by other sends: a ping always goes out each interval.
-      this.arm(T_PING, keepAliveMs);
-      this.arm(T_LIVENESS, keepAliveMs * 1.5);
+      this.pingTimer.start(keepAliveMs, keepAliveMs);
+      this.livenessTimer.start(keepAliveMs * 1.5);
     } else {
-      this.disarm(T_LIVENESS);
+      this.livenessTimer.stop();
     }
-    if (this.config.stableAfterMs > 0) this.arm(T_STABLE, this.config.stableAfterMs);
+    if (this.config.stableAfterMs > 0) this.stableTimer.start(this.config.stableAfterMs);
     else this.backoff.reset();
     this.statusDue = this.router.outgoingLength(this.statusRoute) > 0;
     this.sessionPresent = packet.sessionPresent;
-    this.subscribeTable.fill(0xff, 0, this.filterCount);
+    this.granted.fill(0xff);
     this.subscribeNext = 0;
     this.subscribeOutstanding = 0;
     this.batches = 0;
-    this.subscribed = this.filterCount === 0;
+    this.subscribed = this.filters.length === 0;
     this.log.write(LogLevel.Info, "mqtt", `connected to ${this.broker.host}:${this.broker.port}${this.broker.tls ? " (TLS)" : ""}, session ${packet.sessionPresent ? "resumed" : "new"}, ${this.outbox.live} uplinks queued`);
     const generation = this.generation;
     this.flush();
@@ -799,28 +689,26 @@ export class MqttSession implements TickService {
   }
 
   private onSuback(packet: MqttPacket): void {
-    const table = this.subscribeTable;
-    const base = this.batchBase;
     let batch = 0;
-    while (batch < this.batches && table[base + batch * BATCH_FIELDS] !== packet.packetId) batch++;
+    while (batch < this.batches && this.batchIds[batch] !== packet.packetId) batch++;
     if (batch === this.batches) {
-      this.counters.add(this.c[C_UNEXPECTED]);
+      this.counters.add(this.c.unexpected);
       return;
     }
-    const first = table[base + batch * BATCH_FIELDS + 1];
-    const count = table[base + batch * BATCH_FIELDS + 2];
-    table[base + batch * BATCH_FIELDS] = 0;
+    const first = this.batchFirst[batch];
+    const count = this.batchCount[batch];
+    this.batchIds[batch] = 0;
     const codes = packet.buffer;
     for (let i = 0; i < count; i++) {
       const code = i < packet.listCount ? codes[packet.listOffset + i] : SUBACK_FAILURE;
-      table[first + i] = code;
+      this.granted[first + i] = code;
       if (code === SUBACK_FAILURE) {
-        this.counters.add(this.c[C_SUBSCRIBE_FAILURES]);
-        this.log.write(LogLevel.Error, "mqtt", `broker refused subscription to "${this.router.incomingTopic(this.router.filterRoute(first + i))}"`);
+        this.counters.add(this.c.subscribeFailures);
+        this.log.write(LogLevel.Error, "mqtt", `broker refused subscription to "${this.filters[first + i]}"`);
       }
     }
     this.subscribeOutstanding--;
-    if (this.subscribeOutstanding === 0 && this.subscribeNext === this.filterCount && !this.subscribed) {
+    if (this.subscribeOutstanding === 0 && this.subscribeNext === this.filters.length && !this.subscribed) {
       this.subscribed = true;
       this.events.onOnline?.(this.sessionPresent);
     }
@@ -852,18 +740,18 @@ export class MqttSession implements TickService {
     const earlier = inbound.findDuplicate(packet.packetId, hash, qos, packet.dup);
     if (earlier >= 0) {
       // Seen before: acknowledge (once the first delivery is done) without running the handler again.
-      this.counters.add(this.c[C_DUPLICATES]);
-      if (!inbound.pushAck(ackType, packet.packetId, earlier)) this.counters.add(this.c[C_ACK_QUEUE_FULL]);
+      this.counters.add(this.c.duplicates);
+      if (!inbound.pushAck(ackType, packet.packetId, earlier)) this.counters.add(this.c.ackQueueFull);
       return;
     }
     if (inbound.ackQueueFull) {
       // Not handled, not acknowledged: the broker delivers it again after the next reconnect.
-      this.counters.add(this.c[C_ACK_QUEUE_FULL]);
+      this.counters.add(this.c.ackQueueFull);
       return;
     }
     const slot = inbound.begin(packet.packetId, hash, qos);
     if (slot < 0) {
-      this.counters.add(this.c[C_INBOUND_FULL]);
+      this.counters.add(this.c.inboundFull);
       return;
     }
     message.ackToken = inbound.tokenOf(slot);
@@ -881,21 +769,22 @@ export class MqttSession implements TickService {
       result = this.handler.onMessage(message);
     } catch (error) {
       // A handler bug must not stop the link, nor make the broker redeliver a poison message forever.
-      this.counters.add(this.c[C_HANDLER_ERRORS]);
+      this.counters.add(this.c.handlerErrors);
       this.log.write(LogLevel.Error, "mqtt", `handler for ${this.router.incomingName(message.route)} threw: ${String(error)}`);
       return MessageResult.Rejected;
     }
-    if (result === MessageResult.Rejected) this.counters.add(this.c[C_REJECTED]);
+    if (result === MessageResult.Rejected) this.counters.add(this.c.rejected);
     else if (result === MessageResult.Accepted) this.stats.downlinkAccepted++;
     return result;
   }
 
   // ---------------------------------------------------------------- sending
 
-  /** On outgoing route `route`, or (route -1) on `topicText`; the payload as text or bytes (the other null). */
   private publishFrom(
-    route: number,
     topicText: string | null,
+    topicBytes: Uint8Array | null,
+    topicOffset: number,
+    topicLength: number,
     payloadText: string | null,
     payloadBytes: Uint8Array | null,
     payloadOffset: number,
@@ -905,7 +794,7 @@ export class MqttSession implements TickService {
   ): PublishResult {
     if (qos !== 0 && qos !== 1) return PublishResult.BadQos;
     // Everything is checked before any room is made: a refused publish changes nothing.
-    const tLength = topicText !== null ? utf8Length(topicText) : this.router.outgoingLength(route);
+    const tLength = topicText !== null ? utf8Length(topicText) : topicLength;
     if (tLength <= 0 || tLength > 65535) return PublishResult.BadTopic;
     if (topicText !== null && (topicText.indexOf("+") >= 0 || topicText.indexOf("#") >= 0)) return PublishResult.BadTopic;
     const pLength = payloadText !== null ? utf8Length(payloadText) : payloadLength;
@@ -915,16 +804,16 @@ export class MqttSession implements TickService {
     if (size > this.config.maxPacketBytes) return PublishResult.TooLarge;
     if (qos === 0) {
       if (this.state !== SessionState.Connected) {
-        this.counters.add(this.c[C_QOS0_DROPPED]);
+        this.counters.add(this.c.qos0Dropped);
         return PublishResult.Dropped;
       }
       if (size > this.sendBuffer.length) return PublishResult.TooLarge;
       const at = this.reserveSend(size);
       if (at < 0) {
-        this.counters.add(this.c[C_QOS0_DROPPED]);
+        this.counters.add(this.c.qos0Dropped);
         return PublishResult.Dropped;
       }
-      const n = this.encodePublishTo(this.sendBuffer, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 0, retain, 0);
+      const n = encodePublishFrom(this.sendBuffer, at, topicText, topicBytes, topicOffset, tLength, payloadText, payloadBytes, payloadOffset, pLength, 0, retain, false, 0);
       if (n < 0) return PublishResult.BadTopic;
       this.sendEnd = at + n;
       this.stats.qos0Sent++;
@@ -935,36 +824,19 @@ export class MqttSession implements TickService {
     const outbox = this.outbox;
     const droppedBefore = outbox.droppedOldest;
     const at = outbox.reserve(size);
-    if (outbox.droppedOldest !== droppedBefore) this.counters.add(this.c[C_DROPPED_OLDEST], outbox.droppedOldest - droppedBefore);
+    if (outbox.droppedOldest !== droppedBefore) this.counters.add(this.c.droppedOldest, outbox.droppedOldest - droppedBefore);
     if (at === -2) return PublishResult.TooLarge;
     if (at < 0) {
-      this.counters.add(this.c[C_BUSY]);
+      this.counters.add(this.c.busy);
       return PublishResult.Busy;
     }
     const packetId = this.allocatePacketId();
-    const n = this.encodePublishTo(outbox.bytes, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 1, retain, packetId);
+    const n = encodePublishFrom(outbox.bytes, at, topicText, topicBytes, topicOffset, tLength, payloadText, payloadBytes, payloadOffset, pLength, 1, retain, false, packetId);
     if (n < 0) return PublishResult.BadTopic;
     outbox.commit(at, n, packetId);
     this.stats.uplinkQueued++;
     if (this.state === SessionState.Connected) this.flush();
     return PublishResult.Queued;
-  }
-
-  private encodePublishTo(
-    out: Uint8Array,
-    at: number,
-    route: number,
-    topicText: string | null,
-    payloadText: string | null,
-    payloadBytes: Uint8Array | null,
-    payloadOffset: number,
-    payloadLength: number,
-    qos: number,
-    retain: boolean,
-    packetId: number,
-  ): number {
-    if (topicText !== null) return encodePublishFrom(out, at, topicText, null, 0, 0, payloadText, payloadBytes, payloadOffset, payloadLength, qos, retain, false, packetId);
-    return encodePublishRouted(out, at, this.router, route, payloadText, payloadBytes, payloadOffset, payloadLength, qos, retain, false, packetId);
   }
 
   /** Sequential ids skipping those in use: an id comes back only after 65535 others, long after its PUBACK. */
@@ -977,7 +849,7 @@ export class MqttSession implements TickService {
   }
 
   private isBatchId(id: number): boolean {
-    for (let i = 0; i < this.batches; i++) if (this.subscribeTable[this.batchBase + i * BATCH_FIELDS] === id) return true;
+    for (let i = 0; i < this.batches; i++) if (this.batchIds[i] === id) return true;
     return false;
   }
 
@@ -1022,32 +894,32 @@ export class MqttSession implements TickService {
     }
     if (this.statusDue) {
       const route = this.statusRoute;
-      const online = this.statusPayload(true);
-      const size = publishSize(this.router.outgoingLength(route), utf8Length(online), 1);
+      const size = publishSize(this.router.outgoingLength(route), this.statusOnline.length, 1);
       const at = this.reserveSend(size);
       if (at < 0) return;
       this.statusPacketId = this.allocatePacketId();
-      this.appendControl(encodePublishRouted(buffer, at, this.router, route, online, null, 0, 0, 1, true, false, this.statusPacketId));
+      this.appendControl(
+        encodePublish(buffer, at, this.router.outgoingBytes, this.router.outgoingOffset(route), this.router.outgoingLength(route), this.statusOnline, 0, this.statusOnline.length, 1, true, false, this.statusPacketId),
+      );
       this.statusDue = false;
     }
-    while (this.subscribeNext < this.filterCount) {
+    while (this.subscribeNext < this.filters.length) {
       // As many filters per SUBSCRIBE as fit in the free space; fewer when they do not.
-      let count = this.filterCount - this.subscribeNext;
+      let count = this.filters.length - this.subscribeNext;
       const id = this.allocatePacketId();
       let n = 0;
       this.compactSend();
       while (count > 0) {
-        n = encodeSubscribeFrom(buffer, this.sendEnd, id, this.router, this.config.subscribeQos, this.subscribeNext, count);
+        n = encodeSubscribe(buffer, this.sendEnd, id, this.filters, this.filterQos, this.subscribeNext, count);
         if (n > 0) break;
         count = count >> 1;
       }
       if (n <= 0) return;
       this.appendControl(n);
       const batch = this.batches++;
-      const row = this.batchBase + batch * BATCH_FIELDS;
-      this.subscribeTable[row] = id;
-      this.subscribeTable[row + 1] = this.subscribeNext;
-      this.subscribeTable[row + 2] = count;
+      this.batchIds[batch] = id;
+      this.batchFirst[batch] = this.subscribeNext;
+      this.batchCount[batch] = count;
       this.subscribeNext += count;
       this.subscribeOutstanding++;
     }
@@ -1099,3 +971,8 @@ export class MqttSession implements TickService {
   }
 }
 
+function utf8(text: string): Uint8Array {
+  const bytes = new Uint8Array(utf8Length(text));
+  writeUtf8(text, bytes, 0);
+  return bytes;
+}
