@@ -5,7 +5,7 @@
  * makefile mcconfig wrote. Nothing of the SDK is copied or changed.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Sdk } from "./sdk";
@@ -52,10 +52,35 @@ export interface BuildOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** rollup: dist/device/gateway.js. */
+/**
+ * rollup: dist/device/gateway.js. Several real-SDK tests may build at once (ava runs test files in parallel), and
+ * two rollups writing dist/ together break each other: a lock directory (mkdir is atomic) serializes them.
+ */
 export function bundle(): void {
-  const result = spawnSync(join(ROOT, "node_modules", ".bin", "rollup"), ["-c", "--silent"], { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) throw new BuildFailed("rollup (the device bundle)", `${result.stdout}${result.stderr}`);
+  const lock = join(ROOT, "build", "moddable", ".rollup-lock");
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than 5 minutes is left by a killed run.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+      if (Date.now() > deadline) throw new BuildFailed("rollup (the device bundle)", `another build holds ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    const result = spawnSync(join(ROOT, "node_modules", ".bin", "rollup"), ["-c", "--silent"], { cwd: ROOT, encoding: "utf8" });
+    if (result.status !== 0) throw new BuildFailed("rollup (the device bundle)", `${result.stdout}${result.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Writes the generated manifest into `outDir` and runs mcconfig there; returns the directory of the makefile. */
