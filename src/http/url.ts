@@ -25,8 +25,6 @@ export class UrlError extends Error {
   }
 }
 
-const URL_PATTERN = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::(\d{1,5}))?([/?][^#]*)?$/;
-
 /** Parse an absolute http(s) URL; throws UrlError naming what is wrong. */
 export function parseHttpUrl(url: string): HttpUrl {
   if (typeof url !== "string") throw new UrlError("must be a string");
@@ -40,7 +38,10 @@ export function parseHttpUrl(url: string): HttpUrl {
   const schemeEnd = url.indexOf("://");
   const scheme = schemeEnd > 0 ? url.slice(0, schemeEnd).toLowerCase() : "";
   if (scheme !== "http" && scheme !== "https") throw new UrlError(`must start with http:// or https://, got "${url.slice(0, 12)}"`);
-  const match = URL_PATTERN.exec(scheme + url.slice(schemeEnd));
+  // A RegExp made per call, not a module-level one: the gateway module is preloaded, and the SDK's exec of a
+  // preloaded RegExp gives its match state a malloc block that the garbage collector then treats as a chunk, so
+  // a collection during the exec corrupts memory (a segmentation fault in the simulator; docs/ota.md, Memory).
+  const match = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::(\d{1,5}))?([/?][^#]*)?$/.exec(scheme + url.slice(schemeEnd));
   if (match === null) {
     if (url.slice(schemeEnd + 3).split(/[/?#]/)[0].includes("@")) throw new UrlError("must not carry user credentials");
     if (url.includes("#")) throw new UrlError("must not have a fragment");
