@@ -100,7 +100,59 @@ export function encodePublishFrom(
   return total;
 }
 
-/** PUBLISH with the topic already UTF-8 encoded (the topic router keeps outgoing topics that way). */
+/**
+ * Topics known by number whose owner writes their bytes (the topic router: a shared prefix plus a literal tail, so
+ * no topic is held as a string or a byte copy of its own). Its topics are checked once, when it is built.
+ */
+export interface TopicSource {
+  /** UTF-8 bytes of topic `id`; 0 when there is no such topic. */
+  outgoingLength(id: number): number;
+  /** Write topic `id`'s `outgoingLength(id)` bytes at `at`. */
+  writeOutgoing(id: number, out: Uint8Array, at: number): void;
+}
+
+/**
+ * PUBLISH on a topic of a TopicSource, the payload as bytes or as a string (null for the unused one). The topic is
+ * not checked again (its source checked it); it must be non-empty.
+ */
+export function encodePublishRouted(
+  out: Uint8Array,
+  offset: number,
+  topics: TopicSource,
+  topicId: number,
+  payloadText: string | null,
+  payloadBytes: Uint8Array | null,
+  payloadOffset: number,
+  payloadLength: number,
+  qos: number,
+  retain: boolean,
+  dup: boolean,
+  packetId: number,
+): number {
+  const tLength = topics.outgoingLength(topicId);
+  if (tLength === 0 || tLength > 65535) return -MqttError.BadTopic;
+  const pLength = payloadText !== null ? utf8Length(payloadText) : payloadLength;
+  if (pLength < 0) return -MqttError.BadUtf8;
+  const remaining = 2 + tLength + (qos > 0 ? 2 : 0) + pLength;
+  const argError = checkPublishArgs(qos, dup, packetId, remaining);
+  if (argError !== MqttError.None) return -argError;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, publishFirstByte(qos, retain, dup), remaining);
+  out[p++] = tLength >> 8;
+  out[p++] = tLength & 255;
+  topics.writeOutgoing(topicId, out, p);
+  p += tLength;
+  if (qos > 0) {
+    out[p++] = packetId >> 8;
+    out[p++] = packetId & 255;
+  }
+  if (payloadText !== null) writeUtf8(payloadText, out, p);
+  else copy(payloadBytes!, payloadOffset, out, p, pLength);
+  return total;
+}
+
+/** PUBLISH with the topic already UTF-8 encoded. */
 export function encodePublish(
   out: Uint8Array,
   offset: number,
@@ -169,7 +221,8 @@ export interface ConnectFields {
   username?: string;
   /** Binary in MQTT; a string is sent as its UTF-8 bytes. */
   password?: string | Uint8Array;
-  will?: { topic: string; payload: Uint8Array; qos: number; retain: boolean };
+  /** The will's payload is binary in MQTT too; a string is sent as its UTF-8 bytes. */
+  will?: { topic: string; payload: string | Uint8Array; qos: number; retain: boolean };
 }
 
 /** Thrown for CONNECT/SUBSCRIBE arguments that cannot form a valid packet (a configuration mistake). */
@@ -209,11 +262,13 @@ export function encodeConnect(out: Uint8Array, offset: number, fields: ConnectFi
   let flags = fields.cleanSession ? 2 : 0;
   let willTopicLength = 0;
   const will = fields.will;
+  let willPayloadLength = 0;
   if (will) {
     willTopicLength = stringLength("will topic", will.topic);
     if (!(will.qos === 0 || will.qos === 1 || will.qos === 2)) throw new MqttArgumentError(`will QoS ${will.qos} is not 0, 1 or 2`);
-    if (will.payload.length > 65535) throw new MqttArgumentError(`will payload ${will.payload.length} bytes, more than 65535`);
-    remaining += 2 + willTopicLength + 2 + will.payload.length;
+    willPayloadLength = typeof will.payload === "string" ? stringLength("will payload", will.payload) : will.payload.length;
+    if (willPayloadLength > 65535) throw new MqttArgumentError(`will payload ${willPayloadLength} bytes, more than 65535`);
+    remaining += 2 + willTopicLength + 2 + willPayloadLength;
     flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
   }
   let usernameLength = 0;
@@ -243,7 +298,7 @@ export function encodeConnect(out: Uint8Array, offset: number, fields: ConnectFi
     const topicAt = p + 2;
     p = writeString(out, p, will.topic, willTopicLength);
     if (checkTopicName(out, topicAt, willTopicLength) !== MqttError.None) throw new MqttArgumentError(`will topic "${will.topic}" is not a valid topic name`);
-    p = writeBinary(out, p, will.payload);
+    p = typeof will.payload === "string" ? writeString(out, p, will.payload, willPayloadLength) : writeBinary(out, p, will.payload);
   }
   if (fields.username !== undefined) p = writeString(out, p, fields.username, usernameLength);
   if (fields.password !== undefined) {
@@ -266,6 +321,41 @@ export function encodeSubscribe(
   count: number,
 ): number {
   return encodeFilterList(out, offset, PacketType.Subscribe, packetId, filters, qos, first, count);
+}
+
+/** Topic filters known by index whose owner writes their bytes (the topic router's subscriptions). */
+export interface FilterSource {
+  readonly filterCount: number;
+  /** UTF-8 bytes of filter `index`. */
+  filterLength(index: number): number;
+  writeFilter(index: number, out: Uint8Array, at: number): void;
+}
+
+/**
+ * SUBSCRIBE for filters `first`..`first + count - 1` of `filters`, all at QoS `qos`. Returns 0 when they do not fit,
+ * so a caller can retry with fewer filters per packet. Each filter is checked as it is written.
+ */
+export function encodeSubscribeFrom(out: Uint8Array, offset: number, packetId: number, filters: FilterSource, qos: number, first: number, count: number): number {
+  if (!(packetId >= 1 && packetId <= 65535)) return -MqttError.ZeroPacketId;
+  if (count < 1 || first < 0 || first + count > filters.filterCount) throw new MqttArgumentError(`filter range ${first}+${count} of ${filters.filterCount}`);
+  if (!(qos === 0 || qos === 1 || qos === 2)) throw new MqttArgumentError(`QoS ${qos} is not 0, 1 or 2`);
+  let remaining = 2;
+  for (let i = first; i < first + count; i++) remaining += 2 + filters.filterLength(i) + 1;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!fits(out, offset, total)) return 0;
+  let p = writeHeader(out, offset, (PacketType.Subscribe << 4) | 2, remaining);
+  out[p++] = packetId >> 8;
+  out[p++] = packetId & 255;
+  for (let i = first; i < first + count; i++) {
+    const length = filters.filterLength(i);
+    out[p++] = length >> 8;
+    out[p++] = length & 255;
+    filters.writeFilter(i, out, p);
+    if (length === 0 || checkTopicFilter(out, p, length) !== MqttError.None) throw new MqttArgumentError(`filter ${i} is not a valid topic filter`);
+    p += length;
+    out[p++] = qos;
+  }
+  return total;
 }
 
 export function encodeUnsubscribe(out: Uint8Array, offset: number, packetId: number, filters: readonly string[], first: number, count: number): number {

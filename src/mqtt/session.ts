@@ -9,7 +9,8 @@
  *
  * Memory: receive buffer (maxPacketBytes), send buffer, outbox and inbound tables are allocated here; receiving a
  * PUBLISH, handing it over, acknowledging it and publishing allocate nothing. A connection attempt allocates a
- * little (credentials strings, the socket's handler object).
+ * little (credentials strings, the will topic, the socket's handler object). Topics and SUBSCRIBE filters are
+ * written by the router (docs/mqtt.md, Memory): the session holds no copy of them.
  */
 import { LogLevel, type Clock, type Log, type RandomSource, type TcpConnector, type TcpHandlers, type TcpSocket, type Timer } from "../../hal/types";
 import type { TickService } from "../app/service";
@@ -20,7 +21,7 @@ import { Backoff } from "./backoff";
 import { parseBrokerUrl, type BrokerAddress, type MqttConfig } from "./config";
 import { CONNACK_NAMES, MqttError, PACKET_NAMES, PacketType, SUBACK_FAILURE } from "./constants";
 import { DecodeStatus, MqttDecoder } from "./decoder";
-import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodePublishFrom, encodeSubscribe, MqttArgumentError, publishSize } from "./encoder";
+import { encodeAck, encodeConnect, encodeEmpty, encodePublishFrom, encodePublishRouted, encodeSubscribeFrom, MqttArgumentError, publishSize } from "./encoder";
 import { FNV_OFFSET, fnv1a, InboundTracker } from "./inbound";
 import { Outbox } from "./outbox";
 import type { MqttPacket } from "./packet";
@@ -232,8 +233,8 @@ export class MqttSession implements TickService {
   private pingDue = false;
   private nextPacketId = 0;
 
-  private readonly filters: string[];
-  private readonly filterQos: Uint8Array;
+  /** Filters to subscribe to: the router's enabled incoming routes (it writes them into SUBSCRIBE). */
+  private readonly filterCount: number;
   /** SUBACK codes of this connection per filter (0x80 refused, 0xff not answered yet). */
   readonly granted: Uint8Array;
   private readonly batchIds: Int32Array;
@@ -310,15 +311,17 @@ export class MqttSession implements TickService {
     this.backoff = new Backoff(hal.random, config.reconnectMinMs, config.reconnectMaxMs);
     this.sendBuffer = new Uint8Array(config.sendBufferBytes);
 
-    this.filters = options.router.subscriptions();
-    this.filterQos = new Uint8Array(this.filters.length).fill(config.subscribeQos);
-    this.granted = new Uint8Array(this.filters.length).fill(0xff);
-    this.batchIds = new Int32Array(this.filters.length);
-    this.batchFirst = new Int32Array(this.filters.length);
-    this.batchCount = new Int32Array(this.filters.length);
-    for (const filter of this.filters) {
+    const router = options.router;
+    this.filterCount = router.filterCount;
+    this.granted = new Uint8Array(this.filterCount).fill(0xff);
+    this.batchIds = new Int32Array(this.filterCount);
+    this.batchFirst = new Int32Array(this.filterCount);
+    this.batchCount = new Int32Array(this.filterCount);
+    for (let i = 0; i < this.filterCount; i++) {
       // A filter that cannot fit in the send buffer alone would never be subscribed: refuse at boot.
-      if (7 + utf8Length(filter) + 5 > config.sendBufferBytes) throw new MqttArgumentError(`topic "${filter}" does not fit in a ${config.sendBufferBytes}-byte send buffer`);
+      if (7 + router.filterLength(i) + 5 > config.sendBufferBytes) {
+        throw new MqttArgumentError(`topic "${router.incomingTopic(router.filterRoute(i))}" does not fit in a ${config.sendBufferBytes}-byte send buffer`);
+      }
     }
 
     this.statusRoute = config.statusTopic ? options.router.outgoingRouteByName("status") : -1;
@@ -355,11 +358,7 @@ export class MqttSession implements TickService {
       if (topicLength > 0) {
         const size = publishSize(topicLength, this.statusOffline.length, 0);
         const at = this.reserveSend(size);
-        if (at >= 0) {
-          this.appendControl(
-            encodePublish(this.sendBuffer, at, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, this.statusOffline, 0, this.statusOffline.length, 0, true, false, 0),
-          );
-        }
+        if (at >= 0) this.appendControl(encodePublishRouted(this.sendBuffer, at, this.router, route, null, this.statusOffline, 0, this.statusOffline.length, 0, true, false, 0));
       }
       const at = this.reserveSend(2);
       if (at >= 0) this.appendControl(encodeEmpty(this.sendBuffer, at, PacketType.Disconnect));
@@ -378,22 +377,20 @@ export class MqttSession implements TickService {
 
   /** Publish `length` bytes of `payload` on an outgoing route (OutRoute.*). The payload is copied before return. */
   publish(route: number, payload: Uint8Array, offset: number, length: number, qos: number, retain = false): PublishResult {
-    const topicLength = this.router.outgoingLength(route);
-    if (topicLength === 0) return PublishResult.BadTopic;
-    return this.publishFrom(null, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, null, payload, offset, length, qos, retain);
+    if (this.router.outgoingLength(route) === 0) return PublishResult.BadTopic;
+    return this.publishFrom(route, null, null, payload, offset, length, qos, retain);
   }
 
   /** Publish a string payload (JSON) on an outgoing route; its UTF-8 is written straight into the packet. */
   publishText(route: number, payload: string, qos: number, retain = false): PublishResult {
-    const topicLength = this.router.outgoingLength(route);
-    if (topicLength === 0) return PublishResult.BadTopic;
-    return this.publishFrom(null, this.router.outgoingBytes, this.router.outgoingOffset(route), topicLength, payload, null, 0, 0, qos, retain);
+    if (this.router.outgoingLength(route) === 0) return PublishResult.BadTopic;
+    return this.publishFrom(route, null, payload, null, 0, 0, qos, retain);
   }
 
   /** Publish on a topic given as a string (routes cover the spec topics; this is for anything else). */
   publishTo(topic: string, payload: Uint8Array | string, offset: number, length: number, qos: number, retain = false): PublishResult {
-    if (typeof payload === "string") return this.publishFrom(topic, null, 0, 0, payload, null, 0, 0, qos, retain);
-    return this.publishFrom(topic, null, 0, 0, null, payload, offset, length, qos, retain);
+    if (typeof payload === "string") return this.publishFrom(-1, topic, payload, null, 0, 0, qos, retain);
+    return this.publishFrom(-1, topic, null, payload, offset, length, qos, retain);
   }
 
   /** Finish a message whose handler returned Pending: its acknowledgement may now go out. */
@@ -681,7 +678,7 @@ export class MqttSession implements TickService {
     this.subscribeNext = 0;
     this.subscribeOutstanding = 0;
     this.batches = 0;
-    this.subscribed = this.filters.length === 0;
+    this.subscribed = this.filterCount === 0;
     this.log.write(LogLevel.Info, "mqtt", `connected to ${this.broker.host}:${this.broker.port}${this.broker.tls ? " (TLS)" : ""}, session ${packet.sessionPresent ? "resumed" : "new"}, ${this.outbox.live} uplinks queued`);
     const generation = this.generation;
     this.flush();
@@ -704,11 +701,11 @@ export class MqttSession implements TickService {
       this.granted[first + i] = code;
       if (code === SUBACK_FAILURE) {
         this.counters.add(this.c.subscribeFailures);
-        this.log.write(LogLevel.Error, "mqtt", `broker refused subscription to "${this.filters[first + i]}"`);
+        this.log.write(LogLevel.Error, "mqtt", `broker refused subscription to "${this.router.incomingTopic(this.router.filterRoute(first + i))}"`);
       }
     }
     this.subscribeOutstanding--;
-    if (this.subscribeOutstanding === 0 && this.subscribeNext === this.filters.length && !this.subscribed) {
+    if (this.subscribeOutstanding === 0 && this.subscribeNext === this.filterCount && !this.subscribed) {
       this.subscribed = true;
       this.events.onOnline?.(this.sessionPresent);
     }
@@ -780,11 +777,10 @@ export class MqttSession implements TickService {
 
   // ---------------------------------------------------------------- sending
 
+  /** On outgoing route `route`, or (route -1) on `topicText`; the payload as text or bytes (the other null). */
   private publishFrom(
+    route: number,
     topicText: string | null,
-    topicBytes: Uint8Array | null,
-    topicOffset: number,
-    topicLength: number,
     payloadText: string | null,
     payloadBytes: Uint8Array | null,
     payloadOffset: number,
@@ -794,7 +790,7 @@ export class MqttSession implements TickService {
   ): PublishResult {
     if (qos !== 0 && qos !== 1) return PublishResult.BadQos;
     // Everything is checked before any room is made: a refused publish changes nothing.
-    const tLength = topicText !== null ? utf8Length(topicText) : topicLength;
+    const tLength = topicText !== null ? utf8Length(topicText) : this.router.outgoingLength(route);
     if (tLength <= 0 || tLength > 65535) return PublishResult.BadTopic;
     if (topicText !== null && (topicText.indexOf("+") >= 0 || topicText.indexOf("#") >= 0)) return PublishResult.BadTopic;
     const pLength = payloadText !== null ? utf8Length(payloadText) : payloadLength;
@@ -813,7 +809,7 @@ export class MqttSession implements TickService {
         this.counters.add(this.c.qos0Dropped);
         return PublishResult.Dropped;
       }
-      const n = encodePublishFrom(this.sendBuffer, at, topicText, topicBytes, topicOffset, tLength, payloadText, payloadBytes, payloadOffset, pLength, 0, retain, false, 0);
+      const n = this.encodePublishTo(this.sendBuffer, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 0, retain, 0);
       if (n < 0) return PublishResult.BadTopic;
       this.sendEnd = at + n;
       this.stats.qos0Sent++;
@@ -831,12 +827,29 @@ export class MqttSession implements TickService {
       return PublishResult.Busy;
     }
     const packetId = this.allocatePacketId();
-    const n = encodePublishFrom(outbox.bytes, at, topicText, topicBytes, topicOffset, tLength, payloadText, payloadBytes, payloadOffset, pLength, 1, retain, false, packetId);
+    const n = this.encodePublishTo(outbox.bytes, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 1, retain, packetId);
     if (n < 0) return PublishResult.BadTopic;
     outbox.commit(at, n, packetId);
     this.stats.uplinkQueued++;
     if (this.state === SessionState.Connected) this.flush();
     return PublishResult.Queued;
+  }
+
+  private encodePublishTo(
+    out: Uint8Array,
+    at: number,
+    route: number,
+    topicText: string | null,
+    payloadText: string | null,
+    payloadBytes: Uint8Array | null,
+    payloadOffset: number,
+    payloadLength: number,
+    qos: number,
+    retain: boolean,
+    packetId: number,
+  ): number {
+    if (topicText !== null) return encodePublishFrom(out, at, topicText, null, 0, 0, payloadText, payloadBytes, payloadOffset, payloadLength, qos, retain, false, packetId);
+    return encodePublishRouted(out, at, this.router, route, payloadText, payloadBytes, payloadOffset, payloadLength, qos, retain, false, packetId);
   }
 
   /** Sequential ids skipping those in use: an id comes back only after 65535 others, long after its PUBACK. */
@@ -898,19 +911,17 @@ export class MqttSession implements TickService {
       const at = this.reserveSend(size);
       if (at < 0) return;
       this.statusPacketId = this.allocatePacketId();
-      this.appendControl(
-        encodePublish(buffer, at, this.router.outgoingBytes, this.router.outgoingOffset(route), this.router.outgoingLength(route), this.statusOnline, 0, this.statusOnline.length, 1, true, false, this.statusPacketId),
-      );
+      this.appendControl(encodePublishRouted(buffer, at, this.router, route, null, this.statusOnline, 0, this.statusOnline.length, 1, true, false, this.statusPacketId));
       this.statusDue = false;
     }
-    while (this.subscribeNext < this.filters.length) {
+    while (this.subscribeNext < this.filterCount) {
       // As many filters per SUBSCRIBE as fit in the free space; fewer when they do not.
-      let count = this.filters.length - this.subscribeNext;
+      let count = this.filterCount - this.subscribeNext;
       const id = this.allocatePacketId();
       let n = 0;
       this.compactSend();
       while (count > 0) {
-        n = encodeSubscribe(buffer, this.sendEnd, id, this.filters, this.filterQos, this.subscribeNext, count);
+        n = encodeSubscribeFrom(buffer, this.sendEnd, id, this.router, this.config.subscribeQos, this.subscribeNext, count);
         if (n > 0) break;
         count = count >> 1;
       }

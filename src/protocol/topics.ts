@@ -9,13 +9,22 @@
  *   in the spec-000 style. Plus Status: `${PREFIX}/status/post`, the retained online/offline message and will.
  * Every template can be overridden by route name (`templates`), and an empty template disables the route.
  *
- * Incoming topics are matched against pre-encoded bytes straight from the receive buffer (no string is made);
- * outgoing topics are pre-encoded so a publish copies bytes. Unknown topics are counted.
+ * Incoming topics are matched straight from the receive buffer (no string is made); a publish writes its topic's
+ * bytes into the packet. Unknown topics are counted.
+ *
+ * Memory: the device's XS heaps are fixed, so the router holds no string or byte copy per topic. A topic is a head
+ * and a tail: the head is one of the few resolved prefixes (`${PREFIX}`, `/sys/${ProductID}/${HardwareID}/thing`),
+ * held once as bytes and shared by every route that starts with it; the tail is the rest of the route's template,
+ * read from the frozen route table (module data: in flash on the device, no RAM). Route names, families and
+ * replies are read from those tables too. Only a route whose template cannot be split that way (an override, a
+ * placeholder after the start, a non-ASCII tail) holds its whole resolved topic as bytes. Topic strings are made
+ * on demand (tests, logs, the will at each connect).
  */
 import { ConfigError } from "../config/gateway-config";
 import type { Counters } from "../core/counters";
 import { MqttError } from "../mqtt/constants";
-import { checkTopicName, utf8Length, writeUtf8 } from "../mqtt/utf8";
+import type { FilterSource, TopicSource } from "../mqtt/encoder";
+import { checkTopicName, readUtf8, utf8Length, writeUtf8 } from "../mqtt/utf8";
 import { deepFreeze } from "../core/freeze";
 
 export const RouteFamily = deepFreeze({ Strategy: 0, Thing: 1, Schedule: 2, Status: 3, Extra: 4 } as const);
@@ -68,6 +77,10 @@ export interface RouteDefinition {
 const P = "${PREFIX}";
 const SYS = "/sys/${ProductID}/${HardwareID}/thing";
 
+/** Template starts whose resolved bytes are held once and shared by every route that starts with them. */
+const SHARED_HEADS = deepFreeze([P, SYS]);
+const NO_ROUTES: readonly RouteDefinition[] = deepFreeze([]);
+
 /** In InRoute order. */
 export const INCOMING_ROUTES: readonly RouteDefinition[] = deepFreeze([
   { name: "overdemand_sync_command", family: RouteFamily.Strategy, template: `${P}/streaming_overdemand/sync/command`, reply: "overdemand_sync_result" },
@@ -118,57 +131,48 @@ export interface TopicRouterOptions {
   counters?: Counters;
 }
 
-/** Topic bytes of one table, back to back, with offsets: built once, read per message. */
-class TopicTable {
-  readonly names: string[] = [];
-  readonly families: number[] = [];
-  readonly topics: string[] = [];
-  readonly bytes: Uint8Array;
-  readonly offsets: Int32Array;
-  readonly lengths: Int32Array;
+/** Per route, in `table` (incoming routes first, then outgoing): its head in `heads`, its tail, its length. */
+const HEAD_AT = 0;
+const HEAD_LENGTH = 1;
+/** Where the tail starts in the route's own template; the tail is LENGTH - HEAD_LENGTH bytes (0: no tail). */
+const TAIL_AT = 2;
+/** UTF-8 bytes of the whole topic; 0: the route is disabled. */
+const LENGTH = 3;
+const FIELDS = 4;
 
-  constructor(definitions: readonly RouteDefinition[], resolve: (definition: RouteDefinition) => string) {
-    let total = 0;
-    for (const definition of definitions) {
-      const topic = resolve(definition);
-      this.names.push(definition.name);
-      this.families.push(definition.family);
-      this.topics.push(topic);
-      total += utf8Length(topic);
-    }
-    this.bytes = new Uint8Array(total);
-    this.offsets = new Int32Array(definitions.length);
-    this.lengths = new Int32Array(definitions.length);
-    let at = 0;
-    for (let i = 0; i < this.topics.length; i++) {
-      this.offsets[i] = at;
-      this.lengths[i] = utf8Length(this.topics[i]);
-      at = writeUtf8(this.topics[i], this.bytes, at);
-      if (this.lengths[i] > 0 && checkTopicName(this.bytes, this.offsets[i], this.lengths[i]) !== MqttError.None) {
-        throw new ConfigError(`mqtt.topics.${this.names[i]}`, `"${this.topics[i]}" is not a valid MQTT topic name (wildcards or bad UTF-8)`);
-      }
-    }
-  }
+/**
+ * Called as `charCodeAt.call(template, i)`: on XS, `template.charCodeAt(i)` (any property of a primitive string,
+ * `length` included) makes a String wrapper, two heap slots per call; through `call` nothing is allocated, so a
+ * publish or a match reads the tails without allocating.
+ */
+const charCodeAt = String.prototype.charCodeAt;
 
-  get count(): number {
-    return this.topics.length;
-  }
+/** The tail of `template` from `from` can be written and matched char by char: no placeholder, ASCII only. */
+function literalTail(template: string, from: number): boolean {
+  if (template.indexOf("${", from) >= 0) return false;
+  for (let i = from; i < template.length; i++) if (template.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
-export class TopicRouter {
+export class TopicRouter implements TopicSource, FilterSource {
   /** The spec-000 prefix of this device (no trailing slash). */
   readonly prefix: string;
-  private readonly incoming: TopicTable;
-  private readonly outgoing: TopicTable;
-  private readonly replies: Int32Array;
+  readonly incomingCount: number;
+  readonly outgoingCount: number;
+  /** Enabled incoming routes: the filters subscribed to (FilterSource), in route order. */
+  readonly filterCount: number;
+  private readonly extraIncoming: readonly RouteDefinition[];
+  private readonly extraOutgoing: readonly RouteDefinition[];
+  /** The shared heads' bytes, then the whole topics of routes that cannot share one. */
+  private readonly heads: Uint8Array;
+  /** FIELDS numbers per route, in the narrowest array that holds them (bytes for any usual configuration). */
+  private readonly table: Uint8Array | Uint16Array | Int32Array;
+  private readonly counters: Counters | undefined;
   private readonly unknownCounter: number;
   /** Messages on topics no route knows (counted, then ignored by the session). */
   unknownTopics = 0;
 
-  constructor(
-    identity: TopicIdentity,
-    private readonly options: TopicRouterOptions = {},
-  ) {
+  constructor(identity: TopicIdentity, options: TopicRouterOptions = {}) {
     for (const key of ["productKey", "deviceName", "tenant"] as const) {
       const value = identity[key];
       if (value.length === 0 && !(key === "tenant" && identity.topicScheme === "wudun")) throw new ConfigError(`device.${key}`, "must not be empty for the MQTT topics");
@@ -183,120 +187,255 @@ export class TopicRouter {
       ProductID: identity.productKey,
       HardwareID: identity.deviceName,
     };
-    const inDefinitions = [...INCOMING_ROUTES, ...(options.extraIncoming ?? [])];
-    const outDefinitions = [...OUTGOING_ROUTES, ...(options.extraOutgoing ?? [])];
-    const known = new Set([...inDefinitions, ...outDefinitions].map((definition) => definition.name));
-    if (known.size !== inDefinitions.length + outDefinitions.length) throw new ConfigError("mqtt.topics", "two routes share a name");
-    for (const name of Object.keys(options.templates ?? {})) {
-      if (!known.has(name)) throw new ConfigError(`mqtt.topics.${name}`, "no route has this name");
+    // The caller's route lists are referenced, not copied (the firmware's are frozen module data).
+    this.extraIncoming = options.extraIncoming ?? NO_ROUTES;
+    this.extraOutgoing = options.extraOutgoing ?? NO_ROUTES;
+    this.incomingCount = INCOMING_ROUTES.length + this.extraIncoming.length;
+    this.outgoingCount = OUTGOING_ROUTES.length + this.extraOutgoing.length;
+    const routes = this.incomingCount + this.outgoingCount;
+    // Looked up only when given: on XS, reading a property named by a string that is not yet a key adds the key
+    // to the machine's fixed key table.
+    const templates = options.templates;
+
+    // Boot-time checks by plain loops (a few hundred comparisons): a Set would leave its tables to the collector.
+    for (let r = 1; r < routes; r++) {
+      const name = this.definition(r).name;
+      for (let q = 0; q < r; q++) if (this.definition(q).name === name) throw new ConfigError("mqtt.topics", "two routes share a name");
     }
-    const resolve = (definition: RouteDefinition): string => {
-      const template = options.templates?.[definition.name] ?? definition.template;
-      // A fresh /g RegExp per route (boot only): a module-level one is preloaded into flash on the device, where
+    for (const name of Object.keys(templates ?? {})) {
+      if (this.incomingRouteByName(name) < 0 && this.outgoingRouteByName(name) < 0) throw new ConfigError(`mqtt.topics.${name}`, "no route has this name");
+    }
+    const resolve = (definition: RouteDefinition, template: string): string =>
+      // A fresh /g RegExp per call (boot only): a module-level one is preloaded into flash on the device, where
       // `replace` cannot reset its lastIndex and throws.
-      return template.replace(/\$\{([A-Za-z_]+)\}/g, (whole, key: string) => {
+      template.replace(/\$\{([A-Za-z_]+)\}/g, (whole, key: string) => {
         if (!(key in values)) throw new ConfigError(`mqtt.topics.${definition.name}`, `unknown placeholder ${whole}`);
         return values[key];
       });
+
+    // Plan each route: a shared head and a literal tail, a literal template alone, or its whole resolved topic.
+    const plan = new Int32Array(routes * FIELDS);
+    const headTexts: string[] = [];
+    const sharedAt = [-1, -1];
+    const sharedLength = [0, 0];
+    let headBytes = 0;
+    const addHead = (text: string): number => {
+      headTexts.push(text);
+      const at = headBytes;
+      headBytes += utf8Length(text);
+      return at;
     };
-    this.incoming = new TopicTable(inDefinitions, resolve);
-    this.outgoing = new TopicTable(outDefinitions, resolve);
-    const seen = new Set<string>();
-    for (const topic of this.incoming.topics) {
-      if (topic.length > 0 && seen.has(topic)) throw new ConfigError("mqtt.topics", `"${topic}" is used by two incoming routes`);
-      seen.add(topic);
-    }
-    this.replies = new Int32Array(inDefinitions.length).fill(-1);
-    for (let i = 0; i < inDefinitions.length; i++) {
-      const reply = inDefinitions[i].reply;
-      if (reply !== undefined) {
-        const index = this.outgoing.names.indexOf(reply);
-        if (index < 0) throw new ConfigError(`mqtt.topics.${inDefinitions[i].name}`, `reply route "${reply}" does not exist`);
-        this.replies[i] = index;
+    let filters = 0;
+    let check = new Uint8Array(64);
+    for (let r = 0; r < routes; r++) {
+      const definition = this.definition(r);
+      const override = templates === undefined ? undefined : templates[definition.name];
+      const template = override ?? definition.template;
+      const row = r * FIELDS;
+      if (template.length === 0) continue;
+      if (r < this.incomingCount) filters++;
+      // The whole topic, resolved and checked here (boot only, then dropped): the same checks and order as when
+      // every topic was kept.
+      const topic = resolve(definition, template);
+      const topicLength = utf8Length(topic);
+      if (topicLength > check.length) check = new Uint8Array(topicLength);
+      if (topicLength > 0) writeUtf8(topic, check, 0);
+      if (topicLength < 0 || checkTopicName(check, 0, topicLength) !== MqttError.None) {
+        throw new ConfigError(`mqtt.topics.${definition.name}`, `"${topic}" is not a valid MQTT topic name (wildcards or bad UTF-8)`);
+      }
+      let shared = -1;
+      if (override === undefined) {
+        for (let j = 0; j < SHARED_HEADS.length && shared < 0; j++) {
+          if (template.startsWith(SHARED_HEADS[j]) && literalTail(template, SHARED_HEADS[j].length)) shared = j;
+        }
+      }
+      if (shared >= 0) {
+        const head = SHARED_HEADS[shared];
+        if (sharedAt[shared] < 0) {
+          const text = resolve(definition, head);
+          sharedAt[shared] = addHead(text);
+          sharedLength[shared] = utf8Length(text);
+        }
+        plan[row + HEAD_AT] = sharedAt[shared];
+        plan[row + HEAD_LENGTH] = sharedLength[shared];
+        plan[row + TAIL_AT] = head.length;
+        plan[row + LENGTH] = plan[row + HEAD_LENGTH] + template.length - head.length;
+      } else if (override === undefined && literalTail(template, 0)) {
+        plan[row + TAIL_AT] = 0;
+        plan[row + LENGTH] = template.length;
+      } else {
+        plan[row + HEAD_AT] = addHead(topic);
+        plan[row + HEAD_LENGTH] = topicLength;
+        plan[row + LENGTH] = topicLength;
       }
     }
+    this.filterCount = filters;
+    this.heads = new Uint8Array(headBytes);
+    let at = 0;
+    for (const text of headTexts) at = writeUtf8(text, this.heads, at);
+    let largest = 0;
+    for (let i = 0; i < plan.length; i++) if (plan[i] > largest) largest = plan[i];
+    this.table = largest < 0x100 ? new Uint8Array(plan) : largest < 0x10000 ? new Uint16Array(plan) : plan;
+
+    const other = new Uint8Array(check.length);
+    for (let r = 1; r < this.incomingCount; r++) {
+      const length = this.table[r * FIELDS + LENGTH];
+      if (length === 0) continue;
+      this.write(r, check, 0);
+      for (let q = 0; q < r; q++) {
+        if (this.table[q * FIELDS + LENGTH] !== length) continue;
+        this.write(q, other, 0);
+        let i = 0;
+        while (i < length && check[i] === other[i]) i++;
+        if (i === length) throw new ConfigError("mqtt.topics", `"${this.topicText(r)}" is used by two incoming routes`);
+      }
+    }
+    for (let r = 0; r < this.incomingCount; r++) {
+      const reply = this.definition(r).reply;
+      if (reply !== undefined && this.outgoingRouteByName(reply) < 0) throw new ConfigError(`mqtt.topics.${this.definition(r).name}`, `reply route "${reply}" does not exist`);
+    }
+    this.counters = options.counters;
     this.unknownCounter = options.counters ? options.counters.register("mqtt_unknown_topics") : -1;
-  }
-
-  get incomingCount(): number {
-    return this.incoming.count;
-  }
-
-  get outgoingCount(): number {
-    return this.outgoing.count;
   }
 
   /**
    * The incoming route of a topic given as bytes (e.g. straight from the receive buffer), or -1 (counted).
-   * Compares lengths first, then bytes from the end, where this device's topics differ.
+   * Compares lengths first, then bytes from the end, where this device's topics differ: the tail, then the head.
    */
   match(buffer: Uint8Array, offset: number, length: number): number {
-    const table = this.incoming;
-    const bytes = table.bytes;
-    for (let route = 0; route < table.lengths.length; route++) {
-      if (table.lengths[route] !== length || length === 0) continue;
-      const start = table.offsets[route];
+    const table = this.table;
+    const heads = this.heads;
+    for (let route = 0; route < this.incomingCount; route++) {
+      const row = route * FIELDS;
+      if (table[row + LENGTH] !== length || length === 0) continue;
+      const headLength = table[row + HEAD_LENGTH];
+      const tailAt = table[row + TAIL_AT];
       let i = length - 1;
-      while (i >= 0 && bytes[start + i] === buffer[offset + i]) i--;
+      if (length > headLength) {
+        const template = this.definition(route).template;
+        const shift = tailAt - headLength;
+        while (i >= headLength && charCodeAt.call(template, shift + i) === buffer[offset + i]) i--;
+        if (i >= headLength) continue;
+      }
+      const headAt = table[row + HEAD_AT];
+      while (i >= 0 && heads[headAt + i] === buffer[offset + i]) i--;
       if (i < 0) return route;
     }
     this.unknownTopics++;
-    if (this.unknownCounter >= 0) this.options.counters!.add(this.unknownCounter);
+    if (this.unknownCounter >= 0) this.counters!.add(this.unknownCounter);
     return -1;
   }
 
-  /** Topic filters to subscribe to: every enabled incoming route. */
+  /** Topic filters to subscribe to: every enabled incoming route. Allocates (tests, logs); the session writes them. */
   subscriptions(): string[] {
-    return this.incoming.topics.filter((topic) => topic.length > 0);
+    const out: string[] = [];
+    for (let i = 0; i < this.filterCount; i++) out.push(this.incomingTopic(this.filterRoute(i)));
+    return out;
+  }
+
+  /** The incoming route of filter `index` (the index-th enabled one). */
+  filterRoute(index: number): number {
+    let seen = -1;
+    for (let route = 0; route < this.incomingCount; route++) {
+      if (this.table[route * FIELDS + LENGTH] > 0 && ++seen === index) return route;
+    }
+    return -1;
+  }
+
+  filterLength(index: number): number {
+    return this.incomingLength(this.filterRoute(index));
+  }
+
+  writeFilter(index: number, out: Uint8Array, at: number): void {
+    this.write(this.filterRoute(index), out, at);
   }
 
   incomingName(route: number): string {
-    return this.incoming.names[route];
+    return this.definition(route).name;
   }
 
   incomingFamily(route: number): RouteFamily {
-    return this.incoming.families[route] as RouteFamily;
+    return this.definition(route).family;
   }
 
+  /** The topic as a string (allocates: tests, logs). "" for a disabled route. */
   incomingTopic(route: number): string {
-    return this.incoming.topics[route];
+    return this.topicText(route);
+  }
+
+  /** UTF-8 bytes of an incoming route's topic (0 = disabled or no such route). */
+  incomingLength(route: number): number {
+    return route >= 0 && route < this.incomingCount ? this.table[route * FIELDS + LENGTH] : 0;
   }
 
   /** The outgoing route answering an incoming one (e.g. sync/command -> sync/result), or -1. */
   replyRoute(route: number): number {
-    return this.replies[route];
+    const reply = this.definition(route).reply;
+    return reply === undefined ? -1 : this.outgoingRouteByName(reply);
   }
 
   outgoingName(route: number): string {
-    return this.outgoing.names[route];
+    return this.definition(this.incomingCount + route).name;
   }
 
   outgoingFamily(route: number): RouteFamily {
-    return this.outgoing.families[route] as RouteFamily;
+    return this.definition(this.incomingCount + route).family;
   }
 
+  /** The topic as a string (allocates: tests, logs, the will at each connect). "" for a disabled route. */
   outgoingTopic(route: number): string {
-    return this.outgoing.topics[route];
+    return this.topicText(this.incomingCount + route);
   }
 
-  /** Pre-encoded outgoing topics: `outgoingBytes` at `outgoingOffset(route)`, `outgoingLength(route)` bytes (0 = disabled). */
-  get outgoingBytes(): Uint8Array {
-    return this.outgoing.bytes;
-  }
-
-  outgoingOffset(route: number): number {
-    return this.outgoing.offsets[route];
-  }
-
+  /** UTF-8 bytes of an outgoing route's topic (0 = disabled or no such route). TopicSource. */
   outgoingLength(route: number): number {
-    return route >= 0 && route < this.outgoing.count ? this.outgoing.lengths[route] : 0;
+    return route >= 0 && route < this.outgoingCount ? this.table[(this.incomingCount + route) * FIELDS + LENGTH] : 0;
+  }
+
+  /** Write an outgoing route's topic bytes at `at` (outgoingLength(route) of them). TopicSource. */
+  writeOutgoing(route: number, out: Uint8Array, at: number): void {
+    this.write(this.incomingCount + route, out, at);
   }
 
   incomingRouteByName(name: string): number {
-    return this.incoming.names.indexOf(name);
+    for (let route = 0; route < this.incomingCount; route++) if (this.definition(route).name === name) return route;
+    return -1;
   }
 
   outgoingRouteByName(name: string): number {
-    return this.outgoing.names.indexOf(name);
+    for (let route = 0; route < this.outgoingCount; route++) if (this.definition(this.incomingCount + route).name === name) return route;
+    return -1;
+  }
+
+  /** Route `r` of the whole table: incoming routes first, then outgoing; built-in ones before the extras. */
+  private definition(r: number): RouteDefinition {
+    if (r < this.incomingCount) return r < INCOMING_ROUTES.length ? INCOMING_ROUTES[r] : this.extraIncoming[r - INCOMING_ROUTES.length];
+    const o = r - this.incomingCount;
+    return o < OUTGOING_ROUTES.length ? OUTGOING_ROUTES[o] : this.extraOutgoing[o - OUTGOING_ROUTES.length];
+  }
+
+  /** Write route `r`'s topic at `at`: its head's bytes, then its tail (ASCII: one byte per char). No allocation. */
+  private write(r: number, out: Uint8Array, at: number): void {
+    const table = this.table;
+    const row = r * FIELDS;
+    const heads = this.heads;
+    const headAt = table[row + HEAD_AT];
+    const headLength = table[row + HEAD_LENGTH];
+    let p = at;
+    for (let i = 0; i < headLength; i++) out[p++] = heads[headAt + i];
+    const tailLength = table[row + LENGTH] - headLength;
+    if (tailLength === 0) return;
+    // The tail runs to the template's end; its length comes from the table (reading `length` would allocate).
+    const template = this.definition(r).template;
+    const tailAt = table[row + TAIL_AT];
+    const tailEnd = tailAt + tailLength;
+    for (let i = tailAt; i < tailEnd; i++) out[p++] = charCodeAt.call(template, i);
+  }
+
+  private topicText(r: number): string {
+    const row = r * FIELDS;
+    if (this.table[row + LENGTH] === 0) return "";
+    const head = readUtf8(this.heads, this.table[row + HEAD_AT], this.table[row + HEAD_LENGTH]);
+    return this.table[row + LENGTH] === this.table[row + HEAD_LENGTH] ? head : head + this.definition(r).template.slice(this.table[row + TAIL_AT]);
   }
 }

@@ -32,10 +32,19 @@ test("wudun scheme: spec-000 command topics map to their routes and replies; spe
   t.is(router.replyRoute(InRoute.ThingDesiredGetReply), -1);
   t.is(router.incomingCount, INCOMING_ROUTES.length);
   t.is(router.outgoingCount, OUTGOING_ROUTES.length);
-  // Pre-encoded outgoing bytes equal the strings.
+  // The bytes the router writes into packets equal the strings, for both directions.
   for (let r = 0; r < router.outgoingCount; r++) {
-    const bytes = router.outgoingBytes.subarray(router.outgoingOffset(r), router.outgoingOffset(r) + router.outgoingLength(r));
-    t.is(new TextDecoder().decode(bytes), router.outgoingTopic(r));
+    const bytes = new Uint8Array(router.outgoingLength(r) + 2).fill(0xee);
+    router.writeOutgoing(r, bytes, 1);
+    t.is(bytes[0], 0xee);
+    t.is(bytes[bytes.length - 1], 0xee, "nothing written past the topic");
+    t.is(new TextDecoder().decode(bytes.subarray(1, bytes.length - 1)), router.outgoingTopic(r));
+  }
+  t.is(router.filterCount, INCOMING_ROUTES.length);
+  for (let i = 0; i < router.filterCount; i++) {
+    const bytes = new Uint8Array(router.filterLength(i));
+    router.writeFilter(i, bytes, 0);
+    t.is(new TextDecoder().decode(bytes), router.subscriptions()[i]);
   }
 });
 
