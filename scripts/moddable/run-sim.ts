@@ -84,9 +84,10 @@ export class SimRun {
       },
       () => {},
     );
-    // SIGPIPE ignored: the SDK's Linux TCP module writes to sockets without MSG_NOSIGNAL, so a peer that closed first
-    // (an HTTP server after its response) would kill the simulator; lwIP on the ESP32 has no such signal.
-    const child = spawn("xvfb-run", ["-a", "-s", "-screen 0 640x480x24", "sh", "-c", 'trap "" PIPE; exec "$0" "$@"', simulator, soPath], {
+    // Known limit: the SDK's Linux TCP module writes with write(), and its debugger connection (xs/platforms/lin_xs.c)
+    // sets SIGPIPE back to the default, so a write to a socket the peer has closed kills the simulator (exit 141);
+    // it cannot be ignored from outside. lwIP on the ESP32 has no such signal.
+    const child = spawn("xvfb-run", ["-a", "-s", "-screen 0 640x480x24", simulator, soPath], {
       env: { ...process.env, XSBUG_HOST: "127.0.0.1", XSBUG_PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
