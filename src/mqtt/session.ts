@@ -152,6 +152,18 @@ const WRITE_NONE = 0;
 const WRITE_SEND_BUFFER = 1;
 const WRITE_OUTBOX = 2;
 
+/**
+ * The session's deadlines, served by one HAL timer (each HAL timer costs about 20 heap slots: its object, the
+ * platform timer, two callbacks). Deadlines are monotonic ms, Infinity when off; the HAL timer is armed for the
+ * earliest. Due deadlines fire in deadline order and ties in arming order, as four HAL timers would.
+ */
+const T_RECONNECT = 0;
+/** Periodic: every keepalive, from the CONNACK. */
+const T_PING = 1;
+const T_LIVENESS = 2;
+const T_STABLE = 3;
+const TIMERS = 4;
+
 /** Per-connection socket handlers: callbacks of an older socket are recognised by their generation and ignored. */
 class Link implements TcpHandlers {
   constructor(
@@ -222,10 +234,14 @@ export class MqttSession implements TickService {
   private writeIndex = -1;
   private writePosition = 0;
 
-  private readonly reconnectTimer: Timer;
-  private readonly pingTimer: Timer;
-  private readonly livenessTimer: Timer;
-  private readonly stableTimer: Timer;
+  private readonly timer: Timer;
+  /** Per deadline (T_*): when it is due, then at TIMERS + index its arming sequence. */
+  private readonly deadlines: Float64Array;
+  private armSequence = 0;
+  /** What the HAL timer is armed for (Infinity: not armed). */
+  private timerDeadline = Infinity;
+  /** Inside onTimer: rearming waits for its end. */
+  private firing = false;
 
   private socket: TcpSocket | null = null;
   private generation = 0;
@@ -328,13 +344,8 @@ export class MqttSession implements TickService {
     this.statusOnline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":true}`);
     this.statusOffline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":false}`);
 
-    this.reconnectTimer = hal.clock.createTimer(() => this.connect());
-    this.pingTimer = hal.clock.createTimer(() => {
-      this.pingDue = true;
-      this.flush();
-    });
-    this.livenessTimer = hal.clock.createTimer(() => this.checkLiveness());
-    this.stableTimer = hal.clock.createTimer(() => this.backoff.reset());
+    this.deadlines = new Float64Array(2 * TIMERS).fill(Infinity, 0, TIMERS);
+    this.timer = hal.clock.createTimer(() => this.onTimer());
   }
 
   // ---------------------------------------------------------------- public API
@@ -366,7 +377,7 @@ export class MqttSession implements TickService {
     }
     const wasConnected = this.state === SessionState.Connected;
     this.closeLink("stopped");
-    this.reconnectTimer.stop();
+    this.disarm(T_RECONNECT);
     this.state = SessionState.Stopped;
     if (wasConnected) this.events.onOffline?.("stopped");
   }
@@ -528,7 +539,7 @@ export class MqttSession implements TickService {
     this.sendStart = 0;
     this.sendEnd = 0;
     this.writing = WRITE_NONE;
-    this.livenessTimer.start(this.config.connectTimeoutMs);
+    this.arm(T_LIVENESS, this.config.connectTimeoutMs);
     const generation = this.generation;
     let socket: TcpSocket;
     try {
@@ -559,7 +570,7 @@ export class MqttSession implements TickService {
     this.state = SessionState.Waiting;
     const delay = this.backoff.next();
     this.log.write(wasConnected ? LogLevel.Warn : LogLevel.Info, "mqtt", `${reason}; reconnecting in ${delay} ms`);
-    this.reconnectTimer.start(delay);
+    this.arm(T_RECONNECT, delay);
     if (wasConnected) this.events.onOffline?.(reason);
   }
 
@@ -573,9 +584,10 @@ export class MqttSession implements TickService {
       socket.close();
     }
     if (wasConnected) this.counters.add(this.c.disconnects);
-    this.pingTimer.stop();
-    this.livenessTimer.stop();
-    this.stableTimer.stop();
+    this.deadlines[T_PING] = Infinity;
+    this.deadlines[T_LIVENESS] = Infinity;
+    this.deadlines[T_STABLE] = Infinity;
+    this.reschedule();
     this.decoder.reset();
     this.sendStart = 0;
     this.sendEnd = 0;
@@ -601,12 +613,87 @@ export class MqttSession implements TickService {
       this.fail(`nothing received for ${Math.round(silent)} ms (keepalive ${this.config.keepAliveSec} s)`, this.c.keepaliveTimeouts);
       return;
     }
-    this.livenessTimer.start(limit - silent);
+    this.arm(T_LIVENESS, limit - silent);
   }
 
   private protocolError(error: number, description: string): void {
     if (error === MqttError.PacketTooLarge) this.counters.add(this.c.packetTooLarge);
     this.fail(`protocol error: ${description}`, this.c.protocolErrors);
+  }
+
+  // ---------------------------------------------------------------- deadlines (one HAL timer)
+
+  /** Set deadline `which` (T_*) `delayMs` from now, replacing an earlier one. */
+  private arm(which: number, delayMs: number): void {
+    this.deadlines[which] = this.clock.monotonicMs() + delayMs;
+    this.deadlines[TIMERS + which] = ++this.armSequence;
+    this.reschedule();
+  }
+
+  private disarm(which: number): void {
+    this.deadlines[which] = Infinity;
+    this.reschedule();
+  }
+
+  /** Arm the HAL timer for the earliest deadline (unless it already is), or stop it. */
+  private reschedule(): void {
+    if (this.firing) return;
+    const d = this.deadlines;
+    let earliest = Infinity;
+    for (let i = 0; i < TIMERS; i++) if (d[i] < earliest) earliest = d[i];
+    if (earliest === this.timerDeadline) return;
+    this.timerDeadline = earliest;
+    if (earliest === Infinity) this.timer.stop();
+    else {
+      const delay = earliest - this.clock.monotonicMs();
+      this.timer.start(delay > 0 ? delay : 0);
+    }
+  }
+
+  /** The HAL timer fired: run every due deadline, earliest first (ties in arming order), then re-arm. */
+  private onTimer(): void {
+    this.timerDeadline = Infinity;
+    const d = this.deadlines;
+    this.firing = true;
+    try {
+      for (;;) {
+        const now = this.clock.monotonicMs();
+        let due = -1;
+        for (let i = 0; i < TIMERS; i++) {
+          if (d[i] > now) continue;
+          if (due < 0 || d[i] < d[due] || (d[i] === d[due] && d[TIMERS + i] < d[TIMERS + due])) due = i;
+        }
+        if (due < 0) break;
+        if (due === T_PING) {
+          // Periodic on a fixed grid from the CONNACK, never pushed back by other sends.
+          d[T_PING] += this.config.keepAliveSec * 1000;
+          d[TIMERS + T_PING] = ++this.armSequence;
+        } else {
+          d[due] = Infinity;
+        }
+        this.fire(due);
+      }
+    } finally {
+      this.firing = false;
+      this.reschedule();
+    }
+  }
+
+  private fire(which: number): void {
+    switch (which) {
+      case T_RECONNECT:
+        this.connect();
+        return;
+      case T_PING:
+        this.pingDue = true;
+        this.flush();
+        return;
+      case T_LIVENESS:
+        this.checkLiveness();
+        return;
+      default:
+        this.backoff.reset();
+    }
   }
 
   // ---------------------------------------------------------------- received packets
@@ -665,12 +752,12 @@ export class MqttSession implements TickService {
     const keepAliveMs = this.config.keepAliveSec * 1000;
     if (keepAliveMs > 0) {
       // Fixed period, never pushed back by other sends: a ping always goes out each interval.
-      this.pingTimer.start(keepAliveMs, keepAliveMs);
-      this.livenessTimer.start(keepAliveMs * 1.5);
+      this.arm(T_PING, keepAliveMs);
+      this.arm(T_LIVENESS, keepAliveMs * 1.5);
     } else {
-      this.livenessTimer.stop();
+      this.disarm(T_LIVENESS);
     }
-    if (this.config.stableAfterMs > 0) this.stableTimer.start(this.config.stableAfterMs);
+    if (this.config.stableAfterMs > 0) this.arm(T_STABLE, this.config.stableAfterMs);
     else this.backoff.reset();
     this.statusDue = this.router.outgoingLength(this.statusRoute) > 0;
     this.sessionPresent = packet.sessionPresent;
