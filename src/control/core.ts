@@ -320,6 +320,8 @@ export class ControlCore {
   readonly settings = new GroupSettings();
   readonly devices: CoreDevice[] = [];
   count = 0;
+  /** Most devices the group takes (addDevice returns null beyond). */
+  readonly capacity: number;
   readonly window = new DemandWindow();
   readonly peak: PeakTracker;
   private readonly solver: Solver;
@@ -352,19 +354,21 @@ export class ControlCore {
     readonly options: ControlOptions,
     store: PeakDemandStore | null,
   ) {
+    this.capacity = capacity;
     this.solver = new Solver(capacity);
-    for (let i = 0; i < capacity; i++) {
-      const device = new CoreDevice();
-      this.devices.push(device);
-      this.slots.push(device.slot);
-    }
     this.peak = new PeakTracker(store, options.peakPersistStepW);
   }
 
   /** Add a device (at configuration); returns it for its settings, or null when the group is full. */
   addDevice(): CoreDevice | null {
-    if (this.count === this.devices.length) return null;
-    return this.devices[this.count++];
+    // Made here, not preallocated for the whole capacity: a group holds only the devices it has (each CoreDevice
+    // and its SolverSlot are ~40 XS slots, and a group usually has one or two of its up to `capacity` devices).
+    if (this.count === this.capacity) return null;
+    const device = new CoreDevice();
+    this.devices.push(device);
+    this.slots.push(device.slot);
+    this.count++;
+    return device;
   }
 
   /** Record a fresh meter reading (W, import positive) taken at `nowMs`; `timeMs` is wall-aligned for the window. */
