@@ -9,8 +9,10 @@
  *
  * Memory: receive buffer (maxPacketBytes), send buffer, outbox and inbound tables are allocated here; receiving a
  * PUBLISH, handing it over, acknowledging it and publishing allocate nothing. A connection attempt allocates a
- * little (credentials strings, the will topic, the socket's handler object). Topics and SUBSCRIBE filters are
- * written by the router (docs/mqtt.md, Memory): the session holds no copy of them.
+ * little (credentials strings, the will topic, the status payloads, the socket's handler object, the backoff's
+ * random bytes). The fixed part is kept small because the device's XS heaps are fixed (docs/mqtt.md, Memory): one
+ * HAL timer serves the four deadlines, small tables share typed arrays (each typed array costs about 7 heap slots),
+ * and topics and SUBSCRIBE filters are written by the router, never copied here.
  */
 import { LogLevel, type Clock, type Log, type RandomSource, type TcpConnector, type TcpHandlers, type TcpSocket, type Timer } from "../../hal/types";
 import type { TickService } from "../app/service";
@@ -25,7 +27,7 @@ import { encodeAck, encodeConnect, encodeEmpty, encodePublishFrom, encodePublish
 import { FNV_OFFSET, fnv1a, InboundTracker } from "./inbound";
 import { Outbox } from "./outbox";
 import type { MqttPacket } from "./packet";
-import { utf8Length, writeUtf8 } from "./utf8";
+import { utf8Length } from "./utf8";
 import { deepFreeze } from "../core/freeze";
 
 export const SessionState = deepFreeze({
@@ -153,6 +155,55 @@ const WRITE_SEND_BUFFER = 1;
 const WRITE_OUTBOX = 2;
 
 /**
+ * The session's counters, registered in this order at construction; their handles live in one small typed array
+ * (an object of 18 handles would cost a heap slot each). Indexes: the C_* constants.
+ */
+const COUNTER_NAMES = deepFreeze([
+  "mqtt_uplink_dropped_oldest",
+  "mqtt_qos0_dropped",
+  "mqtt_publish_busy",
+  "mqtt_keepalive_timeouts",
+  "mqtt_connect_timeouts",
+  "mqtt_connect_failures",
+  "mqtt_protocol_errors",
+  "mqtt_packet_too_large",
+  "mqtt_connack_refused",
+  "mqtt_subscribe_failures",
+  "mqtt_downlink_duplicates",
+  "mqtt_downlink_rejected",
+  "mqtt_handler_errors",
+  "mqtt_ack_queue_full",
+  "mqtt_inbound_full",
+  "mqtt_puback_unknown",
+  "mqtt_unexpected_packets",
+  "mqtt_disconnects",
+]);
+const C_DROPPED_OLDEST = 0;
+const C_QOS0_DROPPED = 1;
+const C_BUSY = 2;
+const C_KEEPALIVE_TIMEOUTS = 3;
+const C_CONNECT_TIMEOUTS = 4;
+const C_CONNECT_FAILURES = 5;
+const C_PROTOCOL_ERRORS = 6;
+const C_PACKET_TOO_LARGE = 7;
+const C_CONNACK_REFUSED = 8;
+const C_SUBSCRIBE_FAILURES = 9;
+const C_DUPLICATES = 10;
+const C_REJECTED = 11;
+const C_HANDLER_ERRORS = 12;
+const C_ACK_QUEUE_FULL = 13;
+const C_INBOUND_FULL = 14;
+const C_PUBACK_UNKNOWN = 15;
+const C_UNEXPECTED = 16;
+const C_DISCONNECTS = 17;
+
+/**
+ * `subscribeTable` (Uint16Array): the SUBACK code per filter (0x80 refused, 0xff not answered yet), then per
+ * SUBSCRIBE in flight [packet id, first filter, filter count].
+ */
+const BATCH_FIELDS = 3;
+
+/**
  * The session's deadlines, served by one HAL timer (each HAL timer costs about 20 heap slots: its object, the
  * platform timer, two callbacks). Deadlines are monotonic ms, Infinity when off; the HAL timer is armed for the
  * earliest. Due deadlines fire in deadline order and ties in arming order, as four HAL timers would.
@@ -188,7 +239,6 @@ class Link implements TcpHandlers {
 }
 
 export class MqttSession implements TickService {
-  readonly name = "mqtt";
   readonly config: MqttConfig;
   readonly broker: BrokerAddress;
   readonly router: TopicRouter;
@@ -251,42 +301,20 @@ export class MqttSession implements TickService {
 
   /** Filters to subscribe to: the router's enabled incoming routes (it writes them into SUBSCRIBE). */
   private readonly filterCount: number;
-  /** SUBACK codes of this connection per filter (0x80 refused, 0xff not answered yet). */
-  readonly granted: Uint8Array;
-  private readonly batchIds: Int32Array;
-  private readonly batchFirst: Int32Array;
-  private readonly batchCount: Int32Array;
+  private readonly subscribeTable: Uint16Array;
+  /** Where the SUBSCRIBE batches start in `subscribeTable`. */
+  private readonly batchBase: number;
   private batches = 0;
   private subscribeNext = 0;
   private subscribeOutstanding = 0;
 
-  private readonly statusOnline: Uint8Array;
-  private readonly statusOffline: Uint8Array;
   private readonly statusRoute: number;
   private statusDue = false;
   private statusPacketId = 0;
   private sessionPresent = false;
 
-  private readonly c: {
-    droppedOldest: number;
-    qos0Dropped: number;
-    busy: number;
-    keepaliveTimeouts: number;
-    connectTimeouts: number;
-    connectFailures: number;
-    protocolErrors: number;
-    packetTooLarge: number;
-    connackRefused: number;
-    subscribeFailures: number;
-    duplicates: number;
-    rejected: number;
-    handlerErrors: number;
-    ackQueueFull: number;
-    inboundFull: number;
-    pubackUnknown: number;
-    unexpected: number;
-    disconnects: number;
-  };
+  /** Counter handles, by C_* index. */
+  private readonly c: Uint16Array;
 
   constructor(hal: SessionHal, options: MqttSessionOptions) {
     const config = options.config;
@@ -300,26 +328,8 @@ export class MqttSession implements TickService {
     this.handler = options.handler;
     this.events = options.events ?? {};
     const counters = (this.counters = options.counters ?? new Counters(64));
-    this.c = {
-      droppedOldest: counters.register("mqtt_uplink_dropped_oldest"),
-      qos0Dropped: counters.register("mqtt_qos0_dropped"),
-      busy: counters.register("mqtt_publish_busy"),
-      keepaliveTimeouts: counters.register("mqtt_keepalive_timeouts"),
-      connectTimeouts: counters.register("mqtt_connect_timeouts"),
-      connectFailures: counters.register("mqtt_connect_failures"),
-      protocolErrors: counters.register("mqtt_protocol_errors"),
-      packetTooLarge: counters.register("mqtt_packet_too_large"),
-      connackRefused: counters.register("mqtt_connack_refused"),
-      subscribeFailures: counters.register("mqtt_subscribe_failures"),
-      duplicates: counters.register("mqtt_downlink_duplicates"),
-      rejected: counters.register("mqtt_downlink_rejected"),
-      handlerErrors: counters.register("mqtt_handler_errors"),
-      ackQueueFull: counters.register("mqtt_ack_queue_full"),
-      inboundFull: counters.register("mqtt_inbound_full"),
-      pubackUnknown: counters.register("mqtt_puback_unknown"),
-      unexpected: counters.register("mqtt_unexpected_packets"),
-      disconnects: counters.register("mqtt_disconnects"),
-    };
+    this.c = new Uint16Array(COUNTER_NAMES.length);
+    for (let i = 0; i < COUNTER_NAMES.length; i++) this.c[i] = counters.register(COUNTER_NAMES[i]);
     this.decoder = new MqttDecoder(config.maxPacketBytes);
     this.message = new InboundMessage(this.decoder.buffer);
     this.outbox = new Outbox(config.outboxBytes, config.outboxEntries);
@@ -329,10 +339,8 @@ export class MqttSession implements TickService {
 
     const router = options.router;
     this.filterCount = router.filterCount;
-    this.granted = new Uint8Array(this.filterCount).fill(0xff);
-    this.batchIds = new Int32Array(this.filterCount);
-    this.batchFirst = new Int32Array(this.filterCount);
-    this.batchCount = new Int32Array(this.filterCount);
+    this.batchBase = this.filterCount;
+    this.subscribeTable = new Uint16Array(this.filterCount * (1 + BATCH_FIELDS)).fill(0xff, 0, this.filterCount);
     for (let i = 0; i < this.filterCount; i++) {
       // A filter that cannot fit in the send buffer alone would never be subscribed: refuse at boot.
       if (7 + router.filterLength(i) + 5 > config.sendBufferBytes) {
@@ -340,12 +348,28 @@ export class MqttSession implements TickService {
       }
     }
 
-    this.statusRoute = config.statusTopic ? options.router.outgoingRouteByName("status") : -1;
-    this.statusOnline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":true}`);
-    this.statusOffline = utf8(`{"device_uid":${JSON.stringify(options.device.uid)},"online":false}`);
+    this.statusRoute = config.statusTopic ? router.outgoingRouteByName("status") : -1;
 
     this.deadlines = new Float64Array(2 * TIMERS).fill(Infinity, 0, TIMERS);
     this.timer = hal.clock.createTimer(() => this.onTimer());
+  }
+
+  /** SUBACK codes of this connection per filter (0x80 refused, 0xff not answered yet). A copy (status, tests). */
+  get granted(): Uint8Array {
+    return Uint8Array.from(this.subscribeTable.subarray(0, this.filterCount));
+  }
+
+  /**
+   * The retained status payload. Made when it is sent (at each connect and stop): held for the gateway's life, the
+   * two texts would cost chunk bytes in the device's fixed heap.
+   */
+  private statusPayload(online: boolean): string {
+    return `{"device_uid":${JSON.stringify(this.device.uid)},"online":${online ? "true" : "false"}}`;
+  }
+
+  /** TickService name. A getter: a field would cost a heap slot per instance. */
+  get name(): string {
+    return "mqtt";
   }
 
   // ---------------------------------------------------------------- public API
@@ -367,9 +391,10 @@ export class MqttSession implements TickService {
       const route = this.statusRoute;
       const topicLength = this.router.outgoingLength(route);
       if (topicLength > 0) {
-        const size = publishSize(topicLength, this.statusOffline.length, 0);
+        const offline = this.statusPayload(false);
+        const size = publishSize(topicLength, utf8Length(offline), 0);
         const at = this.reserveSend(size);
-        if (at >= 0) this.appendControl(encodePublishRouted(this.sendBuffer, at, this.router, route, null, this.statusOffline, 0, this.statusOffline.length, 0, true, false, 0));
+        if (at >= 0) this.appendControl(encodePublishRouted(this.sendBuffer, at, this.router, route, offline, null, 0, 0, 0, true, false, 0));
       }
       const at = this.reserveSend(2);
       if (at >= 0) this.appendControl(encodeEmpty(this.sendBuffer, at, PacketType.Disconnect));
@@ -463,7 +488,7 @@ export class MqttSession implements TickService {
     try {
       credentials = buildCredentials(this.config, this.device, this.broker.tls, this.clock.wallSynced() ? this.clock.wallMs() : null);
       const will = this.router.outgoingLength(this.statusRoute) > 0
-        ? { topic: this.router.outgoingTopic(this.statusRoute), payload: this.statusOffline, qos: 1, retain: true }
+        ? { topic: this.router.outgoingTopic(this.statusRoute), payload: this.statusPayload(false), qos: 1, retain: true }
         : undefined;
       const n = encodeConnect(this.sendBuffer, 0, {
         clientId: credentials.clientId,
@@ -477,7 +502,7 @@ export class MqttSession implements TickService {
       this.sendStart = 0;
       this.sendEnd = n;
     } catch (error) {
-      this.fail(`cannot build CONNECT: ${String(error)}`, this.c.connectFailures);
+      this.fail(`cannot build CONNECT: ${String(error)}`, this.c[C_CONNECT_FAILURES]);
       return;
     }
     this.flush();
@@ -519,13 +544,13 @@ export class MqttSession implements TickService {
   /** @internal */
   linkClosed(generation: number, reason: string): void {
     if (generation !== this.generation) return;
-    this.fail(reason, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
+    this.fail(reason, this.state !== SessionState.Connected ? this.c[C_CONNECT_FAILURES] : -1);
   }
 
   /** @internal */
   linkError(generation: number, message: string): void {
     if (generation !== this.generation) return;
-    this.fail(message, this.state !== SessionState.Connected ? this.c.connectFailures : -1);
+    this.fail(message, this.state !== SessionState.Connected ? this.c[C_CONNECT_FAILURES] : -1);
   }
 
   // ---------------------------------------------------------------- connection management
@@ -549,7 +574,7 @@ export class MqttSession implements TickService {
       );
     } catch (error) {
       this.socket = null;
-      this.fail(`connect: ${String(error)}`, this.c.connectFailures);
+      this.fail(`connect: ${String(error)}`, this.c[C_CONNECT_FAILURES]);
       return;
     }
     // A HAL may report failure (or success) from inside connect(): only keep a socket this attempt still owns.
@@ -583,7 +608,7 @@ export class MqttSession implements TickService {
       this.socket = null;
       socket.close();
     }
-    if (wasConnected) this.counters.add(this.c.disconnects);
+    if (wasConnected) this.counters.add(this.c[C_DISCONNECTS]);
     this.deadlines[T_PING] = Infinity;
     this.deadlines[T_LIVENESS] = Infinity;
     this.deadlines[T_STABLE] = Infinity;
@@ -602,7 +627,7 @@ export class MqttSession implements TickService {
 
   private checkLiveness(): void {
     if (this.state === SessionState.Connecting || this.state === SessionState.AwaitingConnack) {
-      this.fail(`no CONNACK within ${this.config.connectTimeoutMs} ms`, this.c.connectTimeouts);
+      this.fail(`no CONNACK within ${this.config.connectTimeoutMs} ms`, this.c[C_CONNECT_TIMEOUTS]);
       return;
     }
     if (this.state !== SessionState.Connected) return;
@@ -610,15 +635,15 @@ export class MqttSession implements TickService {
     const limit = this.config.keepAliveSec * 1500;
     const silent = this.clock.monotonicMs() - this.lastReceiveMs;
     if (silent >= limit) {
-      this.fail(`nothing received for ${Math.round(silent)} ms (keepalive ${this.config.keepAliveSec} s)`, this.c.keepaliveTimeouts);
+      this.fail(`nothing received for ${Math.round(silent)} ms (keepalive ${this.config.keepAliveSec} s)`, this.c[C_KEEPALIVE_TIMEOUTS]);
       return;
     }
     this.arm(T_LIVENESS, limit - silent);
   }
 
   private protocolError(error: number, description: string): void {
-    if (error === MqttError.PacketTooLarge) this.counters.add(this.c.packetTooLarge);
-    this.fail(`protocol error: ${description}`, this.c.protocolErrors);
+    if (error === MqttError.PacketTooLarge) this.counters.add(this.c[C_PACKET_TOO_LARGE]);
+    this.fail(`protocol error: ${description}`, this.c[C_PROTOCOL_ERRORS]);
   }
 
   // ---------------------------------------------------------------- deadlines (one HAL timer)
@@ -715,11 +740,11 @@ export class MqttSession implements TickService {
       case PacketType.Puback:
         if (packet.packetId === this.statusPacketId) this.statusPacketId = 0;
         else if (this.outbox.ack(packet.packetId)) this.stats.uplinkAcked++;
-        else this.counters.add(this.c.pubackUnknown);
+        else this.counters.add(this.c[C_PUBACK_UNKNOWN]);
         return;
       case PacketType.Pubrel:
         this.inbound.release(packet.packetId);
-        if (!this.inbound.pushAck(PacketType.Pubcomp, packet.packetId, -1)) this.counters.add(this.c.ackQueueFull);
+        if (!this.inbound.pushAck(PacketType.Pubcomp, packet.packetId, -1)) this.counters.add(this.c[C_ACK_QUEUE_FULL]);
         return;
       case PacketType.Suback:
         this.onSuback(packet);
@@ -730,7 +755,7 @@ export class MqttSession implements TickService {
       case PacketType.Pubcomp:
       case PacketType.Unsuback:
         // Answers to packets we never send (QoS 2 publish, UNSUBSCRIBE): harmless, counted, ignored.
-        this.counters.add(this.c.unexpected);
+        this.counters.add(this.c[C_UNEXPECTED]);
         return;
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT, a second CONNACK: a broker never sends these.
@@ -743,7 +768,7 @@ export class MqttSession implements TickService {
       const code = packet.returnCode;
       // Credentials do not fix themselves: wait long before trying again.
       if (code === 4 || code === 5) this.backoff.saturate();
-      this.fail(`broker refused the connection: ${CONNACK_NAMES[code]} (${code})`, this.c.connackRefused);
+      this.fail(`broker refused the connection: ${CONNACK_NAMES[code]} (${code})`, this.c[C_CONNACK_REFUSED]);
       return;
     }
     this.state = SessionState.Connected;
@@ -761,7 +786,7 @@ export class MqttSession implements TickService {
     else this.backoff.reset();
     this.statusDue = this.router.outgoingLength(this.statusRoute) > 0;
     this.sessionPresent = packet.sessionPresent;
-    this.granted.fill(0xff);
+    this.subscribeTable.fill(0xff, 0, this.filterCount);
     this.subscribeNext = 0;
     this.subscribeOutstanding = 0;
     this.batches = 0;
@@ -773,21 +798,23 @@ export class MqttSession implements TickService {
   }
 
   private onSuback(packet: MqttPacket): void {
+    const table = this.subscribeTable;
+    const base = this.batchBase;
     let batch = 0;
-    while (batch < this.batches && this.batchIds[batch] !== packet.packetId) batch++;
+    while (batch < this.batches && table[base + batch * BATCH_FIELDS] !== packet.packetId) batch++;
     if (batch === this.batches) {
-      this.counters.add(this.c.unexpected);
+      this.counters.add(this.c[C_UNEXPECTED]);
       return;
     }
-    const first = this.batchFirst[batch];
-    const count = this.batchCount[batch];
-    this.batchIds[batch] = 0;
+    const first = table[base + batch * BATCH_FIELDS + 1];
+    const count = table[base + batch * BATCH_FIELDS + 2];
+    table[base + batch * BATCH_FIELDS] = 0;
     const codes = packet.buffer;
     for (let i = 0; i < count; i++) {
       const code = i < packet.listCount ? codes[packet.listOffset + i] : SUBACK_FAILURE;
-      this.granted[first + i] = code;
+      table[first + i] = code;
       if (code === SUBACK_FAILURE) {
-        this.counters.add(this.c.subscribeFailures);
+        this.counters.add(this.c[C_SUBSCRIBE_FAILURES]);
         this.log.write(LogLevel.Error, "mqtt", `broker refused subscription to "${this.router.incomingTopic(this.router.filterRoute(first + i))}"`);
       }
     }
@@ -824,18 +851,18 @@ export class MqttSession implements TickService {
     const earlier = inbound.findDuplicate(packet.packetId, hash, qos, packet.dup);
     if (earlier >= 0) {
       // Seen before: acknowledge (once the first delivery is done) without running the handler again.
-      this.counters.add(this.c.duplicates);
-      if (!inbound.pushAck(ackType, packet.packetId, earlier)) this.counters.add(this.c.ackQueueFull);
+      this.counters.add(this.c[C_DUPLICATES]);
+      if (!inbound.pushAck(ackType, packet.packetId, earlier)) this.counters.add(this.c[C_ACK_QUEUE_FULL]);
       return;
     }
     if (inbound.ackQueueFull) {
       // Not handled, not acknowledged: the broker delivers it again after the next reconnect.
-      this.counters.add(this.c.ackQueueFull);
+      this.counters.add(this.c[C_ACK_QUEUE_FULL]);
       return;
     }
     const slot = inbound.begin(packet.packetId, hash, qos);
     if (slot < 0) {
-      this.counters.add(this.c.inboundFull);
+      this.counters.add(this.c[C_INBOUND_FULL]);
       return;
     }
     message.ackToken = inbound.tokenOf(slot);
@@ -853,11 +880,11 @@ export class MqttSession implements TickService {
       result = this.handler.onMessage(message);
     } catch (error) {
       // A handler bug must not stop the link, nor make the broker redeliver a poison message forever.
-      this.counters.add(this.c.handlerErrors);
+      this.counters.add(this.c[C_HANDLER_ERRORS]);
       this.log.write(LogLevel.Error, "mqtt", `handler for ${this.router.incomingName(message.route)} threw: ${String(error)}`);
       return MessageResult.Rejected;
     }
-    if (result === MessageResult.Rejected) this.counters.add(this.c.rejected);
+    if (result === MessageResult.Rejected) this.counters.add(this.c[C_REJECTED]);
     else if (result === MessageResult.Accepted) this.stats.downlinkAccepted++;
     return result;
   }
@@ -887,13 +914,13 @@ export class MqttSession implements TickService {
     if (size > this.config.maxPacketBytes) return PublishResult.TooLarge;
     if (qos === 0) {
       if (this.state !== SessionState.Connected) {
-        this.counters.add(this.c.qos0Dropped);
+        this.counters.add(this.c[C_QOS0_DROPPED]);
         return PublishResult.Dropped;
       }
       if (size > this.sendBuffer.length) return PublishResult.TooLarge;
       const at = this.reserveSend(size);
       if (at < 0) {
-        this.counters.add(this.c.qos0Dropped);
+        this.counters.add(this.c[C_QOS0_DROPPED]);
         return PublishResult.Dropped;
       }
       const n = this.encodePublishTo(this.sendBuffer, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 0, retain, 0);
@@ -907,10 +934,10 @@ export class MqttSession implements TickService {
     const outbox = this.outbox;
     const droppedBefore = outbox.droppedOldest;
     const at = outbox.reserve(size);
-    if (outbox.droppedOldest !== droppedBefore) this.counters.add(this.c.droppedOldest, outbox.droppedOldest - droppedBefore);
+    if (outbox.droppedOldest !== droppedBefore) this.counters.add(this.c[C_DROPPED_OLDEST], outbox.droppedOldest - droppedBefore);
     if (at === -2) return PublishResult.TooLarge;
     if (at < 0) {
-      this.counters.add(this.c.busy);
+      this.counters.add(this.c[C_BUSY]);
       return PublishResult.Busy;
     }
     const packetId = this.allocatePacketId();
@@ -949,7 +976,7 @@ export class MqttSession implements TickService {
   }
 
   private isBatchId(id: number): boolean {
-    for (let i = 0; i < this.batches; i++) if (this.batchIds[i] === id) return true;
+    for (let i = 0; i < this.batches; i++) if (this.subscribeTable[this.batchBase + i * BATCH_FIELDS] === id) return true;
     return false;
   }
 
@@ -994,11 +1021,12 @@ export class MqttSession implements TickService {
     }
     if (this.statusDue) {
       const route = this.statusRoute;
-      const size = publishSize(this.router.outgoingLength(route), this.statusOnline.length, 1);
+      const online = this.statusPayload(true);
+      const size = publishSize(this.router.outgoingLength(route), utf8Length(online), 1);
       const at = this.reserveSend(size);
       if (at < 0) return;
       this.statusPacketId = this.allocatePacketId();
-      this.appendControl(encodePublishRouted(buffer, at, this.router, route, null, this.statusOnline, 0, this.statusOnline.length, 1, true, false, this.statusPacketId));
+      this.appendControl(encodePublishRouted(buffer, at, this.router, route, online, null, 0, 0, 1, true, false, this.statusPacketId));
       this.statusDue = false;
     }
     while (this.subscribeNext < this.filterCount) {
@@ -1015,9 +1043,10 @@ export class MqttSession implements TickService {
       if (n <= 0) return;
       this.appendControl(n);
       const batch = this.batches++;
-      this.batchIds[batch] = id;
-      this.batchFirst[batch] = this.subscribeNext;
-      this.batchCount[batch] = count;
+      const row = this.batchBase + batch * BATCH_FIELDS;
+      this.subscribeTable[row] = id;
+      this.subscribeTable[row + 1] = this.subscribeNext;
+      this.subscribeTable[row + 2] = count;
       this.subscribeNext += count;
       this.subscribeOutstanding++;
     }
@@ -1069,8 +1098,3 @@ export class MqttSession implements TickService {
   }
 }
 
-function utf8(text: string): Uint8Array {
-  const bytes = new Uint8Array(utf8Length(text));
-  writeUtf8(text, bytes, 0);
-  return bytes;
-}
