@@ -245,22 +245,21 @@ export function chargerCurrentMap(): DeviceMap {
 
 /** Every device map by name, as strategies and site configs refer to them. */
 export function findDeviceMap(name: string): DeviceMap | null {
-  switch (name) {
-    case "sunspec-704":
-      return sunspecEssMap(SUNSPEC_ESS_DEFAULT);
-    case "generic-pcs":
-      return vendorDeviceMap("generic-pcs", "ess", GENERIC_PCS_LAYOUT);
-    case "sunspec-123":
-      return sunspecPvMap(SUNSPEC_PV_DEFAULT);
-    case "generic-pv":
-      return vendorDeviceMap("generic-pv", "pv", GENERIC_PV_LAYOUT);
-    case "generic-charger":
-      return vendorDeviceMap("generic-charger", "charger", GENERIC_CHARGER_LAYOUT);
-    case "generic-charger-current":
-      return chargerCurrentMap();
-    default:
-      return null;
-  }
+  for (const map of DEVICE_MAPS) if (map.name === name) return map;
+  return null;
 }
+
+/**
+ * The named maps, built once and frozen: every device of a model shares its map (read only), instead of a copy per
+ * device (~100 XS slots each; on the device this table is preloaded into flash and costs no RAM).
+ */
+const DEVICE_MAPS: readonly DeviceMap[] = deepFreeze([
+  sunspecEssMap(SUNSPEC_ESS_DEFAULT),
+  vendorDeviceMap("generic-pcs", "ess", GENERIC_PCS_LAYOUT),
+  sunspecPvMap(SUNSPEC_PV_DEFAULT),
+  vendorDeviceMap("generic-pv", "pv", GENERIC_PV_LAYOUT),
+  vendorDeviceMap("generic-charger", "charger", GENERIC_CHARGER_LAYOUT),
+  chargerCurrentMap(),
+]);
 
 export const DEVICE_MAP_NAMES = deepFreeze(["sunspec-704", "generic-pcs", "sunspec-123", "generic-pv", "generic-charger", "generic-charger-current"] as const);
