@@ -208,7 +208,10 @@ export function contextFromConfig(config: GatewayConfig, checkTimezone: Timezone
 }
 
 /** A decimal number written as a JSON string ("30.5", as in spec 004's own example); no exponents, no hex. */
-const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+// A RegExp literal per call, not module-level: the SDK's exec of a preloaded RegExp can crash under GC (docs/ota.md, Memory).
+function decimalPattern(): RegExp {
+  return /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+}
 
 function describeRaw(raw: unknown): string {
   if (typeof raw === "string") return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}...` : raw);
@@ -230,7 +233,7 @@ export function parseValue(index: number, raw: unknown, context: SettingsContext
     case Kind.Float: {
       let n: number;
       if (typeof raw === "number") n = raw;
-      else if (typeof raw === "string" && DECIMAL.test(raw)) n = Number(raw);
+      else if (typeof raw === "string" && decimalPattern().test(raw)) n = Number(raw);
       else return `must be a number, got ${describeRaw(raw)}`;
       const what = p.kind === Kind.Int ? "an integer" : "a number";
       if (!Number.isFinite(n) || (p.kind === Kind.Int && !Number.isInteger(n)) || n < (p.min as number) || n > (p.max as number)) {

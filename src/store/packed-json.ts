@@ -63,8 +63,14 @@ const MAX_DEPTH = 32;
 /** Strings of at least this many characters can be repeated by reference. */
 const REPEAT_MIN = 4;
 const REPEAT_MAX = 255;
-const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
-const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// A RegExp literal per call, not module-level: the SDK's exec of a preloaded RegExp can crash under GC (docs/ota.md, Memory).
+function timePattern(): RegExp {
+  return /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+}
+// A RegExp literal per call, not module-level: the SDK's exec of a preloaded RegExp can crash under GC (docs/ota.md, Memory).
+function ipv4Pattern(): RegExp {
+  return /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+}
 const POW10 = deepFreeze([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
 /** Zigzag of mantissas up to 2^52 stays below 2^53 (exact in a double). */
 const MAX_MANTISSA = 4503599627370496;
@@ -173,7 +179,7 @@ function encodeString(value: string, out: Uint8Array, at: number, limit: number,
 /** RFC 3339 UTC timestamps as fields; -1 if `value` is not one that formats back to exactly itself. */
 function encodeTime(value: string, out: Uint8Array, at: number, limit: number): number {
   if (value.length < 20 || value.charCodeAt(value.length - 1) !== 0x5a) return -1;
-  const m = TIME_RE.exec(value);
+  const m = timePattern().exec(value);
   if (m === null) return -1;
   const fraction = m[7] ?? "";
   at = putByte(out, at, limit, 0xcb);
@@ -186,7 +192,7 @@ function encodeTime(value: string, out: Uint8Array, at: number, limit: number): 
 
 function encodeIpv4(value: string, out: Uint8Array, at: number, limit: number): number {
   if (value.length > 15) return -1;
-  const m = IPV4_RE.exec(value);
+  const m = ipv4Pattern().exec(value);
   if (m === null) return -1;
   for (let i = 1; i <= 4; i++) {
     const part = m[i];

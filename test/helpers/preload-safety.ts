@@ -8,7 +8,7 @@
  * `checkPreloadSafety` reads an ES module's top-level statements (the rollup bundle, so binding names may carry
  * rollup's `$1` suffixes) and names every binding that breaks these rules:
  *  - no top-level `let` or `var`; no `import * as` (xsl counts a namespace binding as "no const");
- *  - no RegExp with the g or y flag (literal, `new RegExp`, `RegExp()`), anywhere in a top-level initializer;
+ *  - no RegExp (literal, `new RegExp`, `RegExp()`) anywhere in a top-level initializer, whatever its flags;
  *  - every object or array literal is frozen: inside `deepFreeze(...)` (src/core/freeze.ts), or directly inside
  *    `Object.freeze(...)` (which freezes one level only);
  *  - no `new X(...)` and no call whose result could be mutable, unless the binding (or the function called) is in
@@ -77,8 +77,10 @@ export function checkPreloadSafety(source: string, allow: Readonly<Record<string
   const walk = (name: string, node: Node | null | undefined, frozen: boolean, deep: boolean): void => {
     if (!node || typeof node !== "object") return;
     const flags = regexFlags(node);
-    if (flags !== null && /[gy?]/.test(flags)) {
-      report(name, node, `a RegExp with flags "${flags}": preloaded, its lastIndex is read-only and exec/replace throw; make it per call`);
+    if (flags !== null) {
+      // Any flags: with g/y the preloaded lastIndex is read-only; without, the SDK's exec of a preloaded RegExp gives
+      // its match data a malloc block the GC relocates as a chunk, so a collection during exec crashes (docs/ota.md).
+      report(name, node, `a RegExp (flags "${flags}") made at load: preloaded, exec/replace can crash (no match data of its own) or throw (lastIndex read-only); make it per call`);
       return;
     }
     switch (node.type) {

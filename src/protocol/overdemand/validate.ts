@@ -19,7 +19,10 @@ import { hasOwn as has, isPlainObject, putField as put, shortJson, type Plain } 
 
 export type Checked = { ok: true; value: StrategyBody } | { ok: false; msg: string };
 
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+// A RegExp literal per call, not module-level: the SDK's exec of a preloaded RegExp can crash under GC (docs/ota.md, Memory).
+function datetimePattern(): RegExp {
+  return /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -28,7 +31,7 @@ function daysInMonth(year: number, month: number): number {
 
 /** RFC 3339 date-time with real calendar bounds (leap second 60 allowed, as RFC 3339 does). */
 export function isDateTime(text: string): boolean {
-  const m = DATETIME.exec(text);
+  const m = datetimePattern().exec(text);
   if (!m) return false;
   const year = Number(m[1]);
   const month = Number(m[2]);
