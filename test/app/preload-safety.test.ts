@@ -76,7 +76,7 @@ test("the checker finds each kind of module-level mutable state, and passes froz
   const names = problems.map((problem) => problem.split(" ")[0]);
   t.deepEqual(
     names,
-    ["ns", "counter", "legacy", "WORDS", "STICKY", "cache", "scratch", "view", "loose", "list", "shallow", "hidden", "computed", "Registry.instances", "exported"],
+    ["ns", "counter", "legacy", "WORDS", "STICKY", "PLAIN_RE", "cache", "scratch", "view", "loose", "list", "shallow", "hidden", "computed", "Registry.instances", "exported"],
     problems.join("\n"),
   );
   t.regex(problems.find((problem) => problem.startsWith("WORDS "))!, /lastIndex/);
