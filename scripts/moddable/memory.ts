@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     res.writeHead(range ? 206 : 200, { "content-length": end - start + 1, ...(range ? { "content-range": `bytes ${start}-${end}/${image.length}` } : {}) });
     res.end(Buffer.from(image.subarray(start, end + 1)));
   });
+  // Keep idle connections open: after Node's default 5 s the server closes them, the gateway's next ranged GET is
+  // written to a closed socket, and that write kills the simulator (SIGPIPE, docs/boards.md).
+  http.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const httpPort = (http.address() as { port: number }).port;
 
