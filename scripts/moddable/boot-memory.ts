@@ -5,22 +5,26 @@
  * of manifest.json that takes the probed bundle, with heaps large enough that nothing runs out, and run until it
  * is online. It prints, per boot step, the live chunk bytes and slots it added.
  *
- *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX]
+ *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX] [--strategies N]
  *
  * --in probes another function instead: the first line of the bundle matching REGEX starts it (for example
  * --in '^  static open\(flash' for GatewayStore.open; see dist/device/gateway.js for the lines).
+ * --strategies N: once online, create N strategies (spec 000, each on its own meter and PCS), one after another, so a
+ * probe in command-rate code (for example --in '^  makeGroup\(strategy') shows what one strategy costs. The flash
+ * state starts empty on every run.
  *
  * Slots are counted (a slot is 32 bytes in the simulator, 16 on the ESP32); chunk bytes are the simulator's, a
  * little more than the ESP32's (array items are slots there too).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BuildFailed, bundle, make, ROOT } from "./build";
 import { HOST_SLOT_BYTES, SimRun } from "./run-sim";
-import { findSdk, simulatorPath, ToolMissing } from "./sdk";
-import { spawnSync } from "node:child_process";
-import { startMosquitto } from "./sim-session";
+import { findSdk, hasCommand, simulatorPath, ToolMissing } from "./sdk";
+import { spawn, spawnSync } from "node:child_process";
+import { DEVICE_PREFIX, Platform, startMosquitto } from "./sim-session";
+import { envelope, strategy } from "./commands";
 
 
 /**
@@ -79,12 +83,18 @@ export function probedManifest(gatewayPath: string, broker: string, stateDir: st
 }
 
 async function main(): Promise<void> {
-  const { values: o } = parseArgs({ options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" } }, strict: true });
+  const { values: o } = parseArgs({
+    options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" }, strategies: { type: "string" } },
+    strict: true,
+  });
   const sdk = findSdk();
   const outDir = join(ROOT, "build", "moddable", "boot-memory");
   const stateDir = join(outDir, "state");
+  rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const mosquitto = o.broker ? null : await startMosquitto();
+  // The RS-485 pty pair boards/sim opens (nothing answers on the far end: reads time out, as on an unwired bus).
+  const bus = hasCommand("socat") ? spawn("socat", [`pty,raw,echo=0,link=${stateDir}/rs485`, `pty,raw,echo=0,link=${stateDir}/rs485-site`], { stdio: "ignore" }) : null;
   const broker = o.broker ?? mosquitto!.url;
   try {
     bundle();
@@ -103,16 +113,38 @@ async function main(): Promise<void> {
         else if (/XS abort|online|E /.test(line)) console.log(line);
       },
     });
+    const strategies = Number(o.strategies ?? 0);
+    if (strategies > 0) {
+      const platform = await Platform.connect(broker);
+      try {
+        await platform.waitFor("streaming_overdemand/list/post", 30000);
+        for (let i = 0; i < strategies; i++) {
+          const mid = `probe-create-${i}`;
+          const since = Date.now();
+          await platform.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, envelope("streaming_overdemand_create", strategy(i), mid));
+          const result = (await platform.waitFor("streaming_overdemand/create/result", 20000, (m) => (m.json as { reply?: string })?.reply === mid, since)).json as { code: number };
+          rows.push({ label: `--- strategy ${i} created (code ${result.code})`, chunk: NaN, slots: NaN });
+          await run.wait(1000);
+        }
+      } finally {
+        await platform.close();
+      }
+    }
     await run.wait(Number(o.seconds ?? 15) * 1000);
     const status = await run.stop();
     let previous = { chunk: 0, slots: 0 };
     console.log(`${"boot step".padEnd(62)} ${"chunk (B)".padStart(9)} ${"+chunk".padStart(8)} ${"slots".padStart(6)} ${"+slots".padStart(7)}`);
     for (const row of rows) {
+      if (Number.isNaN(row.chunk)) {
+        console.log(row.label);
+        continue;
+      }
       console.log(`${row.label.padEnd(62)} ${String(row.chunk).padStart(9)} ${String(row.chunk - previous.chunk).padStart(8)} ${String(row.slots).padStart(6)} ${String(row.slots - previous.slots).padStart(7)}`);
       previous = row;
     }
     console.log(JSON.stringify({ moddable_boot_memory: rows.length > 0 ? "done" : "no probes seen", steps: rows, running: status }));
   } finally {
+    bus?.kill();
     mosquitto?.stop();
   }
 }

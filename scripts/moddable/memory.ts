@@ -27,7 +27,8 @@ import { findSdk } from "./sdk";
 import { buildForSimulator, DEVICE_PREFIX, Platform, runSimulator, simulatorUnavailable, startMosquitto } from "./sim-session";
 import { spawn } from "node:child_process";
 import { hasCommand } from "./sdk";
-import type { SimStatus } from "./run-sim";
+import { HOST_SLOT_BYTES, type SimStatus } from "./run-sim";
+import { envelope, strategy } from "./commands";
 
 const { values: o } = parseArgs({
   options: {
@@ -49,19 +50,6 @@ const longSeconds = Number(o["long-s"] ?? 60);
 
 const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
 const limits = manifest.config.limits as { maxStrategies: number; maxTasks: number };
-const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/create-strategy.json"), "utf8"));
-
-function strategy(i: number): Record<string, unknown> {
-  const data = structuredClone(example.data);
-  data.ele_meter_id = 10 + i;
-  data.ele_meter.id = 10 + i;
-  data.ele_meter.slave_id = 1 + (i % 200);
-  data.devices[0].id = 100 + i;
-  data.devices[0].slave_id = 1 + ((i + 100) % 200);
-  data.devices[0].name = `PCS ${i}`;
-  return data;
-}
-
 function task(i: number): Record<string, unknown> {
   return {
     taskId: `t${i}`,
@@ -81,9 +69,6 @@ function scheduleCommand(cmd: string, tasks: unknown[]): string {
   return JSON.stringify({ msgid: id, method: "schedule", sn: "GW-0001", timestamp: 1772409630, "payload ": { cmd, tasks } }).replace(`"${id}"`, id);
 }
 
-function envelope(type: string, data: unknown, mid: string): string {
-  return JSON.stringify({ mid, type, device_uid: "GW-0001", timestamp: 1795000000000, data });
-}
 
 /**
  * --live: the same app with scripts/moddable/main-gc.js as its main, which collects garbage every 500 ms, so the
@@ -105,6 +90,15 @@ function buildLive(stateDir: string, brokerUrl: string, creation: Creation, conf
   if (configured.status !== 0) throw new Error(`mcconfig failed: ${configured.stdout}${configured.stderr}`);
   make(sdk, join(outDir, "tmp", "lin", "mc", "debug", "ess-gateway"), ["build"]);
   return { sdk, soPath: join(outDir, "bin", "lin", "mc", "debug", "ess-gateway", "mc.so"), creation, link: { summary: "", warnings: [], ourWarnings: [] } };
+}
+
+/** The last "MEM live" line main-gc.js traced (--live): exact live memory right after a collection. */
+function lastLive(log: readonly string[]): { chunk: number; slots: number } | null {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const m = /MEM live chunk=(\d+) slots=(\d+)/.exec(log[i]);
+    if (m) return { chunk: Number(m[1]), slots: Number(m[2]) / HOST_SLOT_BYTES };
+  }
+  return null;
 }
 
 interface PhaseFigure {
@@ -169,6 +163,8 @@ async function main(): Promise<void> {
       const notes = await body();
       await run.wait(2000);
       const s = run.status();
+      const live = lastLive(sim.log);
+      if (live) notes.push(`live after a collection: chunk ${live.chunk} B, slots ${live.slots}`);
       // Sampled peaks over the whole run so far; the per-phase figure is the rise, if any, seen in this phase.
       figures.push({ phase: name, chunkPeak: s.chunkBytes.peak, slotPeak: s.slots.peak, stackPeak: s.stackSlots.peak, notes });
       mark = { chunk: s.chunkBytes.peak, slot: s.slots.peak, stack: s.stackSlots.peak };

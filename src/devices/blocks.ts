@@ -1,6 +1,6 @@
 /**
- * Register blocks a driver polls, as data, and the poller that reads them: one preallocated transaction per block,
- * fast blocks every cycle, slow blocks one per cycle in turn, init blocks until each has been read once.
+ * Register blocks a driver polls, as data, and the poller that reads them: one preallocated transaction for all
+ * blocks, fast blocks every cycle, slow blocks one per cycle in turn, init blocks until each has been read once.
  */
 import { ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
 import { newFloatScratch, pointWords, pow10, readPoint, type PointType } from "./points";
@@ -28,13 +28,25 @@ export interface PollListener {
   onPollDone(poller: BlockPoller): void;
 }
 
+/**
+ * Reads a device's register blocks one after another through a single transaction, and keeps every block's
+ * registers in one buffer. One request at a time is all an RTU bus or a Modbus TCP connection carries anyway, so
+ * chaining loses no bus time, and a device costs one transaction and one buffer however many blocks its map has
+ * (on the ESP32 each transaction with its buffer is about 17 heap slots).
+ */
 export class BlockPoller implements ModbusListener {
-  readonly txs: ModbusTransaction[];
+  /** The one read transaction, reused for every block (sized for the largest). */
+  readonly tx: ModbusTransaction;
+  /** Every block's registers, block `i` at `offsets[i]`. */
+  readonly registers: Uint16Array;
+  readonly offsets: Uint16Array;
   /** Whether each block holds a value read at least once (for init and slow blocks). */
   readonly valid: Uint8Array;
   /** Monotonic ms of each block's last good read. */
   readonly okAtMs: Float64Array;
-  /** Reads of the current cycle not finished yet. */
+  /** Blocks still to be read in the current cycle (1 = due). */
+  private readonly due: Uint8Array;
+  /** Reads of the current cycle not finished yet (a hold of 1 while submitting). */
   outstanding = 0;
   /** Reads answered Ok in the current cycle / failed. */
   cycleOk = 0;
@@ -43,6 +55,8 @@ export class BlockPoller implements ModbusListener {
   silentCycles = 0;
   private slowCursor = 0;
   private readonly slowCount: number;
+  /** True while `pump` runs: a transport that completes inside submit must not start a nested pump. */
+  private pumping = false;
   /** Float conversion scratch of this device's points (its DeviceDriver's commands use it too). */
   readonly floatScratch = newFloatScratch();
 
@@ -52,18 +66,22 @@ export class BlockPoller implements ModbusListener {
     private transport: ModbusTransport,
     private readonly listener: PollListener,
   ) {
-    this.txs = [];
     let slow = 0;
+    let total = 0;
+    let largest = 1;
+    this.offsets = new Uint16Array(blocks.length);
     for (let i = 0; i < blocks.length; i++) {
       const block = blocks[i];
-      const tx = new ModbusTransaction(block.count, this);
-      tx.setRead(unit, block.fc, block.address, block.count);
-      tx.tag = i;
-      this.txs.push(tx);
+      this.offsets[i] = total;
+      total += block.count;
+      if (block.count > largest) largest = block.count;
       if (block.when === "slow") slow++;
     }
+    this.tx = new ModbusTransaction(largest, this);
+    this.registers = new Uint16Array(total);
     this.slowCount = slow;
     this.valid = new Uint8Array(blocks.length);
+    this.due = new Uint8Array(blocks.length);
     this.okAtMs = new Float64Array(blocks.length).fill(-Infinity);
   }
 
@@ -78,65 +96,99 @@ export class BlockPoller implements ModbusListener {
   }
 
   /**
-   * Submit this cycle's reads; returns how many were queued. When it returns more than 0 the listener is called
-   * exactly once, after the last of them finished (possibly before this returns, if a transport fails at once).
+   * Pick this cycle's reads and start the first; returns how many are due. When it returns more than 0 the listener
+   * is called exactly once, after the last of them finished (possibly before this returns, if a transport fails at
+   * once).
    */
   startCycle(): number {
-    this.outstanding = 1; // held until every submit is done, so a synchronous completion cannot finish the cycle early
     this.cycleOk = 0;
     this.cycleFailed = 0;
-    let submitted = 0;
+    let due = 0;
     let slowPicked = false;
+    let slowSeen = 0;
     const blocks = this.blocks;
     for (let i = 0; i < blocks.length; i++) {
+      this.due[i] = 0;
       const when = blocks[i].when ?? "cycle";
+      if (when === "slow") slowSeen++;
       if (when === "init" && this.valid[i]) continue;
       // A device that did not answer last cycle is only probed with its fast blocks: timeouts cost bus time.
       if (this.silentCycles > 0 && when !== "cycle") continue;
       if (when === "slow") {
-        if (slowPicked || this.slowIndex(i) !== this.slowCursor) continue;
+        if (slowPicked || slowSeen - 1 !== this.slowCursor) continue;
         slowPicked = true;
       }
-      this.outstanding++;
-      if (this.transport.submit(this.txs[i])) {
-        submitted++;
-      } else {
-        this.outstanding--;
-        this.cycleFailed++;
-      }
+      this.due[i] = 1;
+      due++;
     }
     if (this.slowCount > 0) this.slowCursor = (this.slowCursor + 1) % this.slowCount;
-    if (submitted === 0) {
-      this.outstanding = 0;
-      return 0;
-    }
-    this.release();
-    return submitted;
+    if (due === 0) return 0;
+    this.outstanding = due;
+    this.pump();
+    return due;
   }
 
   onModbusDone(tx: ModbusTransaction): void {
+    const index = tx.tag;
     if (tx.status === TxStatus.Ok) {
-      this.valid[tx.tag] = 1;
-      this.okAtMs[tx.tag] = tx.doneAtMs;
+      // A copy loop, not set(subarray()): a view would be an allocation per read.
+      const from = tx.registers;
+      const to = this.registers;
+      const at = this.offsets[index];
+      for (let i = 0; i < tx.count; i++) to[at + i] = from[i];
+      this.valid[index] = 1;
+      this.okAtMs[index] = tx.doneAtMs;
       this.cycleOk++;
     } else {
       this.cycleFailed++;
     }
-    this.release();
+    this.finishOne();
   }
 
-  private release(): void {
+  /**
+   * Submit the next due block; a refused submit counts as a failed read and moves on. A loop, not recursion: a
+   * transport that completes synchronously re-enters through onModbusDone, which only counts while pumping.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    const blocks = this.blocks;
+    const tx = this.tx;
+    while (this.outstanding > 0 && !tx.busy) {
+      let next = -1;
+      for (let i = 0; i < blocks.length; i++) {
+        if (this.due[i] === 1) {
+          next = i;
+          break;
+        }
+      }
+      if (next < 0) break;
+      this.due[next] = 0;
+      const block = blocks[next];
+      tx.setRead(this.unit, block.fc, block.address, block.count);
+      tx.tag = next;
+      if (!this.transport.submit(tx)) {
+        this.cycleFailed++;
+        this.finishOne();
+      }
+    }
+    this.pumping = false;
+  }
+
+  private finishOne(): void {
     this.outstanding--;
     if (this.outstanding === 0) {
       this.silentCycles = this.cycleOk === 0 ? this.silentCycles + 1 : 0;
       this.listener.onPollDone(this);
+    } else {
+      this.pump();
     }
   }
 
   /** Raw x scale (x 10^sf) of a point, or NaN when its block (or scale factor) was never read. */
   value(point: PointRef): number {
     if (!this.valid[point.block]) return NaN;
-    let value = readPoint(this.txs[point.block].registers, point.offset, point.type, this.floatScratch) * point.scale;
+    let value = readPoint(this.registers, this.offsets[point.block] + point.offset, point.type, this.floatScratch) * point.scale;
     if (point.sf) {
       const sf = this.value(point.sf);
       value = sf !== sf ? NaN : value * pow10(sf);
@@ -147,12 +199,6 @@ export class BlockPoller implements ModbusListener {
   /** Did block `index` get a good answer in the cycle that just finished? */
   freshIn(index: number, sinceMs: number): boolean {
     return this.okAtMs[index] >= sinceMs;
-  }
-
-  private slowIndex(blockIndex: number): number {
-    let n = 0;
-    for (let i = 0; i < blockIndex; i++) if (this.blocks[i].when === "slow") n++;
-    return n;
   }
 }
 

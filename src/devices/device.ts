@@ -126,12 +126,12 @@ export class DeviceDriver implements PollListener, ModbusListener {
   }
 
   onPollDone(poller: BlockPoller): void {
-    const powerTx = poller.txs[this.map.power.block];
-    if (powerTx.status === TxStatus.Ok && powerTx.doneAtMs > this.actualAtMs) {
+    const okAtMs = poller.okAtMs[this.map.power.block];
+    if (okAtMs > this.actualAtMs) {
       const w = poller.value(this.map.power) * this.map.powerSign;
       if (w === w) {
         this.actualW = w;
-        this.actualAtMs = powerTx.doneAtMs;
+        this.actualAtMs = okAtMs;
       }
     }
     if (this.map.soc) {

@@ -2,7 +2,7 @@
  * A grid meter read through its register map, scaled to primary-side values with the platform's rate, pt, ct and
  * direction (spec 000 eleMeter). Sign convention after scaling: power > 0 is import from the grid.
  */
-import { TxStatus, type ModbusTransport } from "../modbus/transaction";
+import type { ModbusTransport } from "../modbus/transaction";
 import { BlockPoller, type PollListener } from "./blocks";
 import type { MeterMap } from "./meter-maps";
 
@@ -100,8 +100,8 @@ export class MeterDriver implements PollListener {
     const map = this.map;
     const s = this.scaling;
     const k = s.factor * s.sign;
-    const tx = poller.txs[this.powerBlock];
-    const fresh = tx.status === TxStatus.Ok && tx.doneAtMs > this.powerAtMs;
+    const okAtMs = poller.okAtMs[this.powerBlock];
+    const fresh = okAtMs > this.powerAtMs;
     if (fresh) {
       let sum = 0;
       for (let i = 0; i < 3; i++) {
@@ -111,7 +111,7 @@ export class MeterDriver implements PollListener {
       }
       this.totalW = map.totalPower ? poller.value(map.totalPower) * k : sum;
       // A NaN here would be a map bug or a meter answering garbage floats: never count it as a fresh reading.
-      if (this.totalW === this.totalW && sum === sum) this.powerAtMs = tx.doneAtMs;
+      if (this.totalW === this.totalW && sum === sum) this.powerAtMs = okAtMs;
     }
     if (map.voltage) for (let i = 0; i < 3; i++) this.voltageV[i] = poller.value(map.voltage[i]) * s.voltageFactor;
     if (map.current) for (let i = 0; i < 3; i++) this.currentA[i] = poller.value(map.current[i]) * s.currentFactor;
@@ -122,6 +122,6 @@ export class MeterDriver implements PollListener {
       this.exportKwh = s.sign === 1 ? exported : imported;
     }
     if (map.demandW) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
-    this.listener.onMeterRead(this, fresh && this.powerAtMs === tx.doneAtMs);
+    this.listener.onMeterRead(this, fresh && this.powerAtMs === okAtMs);
   }
 }

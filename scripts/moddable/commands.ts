@@ -1,0 +1,25 @@
+/**
+ * The platform's commands as the real-SDK scripts send them (moddable:memory, moddable:boot-memory): spec 000
+ * strategies made from docs/examples/create-strategy.json, each on its own meter and PCS.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./build";
+
+const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/create-strategy.json"), "utf8"));
+
+export function strategy(i: number): Record<string, unknown> {
+  const data = structuredClone(example.data);
+  data.ele_meter_id = 10 + i;
+  data.ele_meter.id = 10 + i;
+  data.ele_meter.slave_id = 1 + (i % 200);
+  data.devices[0].id = 100 + i;
+  data.devices[0].slave_id = 1 + ((i + 100) % 200);
+  data.devices[0].name = `PCS ${i}`;
+  return data;
+}
+
+/** A spec 000 envelope from the device's platform. */
+export function envelope(type: string, data: unknown, mid: string): string {
+  return JSON.stringify({ mid, type, device_uid: "GW-0001", timestamp: 1795000000000, data });
+}
