@@ -66,6 +66,29 @@ export function probeFunction(source: string, header: RegExp): string {
   return out.join("\n");
 }
 
+/**
+ * The bundle with a stack-peak probe at the entry of every function and method: whenever XS's stack peak rises past
+ * `fromSlots`, the probe traces the new peak and the call chain (`STACK peak=N` and Error().stack), so the deepest
+ * paths are named. Headers are found by line shape (rollup's output puts each on its own line); keyword blocks
+ * (if, for, while, switch, catch) are left alone.
+ */
+export function probeStack(source: string, fromSlots: number, slotBytes: number): string {
+  const header = /^\s*(?:async\s+)?(?:static\s+)?(?:get\s+|set\s+)?(?:function\s+)?([A-Za-z_$][\w$]*)\s*\([^()]*\)\s*\{$/;
+  const keywords = new Set(["if", "for", "while", "switch", "catch", "with", "function"]);
+  // State on globalThis, made at the first call: the module is preloaded, so module-level values are read-only and
+  // native calls are unavailable at link time (top-level code such as deepFreeze runs then: the probe stays quiet).
+  const out: string[] = [
+    `import __Instrumentation from "instrumentation";`,
+    `function __sp() { try { const g = globalThis; if (g.__stackIndex === undefined) { g.__stackIndex = __Instrumentation.map("XS Stack Used"); g.__stackMax = ${fromSlots * slotBytes}; } const used = __Instrumentation.get(g.__stackIndex); if (used > g.__stackMax) { g.__stackMax = used; trace(\`STACK peak=\${used / ${slotBytes}} \${new Error("probe").stack}\\n\`); } } catch { /* at link time (preload) natives are unavailable */ } }`,
+  ];
+  for (const line of source.split("\n")) {
+    out.push(line);
+    const m = header.exec(line);
+    if (m && !keywords.has(m[1])) out.push("__sp();");
+  }
+  return out.join("\n");
+}
+
 /** manifest.json with "./" paths made absolute and the gateway module taken from `gatewayPath`. */
 export function probedManifest(gatewayPath: string, broker: string, stateDir: string): Record<string, any> {
   const absolute = (value: unknown): unknown => {

@@ -12,7 +12,8 @@
  *
  *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--phases boot,full,burst,long] [--echo]
  *   (to find how much a path takes: --chunk BYTES, --slots N, --stack SLOTS instead of the manifest's; --live samples
- *   live memory: a garbage collection every 500 ms)
+ *   live memory: a garbage collection every 500 ms; --stack-trace SLOTS, with --live: every time the stack peak rises past
+ *   SLOTS, the app traces the call chain, printed as "STACK peak=N" lines)
  */
 import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
@@ -22,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundle, make, manifestCreation, ROOT, type Creation } from "./build";
-import { probedManifest } from "./boot-memory";
+import { probedManifest, probeStack } from "./boot-memory";
 import { findSdk } from "./sdk";
 import { buildForSimulator, DEVICE_PREFIX, Platform, runSimulator, simulatorUnavailable, startMosquitto } from "./sim-session";
 import { spawn } from "node:child_process";
@@ -39,6 +40,7 @@ const { values: o } = parseArgs({
     slots: { type: "string" },
     phases: { type: "string" },
     live: { type: "boolean" },
+    "stack-trace": { type: "string" },
     echo: { type: "boolean" },
   },
   strict: true,
@@ -79,7 +81,13 @@ function buildLive(stateDir: string, brokerUrl: string, creation: Creation, conf
   const outDir = join(ROOT, "build", "moddable", "memory-live");
   mkdirSync(stateDir, { recursive: true });
   bundle();
-  const manifest = probedManifest(join(ROOT, "dist", "device", "gateway"), brokerUrl, stateDir);
+  let gateway = join(ROOT, "dist", "device", "gateway");
+  if (o["stack-trace"] !== undefined) {
+    mkdirSync(outDir, { recursive: true });
+    gateway = join(outDir, "gateway-stack");
+    writeFileSync(`${gateway}.js`, probeStack(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8"), Number(o["stack-trace"]), HOST_SLOT_BYTES));
+  }
+  const manifest = probedManifest(gateway, brokerUrl, stateDir);
   manifest.modules.main = join(ROOT, "scripts", "moddable", "main-gc");
   manifest.creation = { ...manifest.creation, chunk: creation.chunk, heap: creation.heap, stack: creation.stack };
   manifest.config = { ...manifest.config, ...config };
@@ -156,6 +164,14 @@ async function main(): Promise<void> {
       : buildForSimulator({ buildDir: join(ROOT, "build", "moddable", "memory-lin"), stateDir, brokerUrl: broker.url, creation, config: otaConfig });
     platform = await Platform.connect(broker.url);
     const sim = await runSimulator(build, o.echo === true);
+    if (o["stack-trace"] !== undefined) {
+      // Stream the probe's lines as they come (the run may end in a stack overflow).
+      const seen = { n: 0 };
+      const timer = setInterval(() => {
+        for (; seen.n < sim.log.length; seen.n++) if (/STACK peak=|^\s+at |\(.*:\d+\)/.test(sim.log[seen.n])) console.log(sim.log[seen.n]);
+      }, 200);
+      timer.unref();
+    }
     const run = sim.run;
     try {
     let mark = { chunk: 0, slot: 0, stack: 0 };

@@ -80,56 +80,81 @@ const MAX_MANTISSA = 4503599627370496;
  * JSON cannot represent, RECORD_TOO_LARGE when `limit` is reached.
  */
 export function packedEncode(value: unknown, out: Uint8Array, offset: number, limit: number): number {
-  // The strings numbered so far for repeats: per call, not module state (the module is preloaded into flash on the
-  // device, where a module-level Map is read-only).
-  return encodeValue(value, out, offset, limit, 0, "$", new Map<string, number>());
+  const encoder = new PackedEncoder(out, limit);
+  return encoder.value(value, offset, 0);
 }
 
-function encodeValue(value: unknown, out: Uint8Array, at: number, limit: number, depth: number, path: string, seenStrings: Map<string, number>): number {
-  if (value === null) return putByte(out, at, limit, 0xc0);
-  switch (typeof value) {
-    case "boolean":
-      return putByte(out, at, limit, value ? 0xc2 : 0xc1);
-    case "number":
-      return encodeNumber(value, out, at, limit, path);
-    case "string":
-      return encodeString(value, out, at, limit, seenStrings);
-    case "object":
-      break;
-    default:
-      throw new StoreError("VALUE_INVALID", `${path}: a ${typeof value} cannot be stored (JSON values only)`);
-  }
-  if (depth >= MAX_DEPTH) throw new StoreError("VALUE_INVALID", `${path}: nested deeper than ${MAX_DEPTH}`);
-  if (Array.isArray(value)) {
-    const n = value.length;
-    at = n < 16 ? putByte(out, at, limit, 0xa0 | n) : putVarint(out, putByte(out, at, limit, 0xc8), limit, n);
-    for (let i = 0; i < n; i++) {
-      const item = value[i];
-      // JSON.stringify writes undefined and functions in arrays as null: do the same.
-      at = item === undefined || typeof item === "function" ? putByte(out, at, limit, 0xc0) : encodeValue(item, out, at, limit, depth + 1, `${path}[${i}]`, seenStrings);
+/**
+ * One encoding: the output, its limit, the strings numbered so far for repeats (per call, not module state: the
+ * module is preloaded into flash on the device, where a module-level Map is read-only) and the keys and indexes of
+ * the value being encoded, from which an error's path is built only when one is thrown.
+ *
+ * The recursion runs on the XS stack of a command's path (socket, MQTT session, protocol handler, store
+ * transaction, here), which has 512 slots on the ESP32: `value` keeps its frame small (two arguments, the
+ * iteration's few locals, no per-level path string), and the scalar cases are leaf calls.
+ */
+class PackedEncoder {
+  readonly seen = new Map<string, number>();
+  /** trail[d]: the key or index at depth d of the value being encoded. */
+  private readonly trail: (string | number)[] = [];
+
+  constructor(
+    readonly out: Uint8Array,
+    readonly limit: number,
+  ) {}
+
+  value(value: unknown, at: number, depth: number): number {
+    const out = this.out;
+    const limit = this.limit;
+    if (value === null) return putByte(out, at, limit, 0xc0);
+    switch (typeof value) {
+      case "boolean":
+        return putByte(out, at, limit, value ? 0xc2 : 0xc1);
+      case "number":
+        return encodeNumber(value, out, at, limit, this, depth);
+      case "string":
+        return encodeString(value, out, at, limit, this.seen);
+      case "object":
+        break;
+      default:
+        throw new StoreError("VALUE_INVALID", `${this.path(depth)}: a ${typeof value} cannot be stored (JSON values only)`);
+    }
+    if (depth >= MAX_DEPTH) throw new StoreError("VALUE_INVALID", `${this.path(depth)}: nested deeper than ${MAX_DEPTH}`);
+    if (Array.isArray(value)) {
+      const n = value.length;
+      at = n < 16 ? putByte(out, at, limit, 0xa0 | n) : putVarint(out, putByte(out, at, limit, 0xc8), limit, n);
+      for (let i = 0; i < n; i++) {
+        const item = value[i];
+        this.trail[depth] = i;
+        // JSON.stringify writes undefined and functions in arrays as null: do the same.
+        at = storable(item) ? this.value(item, at, depth + 1) : putByte(out, at, limit, 0xc0);
+      }
+      return at;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new StoreError("VALUE_INVALID", `${this.path(depth)}: only plain objects can be stored`);
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    at = putCount(out, at, limit, countStorable(record, keys));
+    for (let i = 0; i < keys.length; i++) {
+      const item = record[keys[i]];
+      if (!storable(item)) continue;
+      this.trail[depth] = keys[i];
+      at = putKey(keys[i], out, at, limit);
+      at = this.value(item, at, depth + 1);
     }
     return at;
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw new StoreError("VALUE_INVALID", `${path}: only plain objects can be stored`);
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let count = 0;
-  for (const key of keys) if (storable(record[key])) count++;
-  at = count < 16 ? putByte(out, at, limit, 0xb0 | count) : putVarint(out, putByte(out, at, limit, 0xc9), limit, count);
-  for (const key of keys) {
-    const item = record[key];
-    if (!storable(item)) continue;
-    const index = DICT_INDEX.get(key);
-    if (index !== undefined) at = putByte(out, at, limit, index);
-    else {
-      at = putByte(out, at, limit, 0xff);
-      at = putVarint(out, at, limit, utf8ByteLength(key));
-      at = putUtf8(key, out, at, limit);
+
+  /** "$" and the keys and indexes down to `depth`, as in "$.actions[0].payload" (only for an error). */
+  path(depth: number): string {
+    let path = "$";
+    for (let d = 0; d < depth; d++) {
+      const step = this.trail[d];
+      path += typeof step === "number" ? `[${step}]` : `.${step}`;
     }
-    at = encodeValue(item, out, at, limit, depth + 1, `${path}.${key}`, seenStrings);
+    return path;
   }
-  return at;
 }
 
 /** JSON.stringify leaves out object members that are undefined or functions. */
@@ -137,8 +162,27 @@ function storable(value: unknown): boolean {
   return value !== undefined && typeof value !== "function";
 }
 
-function encodeNumber(value: number, out: Uint8Array, at: number, limit: number, path: string): number {
-  if (!Number.isFinite(value)) throw new StoreError("VALUE_INVALID", `${path}: ${value} is not a JSON number`);
+function countStorable(record: Record<string, unknown>, keys: string[]): number {
+  let count = 0;
+  for (let i = 0; i < keys.length; i++) if (storable(record[keys[i]])) count++;
+  return count;
+}
+
+function putCount(out: Uint8Array, at: number, limit: number, count: number): number {
+  return count < 16 ? putByte(out, at, limit, 0xb0 | count) : putVarint(out, putByte(out, at, limit, 0xc9), limit, count);
+}
+
+/** A member name: its dictionary index, or 0xff and the UTF-8 text. */
+function putKey(key: string, out: Uint8Array, at: number, limit: number): number {
+  const index = DICT_INDEX.get(key);
+  if (index !== undefined) return putByte(out, at, limit, index);
+  at = putByte(out, at, limit, 0xff);
+  at = putVarint(out, at, limit, utf8ByteLength(key));
+  return putUtf8(key, out, at, limit);
+}
+
+function encodeNumber(value: number, out: Uint8Array, at: number, limit: number, encoder: PackedEncoder, depth: number): number {
+  if (!Number.isFinite(value)) throw new StoreError("VALUE_INVALID", `${encoder.path(depth)}: ${value} is not a JSON number`);
   if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER && !Object.is(value, -0)) {
     if (value >= 0) return value < 128 ? putByte(out, at, limit, value) : putVarint(out, putByte(out, at, limit, 0xc3), limit, value);
     return putVarint(out, putByte(out, at, limit, 0xc4), limit, -1 - value);
