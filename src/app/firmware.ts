@@ -17,7 +17,9 @@ import { bindDesired, MqttDesiredUplink } from "../protocol/desired/mqtt-binding
 import { DesiredSession } from "../protocol/desired/session";
 import { StoreIdBlocks } from "../protocol/desired/store-ids";
 import { createOverdemand, type Overdemand } from "../protocol/overdemand/index";
+import { payloadPrefixText, payloadProblem, peekJsonField } from "../protocol/payload-check";
 import { InRoute, OutRoute } from "../protocol/topics";
+import { ERR_CAPACITY, ERR_MALFORMED } from "../schedule/codes";
 import { ScheduleCommandHandler } from "../schedule/commands";
 import { loadStoredTasks } from "../schedule/load";
 import { Scheduler } from "../schedule/scheduler";
@@ -147,7 +149,11 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   });
   link.dispatcher.on(InRoute.ScheduleCommand, (message) => {
     // The handler commits before it returns: the reply (and the PUBACK) follow the flash commit.
-    const reply = scheduleCommands.handleText(payloadText(message));
+    const problem = payloadProblem(message);
+    const reply =
+      problem === null
+        ? scheduleCommands.handleText(payloadText(message))
+        : scheduleCommands.refuseText(peekJsonField(payloadPrefixText(message), "msgid"), message.oversizeBytes > 0 ? ERR_CAPACITY : ERR_MALFORMED, problem);
     link.session.publishText(OutRoute.ScheduleResult, reply, PLATFORM_QOS);
     return MessageResult.Accepted;
   });

@@ -12,7 +12,10 @@ const REQUIRED_FLAGS = deepFreeze([-2, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0
 
 /**
  * Sans-I/O MQTT 3.1.1 stream decoder over one preallocated receive buffer, which is also the largest packet it
- * accepts: a packet announcing more is refused as soon as its fixed header is read, before its body is buffered.
+ * buffers. A PUBLISH announcing more is not an error: once the buffer is full, it is returned with `oversizeBytes`
+ * set and only the payload prefix that fit, and the rest of it is skipped as it arrives (never buffered), so one
+ * oversized command cannot take the link down (the session acknowledges it and the protocol answers with an
+ * error). Any other packet announcing more than the buffer is refused as soon as its fixed header is read.
  *
  * I/O side: `prepareWrite()` gives the offset where received bytes go (after moving unconsumed bytes to the front),
  * `writeSpace` how many fit, `commit(n)` records them; so a socket reads straight into the buffer (no copy).
@@ -31,6 +34,10 @@ export class MqttDecoder {
   packetsDecoded = 0;
   private start = 0;
   private end = 0;
+  /** Bytes of an oversized PUBLISH still to be skipped. */
+  private skipRemaining = 0;
+  /** Oversized PUBLISH packets returned (their tails skipped). */
+  oversizedPublishes = 0;
 
   constructor(capacity: number) {
     if (!(Number.isInteger(capacity) && capacity >= 16)) throw new RangeError(`MqttDecoder: capacity ${capacity} must be an integer >= 16`);
@@ -51,6 +58,7 @@ export class MqttDecoder {
   reset(): void {
     this.start = 0;
     this.end = 0;
+    this.skipRemaining = 0;
     this.error = MqttError.None;
     this.errorDetail = 0;
     this.errorType = 0;
@@ -89,6 +97,7 @@ export class MqttDecoder {
 
   /** At the end of a stream: Truncated if it stopped inside a packet, else the error so far (None if clean). */
   finish(): MqttError {
+    if (this.error === MqttError.None && this.skipRemaining > 0) this.fail(MqttError.Truncated, this.skipRemaining, PacketType.Publish);
     if (this.error === MqttError.None && this.end > this.start) this.fail(MqttError.Truncated, this.end - this.start, 0);
     return this.error;
   }
@@ -105,6 +114,12 @@ export class MqttDecoder {
 
   next(): DecodeStatus {
     if (this.error !== MqttError.None) return DecodeStatus.Error;
+    if (this.skipRemaining > 0) {
+      const skip = this.skipRemaining < this.end - this.start ? this.skipRemaining : this.end - this.start;
+      this.start += skip;
+      this.skipRemaining -= skip;
+      if (this.skipRemaining > 0) return DecodeStatus.NeedMore;
+    }
     const buffer = this.buffer;
     const start = this.start;
     const available = this.end - start;
@@ -129,7 +144,7 @@ export class MqttDecoder {
       if ((b & 128) === 0) break;
     }
     const total = index + remaining;
-    if (total > buffer.length) return this.fail(MqttError.PacketTooLarge, total, type);
+    if (total > buffer.length) return type === PacketType.Publish ? this.oversized(start, available, index, total) : this.fail(MqttError.PacketTooLarge, total, type);
     if (available < total) return DecodeStatus.NeedMore;
     const packet = this.packet;
     packet.clear();
@@ -142,6 +157,31 @@ export class MqttDecoder {
     if (result !== MqttError.None) return this.fail(result, this.errorDetail, type);
     this.start = start + total;
     this.packetsDecoded++;
+    return DecodeStatus.Packet;
+  }
+
+  /**
+   * A PUBLISH larger than the buffer: wait until the buffer is full (the caller compacts it with prepareWrite), then
+   * return it with the prefix that fit and skip the rest. Its topic and packet id must fit, else it is refused.
+   */
+  private oversized(start: number, available: number, headerLength: number, total: number): DecodeStatus {
+    if (start + available < this.buffer.length || start > 0) return DecodeStatus.NeedMore;
+    const packet = this.packet;
+    packet.clear();
+    packet.type = PacketType.Publish;
+    packet.flags = this.buffer[start] & 15;
+    packet.offset = start;
+    packet.length = available;
+    packet.headerLength = headerLength;
+    const result = this.parseBody(packet, start + headerLength, start + available);
+    // Topic or packet id beyond the buffer: nothing to answer to, so the packet is refused as too large.
+    if (result === MqttError.FieldOverrun) return this.fail(MqttError.PacketTooLarge, total, PacketType.Publish);
+    if (result !== MqttError.None) return this.fail(result, this.errorDetail, PacketType.Publish);
+    packet.oversizeBytes = total;
+    this.start = start + available;
+    this.skipRemaining = total - available;
+    this.packetsDecoded++;
+    this.oversizedPublishes++;
     return DecodeStatus.Packet;
   }
 

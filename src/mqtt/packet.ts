@@ -24,6 +24,11 @@ export class MqttPacket {
   topicLength = 0;
   payloadOffset = 0;
   payloadLength = 0;
+  /**
+   * PUBLISH larger than the receive buffer: the size it announced (fixed header included), else 0. The payload
+   * fields then hold only the prefix that fit; the decoder skips the rest as it arrives.
+   */
+  oversizeBytes = 0;
 
   /** CONNACK. */
   sessionPresent = false;
@@ -56,6 +61,7 @@ export class MqttPacket {
     this.topicLength = 0;
     this.payloadOffset = 0;
     this.payloadLength = 0;
+    this.oversizeBytes = 0;
     this.sessionPresent = false;
     this.returnCode = 0;
     this.listOffset = 0;

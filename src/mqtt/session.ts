@@ -75,9 +75,18 @@ export class InboundMessage {
   packetId = 0;
   /** For a Pending result: pass to `session.acknowledge`. 0 for QoS 0 messages. */
   ackToken = 0;
+  /**
+   * 0, or the size a PUBLISH announced that was larger than the receive buffer (mqtt.maxPacketBytes): the payload
+   * range then holds only the prefix that fit. Handlers answer such a message with their protocol's error
+   * (`payloadProblem` in dispatch.ts) and never parse it.
+   */
+  oversizeBytes = 0;
+  /** The receive buffer's size, the largest message that is delivered whole. */
+  readonly limitBytes: number;
 
   constructor(buffer: Uint8Array) {
     this.buffer = buffer;
+    this.limitBytes = buffer.length;
   }
 }
 
@@ -177,6 +186,7 @@ const COUNTER_NAMES = deepFreeze([
   "mqtt_puback_unknown",
   "mqtt_unexpected_packets",
   "mqtt_disconnects",
+  "mqtt_oversized_publishes",
 ]);
 const C_DROPPED_OLDEST = 0;
 const C_QOS0_DROPPED = 1;
@@ -196,6 +206,7 @@ const C_INBOUND_FULL = 14;
 const C_PUBACK_UNKNOWN = 15;
 const C_UNEXPECTED = 16;
 const C_DISCONNECTS = 17;
+const C_OVERSIZED = 18;
 
 /**
  * `subscribeTable` (Uint16Array): the SUBACK code per filter (0x80 refused, 0xff not answered yet), then per
@@ -841,6 +852,10 @@ export class MqttSession implements TickService {
     message.dup = packet.dup;
     message.packetId = packet.packetId;
     message.ackToken = 0;
+    message.oversizeBytes = packet.oversizeBytes;
+    // Too large to buffer: acknowledged like any other (a broker would redeliver it forever otherwise), counted, and
+    // handed on with its prefix so the protocol can answer with an error naming the limit.
+    if (packet.oversizeBytes > 0) this.counters.add(this.c[C_OVERSIZED]);
     if (qos === 0) {
       if (route >= 0) this.deliver(message);
       return;

@@ -6,7 +6,8 @@
 import { ConfigError } from "../config/gateway-config";
 import { payloadText } from "../mqtt/dispatch";
 import type { MqttLink } from "../mqtt/index";
-import { PublishResult, type MessageResult } from "../mqtt/session";
+import { MessageResult, PublishResult } from "../mqtt/session";
+import { payloadProblem } from "../protocol/payload-check";
 import { OtaMessage, type OtaManager, type OtaUplink } from "./manager";
 import { OTA_COMMAND_ROUTE, OTA_PROGRESS_ROUTE, OTA_RESULT_ROUTE, OTA_VERSION_ROUTE } from "./topics";
 
@@ -44,5 +45,7 @@ export class MqttOtaUplink implements OtaUplink {
 export function bindOta(link: MqttLink, manager: OtaManager): void {
   const route = link.router.incomingRouteByName(OTA_COMMAND_ROUTE);
   if (route < 0) throw new ConfigError("mqtt.topics", `route ${OTA_COMMAND_ROUTE} missing: build the link with extraIncoming: OTA_INCOMING_ROUTES`);
-  link.dispatcher.on(route, (message) => manager.handleCommand(payloadText(message), message.ackToken) as MessageResult);
+  // A payload that cannot be parsed (too large, not UTF-8, nested too deep) is refused before the manager sees it:
+  // acknowledged and counted (mqtt_downlink_rejected), nothing started.
+  link.dispatcher.on(route, (message) => (payloadProblem(message) === null ? (manager.handleCommand(payloadText(message), message.ackToken) as MessageResult) : MessageResult.Rejected));
 }

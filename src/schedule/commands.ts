@@ -84,6 +84,24 @@ export class ScheduleCommandHandler {
     return stringifyLossless(this.handle(message));
   }
 
+  /**
+   * A command whose payload cannot be parsed (too large, not UTF-8, nested too deep: `problem`): res 0 with
+   * `errcode` (ERR_CAPACITY for size, ERR_MALFORMED otherwise) and the problem as msg; `msgid` is the digits (or
+   * string) read from what arrived, null when none. Nothing changes; the reply is not remembered.
+   */
+  refuseText(msgid: string | null, errcode: string, problem: string): string {
+    const reply: ScheduleReply = {
+      msgid: msgid === null ? null : /^-?\d+$/.test(msgid) ? new RawJsonNumber(msgid) : msgid,
+      method: "schedule",
+      sn: this.o.sn,
+      res: 0,
+      errcode,
+      timestamp: Math.floor(this.o.clock.wallMs() / 1000),
+      msg: problem,
+    };
+    return stringifyLossless(reply);
+  }
+
   handle(message: unknown): ScheduleReply {
     const msgid = isPlainObject(message) ? message.msgid : undefined;
     const mid = msgid instanceof RawJsonNumber ? msgid.digits : typeof msgid === "number" || typeof msgid === "string" ? String(msgid) : null;

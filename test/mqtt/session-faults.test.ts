@@ -169,20 +169,39 @@ test("garbage from the peer is a protocol error: counted, reset, reconnected", (
   t.regex(f.offline[1], /unexpected SUBSCRIBE from the broker/);
 });
 
-test("a packet over the maximum is refused from its header, the connection reset, nothing buffered beyond the max", (t) => {
+test("a PUBLISH over the maximum is acknowledged and handed on as a prefix, counted, its tail never buffered; the link stays up", (t) => {
   const f = makeFixture({ maxPacketBytes: 1024 });
   f.session.start();
   f.sim.loop.runFor(1000);
-  f.broker.publish(SYNC, "x".repeat(5000), 0);
-  f.sim.loop.runFor(10);
-  t.is(f.session.counters.value("mqtt_packet_too_large"), 1);
-  t.regex(f.offline[0], /PUBLISH: packet too large \(5\d{3} bytes announced, maximum 1024\)/);
-  t.is(f.delivered.length, 0);
-  f.sim.loop.runFor(2000);
-  t.is(f.session.state, SessionState.Connected);
+  const big = `{"mid":"m-1",${"x".repeat(5000)}}`;
+  f.broker.publish(SYNC, big, 1);
+  f.sim.loop.runFor(50);
+  t.is(f.session.counters.value("mqtt_oversized_publishes"), 1);
+  t.is(f.session.counters.value("mqtt_packet_too_large"), 0);
+  t.deepEqual(f.offline, [], "the connection stays up");
+  t.is(f.delivered.length, 1);
+  const [prefix] = f.delivered;
+  t.true(prefix.oversizeBytes > 5000 && prefix.oversizeBytes < 5100, `announced ${prefix.oversizeBytes}`);
+  t.true(prefix.payload.length < 1024, "only what fits the receive buffer is handed on");
+  t.true(big.startsWith(prefix.payload));
+  t.is(f.broker.unackedDeliveries, 0, "acknowledged, so the broker does not redeliver it at every reconnect");
   f.broker.publish(SYNC, "small", 1);
   f.sim.loop.runFor(10);
-  t.deepEqual(f.delivered.map((d) => d.payload), ["small"]);
+  t.deepEqual(f.delivered.map((d) => d.payload).slice(1), ["small"], "the stream is in step after the skipped tail");
+  t.is(f.session.state, SessionState.Connected);
+});
+
+test("a packet other than PUBLISH over the maximum is refused from its header and the connection reset", (t) => {
+  const f = makeFixture({ maxPacketBytes: 1024 });
+  f.session.start();
+  f.sim.loop.runFor(1000);
+  // A SUBACK announcing 2000 bytes: nothing a client could act on, so it is a protocol error.
+  f.broker.sendRaw(new Uint8Array([0x90, 0xd0, 0x0f, 0x00, 0x01]));
+  f.sim.loop.runFor(10);
+  t.is(f.session.counters.value("mqtt_packet_too_large"), 1);
+  t.regex(f.offline[0], /SUBACK: packet too large \(2003 bytes announced, maximum 1024\)/);
+  f.sim.loop.runFor(2000);
+  t.is(f.session.state, SessionState.Connected);
 });
 
 test("CONNACK refusals are counted and named; bad credentials push the backoff to its longest delays", (t) => {

@@ -7,6 +7,7 @@ import { MessageResult, payloadText, PublishResult, type InboundMessage, type Mq
 import { InRoute, OutRoute } from "../topics";
 import type { DesiredOut, DesiredSession, DesiredUplink } from "./session";
 import { deepFreeze } from "../../core/freeze";
+import { payloadPrefixText, payloadProblem, peekJsonField } from "../payload-check";
 
 /** Indexed by DesiredOut. */
 const OUT_ROUTES: readonly number[] = deepFreeze([OutRoute.ThingPropertySetReply, OutRoute.ThingDesiredGet, OutRoute.ThingDesiredDelete, OutRoute.ThingPropertyPost]);
@@ -36,8 +37,14 @@ export class MqttDesiredUplink implements DesiredUplink {
 export function bindDesired(dispatcher: RouteDispatcher, desired: DesiredSession): void {
   // One handler for the four routes (the message names its route): one closure kept instead of four.
   const handler = (message: InboundMessage): MessageResult => {
-    const text = payloadText(message);
     const route = message.route;
+    const problem = payloadProblem(message);
+    if (problem !== null) {
+      // A set is answered with its error; a poisoned reply from the platform is refused (acknowledged, counted).
+      if (route === InRoute.ThingPropertySet) desired.refusePropertySet(peekJsonField(payloadPrefixText(message), "id") ?? "", problem);
+      return MessageResult.Rejected;
+    }
+    const text = payloadText(message);
     if (route === InRoute.ThingPropertySet) return desired.onPropertySet(text) ? MessageResult.Accepted : MessageResult.Rejected;
     if (route === InRoute.ThingDesiredGetReply) desired.onDesiredGetReply(text);
     else if (route === InRoute.ThingDesiredDeleteReply) desired.onDesiredDeleteReply(text);

@@ -212,6 +212,14 @@ export class DesiredSession implements TickService {
     return this.onSet(payload);
   }
 
+  /**
+   * A property set whose payload cannot be parsed (too large, not UTF-8, nested too deep: `problem`): refused with
+   * ParameterError, `id` as read from what arrived ("" when none). Nothing changes. Returns false (refused).
+   */
+  refusePropertySet(id: string, problem: string): boolean {
+    return this.refuseSet(id, PROTOCOL_VERSION, true, Code.ParameterError, problem);
+  }
+
   onDesiredGetReply(payload: string): void {
     this.onGetReply(payload);
   }

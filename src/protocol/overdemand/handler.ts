@@ -11,7 +11,7 @@
  */
 import { LogLevel, type Clock, type Log, type RandomSource } from "../../../hal/types";
 import type { Counters } from "../../core/counters";
-import { CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../envelope";
+import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../envelope";
 import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
@@ -179,6 +179,15 @@ export class OverdemandHandler {
     this.nextId = plan.commit.nextId;
     this.notify();
     return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK }, this.listReport(traceId)];
+  }
+
+  /**
+   * A command whose payload cannot be parsed (too large, not UTF-8, nested too deep: `problem`): answered 400 with
+   * the problem as msg and `mid` as read from what arrived ("" when none). Nothing changes.
+   */
+  refuse(action: OverdemandAction, mid: string, problem: string): OverdemandOutput {
+    this.options.counters.add(this.cCommands);
+    return this.reject(action, mid.length <= MAX_MID_LENGTH ? mid : "", null, problem);
   }
 
   /** The device's streaming_overdemand_list report: after connecting, and after every change. */

@@ -11,6 +11,7 @@ import { InRoute, OutRoute } from "../topics";
 import { CODE_OK } from "../envelope";
 import { LIST_TOPIC_SUFFIX, resultTopicSuffix, type OverdemandAction, type OverdemandHandler, type OverdemandOutput } from "./handler";
 import { deepFreeze } from "../../core/freeze";
+import { payloadPrefixText, payloadProblem, peekJsonField } from "../payload-check";
 
 /** What the binding needs of the MQTT session. */
 export interface OverdemandPublisher {
@@ -71,7 +72,8 @@ export class OverdemandMqttBinding {
   private onCommand(message: InboundMessage): MessageResult {
     let action: OverdemandAction = ROUTES[0].action;
     for (const route of ROUTES) if (route.command === message.route) action = route.action;
-    const outputs = this.handler.handle(action, payloadText(message));
+    const problem = payloadProblem(message);
+    const outputs = problem === null ? this.handler.handle(action, payloadText(message)) : [this.handler.refuse(action, peekJsonField(payloadPrefixText(message), "mid") ?? "", problem)];
     for (const output of outputs) this.publish(output);
     return outputs[0].code === CODE_OK ? MessageResult.Accepted : MessageResult.Rejected;
   }

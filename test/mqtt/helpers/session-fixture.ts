@@ -15,6 +15,8 @@ export interface Delivered {
   dup: boolean;
   packetId: number;
   token: number;
+  /** The size an oversized PUBLISH announced (its payload is then a prefix), else 0. */
+  oversizeBytes: number;
 }
 
 export interface Fixture {
@@ -53,6 +55,7 @@ export function makeFixture(overrides: Partial<MqttConfig> = {}, seed = 1): Fixt
           dup: message.dup,
           packetId: message.packetId,
           token: message.ackToken,
+          oversizeBytes: message.oversizeBytes,
         });
         return answer.result;
       },

@@ -162,6 +162,13 @@ export class SimBroker {
     }
   }
 
+  /** QoS 1/2 deliveries to any session not acknowledged yet. */
+  get unackedDeliveries(): number {
+    let n = 0;
+    for (const session of this.sessions.values()) n += session.unacked.size;
+    return n;
+  }
+
   /** Release withheld PUBACKs (on connections still open). */
   releasePubacks(): void {
     const withheld = this.withheld;
