@@ -6,33 +6,19 @@
 import { createModdableHal, type ModdableHal } from "../../hal/moddable/index";
 import { ModdableOtaSlots } from "../../hal/moddable/ota";
 import type { SerialPort, TcpSocket, Timer } from "../../hal/types";
-import Time from "time";
 import { resolveConfig } from "../../src/config/gateway-config";
 import { flashStats, otaState, partitions, peer, pinLog, tlsPeer, uart } from "./moddable-fakes/hardware";
 import { world } from "./moddable-fakes/world";
+import { attempt, reply, replyClockRun } from "./moddable-entry-common";
 
-declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
 
 const DE_PIN = 4;
 const traced: string[] = [];
 let hal: ModdableHal | null = null;
 
-function reply(value: unknown): void {
-  issueCommand(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
-}
-
 function need(): ModdableHal {
   if (!hal) throw new Error("halTest: boot first");
   return hal;
-}
-
-function attempt(action: () => void): string {
-  try {
-    action();
-    return "no error";
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 // Serial state shared by the scenarios and the steady-state cycles (allocated once).
@@ -82,16 +68,7 @@ const halTest = {
 
   /** Monotonic ms and the platform's Time.ticks before and after `ms` of virtual time, read every `everyMs`. */
   clock(ms: number, everyMs: number): void {
-    const clock = need().clock;
-    const before = clock.monotonicMs();
-    const ticksBefore = Time.ticks;
-    let exact = true;
-    const start = world.now;
-    for (let done = 0; done < ms; done += everyMs) {
-      world.run(everyMs);
-      if (clock.monotonicMs() !== before + (world.now - start)) exact = false;
-    }
-    reply({ before, after: clock.monotonicMs(), exact, ticksBefore, ticksAfter: Time.ticks });
+    replyClockRun(need().clock, ms, everyMs);
   },
 
   timers(): void {

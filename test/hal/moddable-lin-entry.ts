@@ -5,14 +5,13 @@
  * hal-native). Bundled for the real XS engine by test/hal/moddable-xs.test.ts and test/hal/moddable-clock.test.ts;
  * driven through `globalThis.halLinTest`.
  */
-import Time from "time";
 import { createModdableHal, type ModdableHal } from "../../hal/moddable/index";
 import type { SerialPort } from "../../hal/types";
 import { resolveConfig } from "../../src/config/gateway-config";
 import { files, peer, tty } from "./moddable-fakes/hardware";
 import { world } from "./moddable-fakes/world";
+import { attempt, reply, replyClockRun } from "./moddable-entry-common";
 
-declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
 
 const traced: string[] = [];
 let hal: ModdableHal | null = null;
@@ -20,22 +19,9 @@ let port: SerialPort | null = null;
 let readable = 0;
 let writeDone = 0;
 
-function reply(value: unknown): void {
-  issueCommand(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
-}
-
 function need(): ModdableHal {
   if (!hal) throw new Error("halLinTest: boot first");
   return hal;
-}
-
-function attempt(action: () => void): string {
-  try {
-    action();
-    return "no error";
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 function text(path: string): string {
@@ -51,16 +37,7 @@ const halLinTest = {
   },
 
   clock(ms: number, everyMs: number): void {
-    const clock = need().clock;
-    const before = clock.monotonicMs();
-    const ticksBefore = Time.ticks;
-    let exact = true;
-    const start = world.now;
-    for (let done = 0; done < ms; done += everyMs) {
-      world.run(everyMs);
-      if (clock.monotonicMs() !== before + (world.now - start)) exact = false;
-    }
-    reply({ before, after: clock.monotonicMs(), exact, ticksBefore, ticksAfter: Time.ticks });
+    replyClockRun(need().clock, ms, everyMs);
   },
 
   /** The host clock stepped by `stepMs` (NTP): monotonic readings around it. */
