@@ -61,12 +61,17 @@ export function jsonDepth(data: Uint8Array, offset: number, length: number, limi
  */
 export function payloadPrefixText(message: InboundMessage, maxBytes = 1024): string {
   const buffer = message.buffer;
-  let length = message.payloadLength < maxBytes ? message.payloadLength : maxBytes;
-  // Back off to the last character boundary, then to the first invalid byte if any.
-  while (length > 0 && (buffer[message.payloadOffset + length - 1] & 0xc0) === 0x80) length--;
-  if (length > 0 && buffer[message.payloadOffset + length - 1] >= 0xc0) length--;
-  while (length > 0 && checkUtf8(buffer, message.payloadOffset, length) !== MqttError.None) length--;
-  return readUtf8(buffer, message.payloadOffset, length);
+  const start = message.payloadOffset;
+  const end = start + (message.payloadLength < maxBytes ? message.payloadLength : maxBytes);
+  // One pass, a character at a time: stop before the first one that is invalid or cut off by `end`.
+  let p = start;
+  while (p < end) {
+    const b = buffer[p];
+    const size = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    if (p + size > end || checkUtf8(buffer, p, size) !== MqttError.None) break;
+    p += size;
+  }
+  return readUtf8(buffer, start, p - start);
 }
 
 /**
