@@ -44,6 +44,7 @@ test("the reply is committed with the change, before it is returned", (t) => {
   const inner = new MemoryStrategyStore();
   const spy: StrategyStorePort = {
     loadAll: () => inner.loadAll(),
+    loadBody: (id) => inner.loadBody(id),
     loadNextId: () => inner.loadNextId(),
     recentReply: (mid) => inner.recentReply(mid),
     commit: (change) => {
@@ -67,10 +68,10 @@ test("a failed commit: 400 naming the store, nothing changed in RAM, the next co
   const reply = r.reply("update", command("update", "u-1", { id: 1, streaming_status: 2 }));
   t.is(reply.code, 400);
   t.is(reply.msg, 'store: the change could not be saved (Error: store full)');
-  t.is(JSON.parse(r.handler.strategies[0].json).streaming_status, 1);
+  t.is(r.handler.body(r.handler.strategies[0].id).streaming_status, 1);
   t.is(r.counters.value("overdemand_store_errors"), 1);
   t.is(r.reply("update", command("update", "u-2", { id: 1, streaming_status: 2 })).code, 200);
-  t.is(JSON.parse(r.handler.strategies[0].json).streaming_status, 2);
+  t.is(r.handler.body(r.handler.strategies[0].id).streaming_status, 2);
 });
 
 test("create / delete / create never reuses an id, across reboots", (t) => {

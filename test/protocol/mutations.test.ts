@@ -88,7 +88,7 @@ function pathText(prefix: string, where: (string | number)[]): string {
 }
 
 function snapshot(r: Rig): string {
-  return JSON.stringify([r.store.loadAll(), r.store.loadNextId(), r.handler.strategies.map((e) => e.json)]);
+  return JSON.stringify([r.store.loadAll(), r.store.loadNextId(), r.handler.strategies.map((e) => [e.id, e.bytes, r.handler.body(e.id)])]);
 }
 
 /** Where each table's fields live inside a full strategy, and whether a missing field is checked there. */

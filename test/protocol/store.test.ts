@@ -27,7 +27,7 @@ function newFlash(): SimNorFlash {
 
 /** The strategy set as the handler holds it: ids and bodies. */
 function state(r: Rig): string {
-  return JSON.stringify({ next: r.handler.nextStrategyId, strategies: r.handler.strategies.map((e) => e.json) });
+  return JSON.stringify({ next: r.handler.nextStrategyId, strategies: r.handler.strategies.map((e) => [e.id, e.bytes, r.handler.body(e.id)]) });
 }
 
 test("real store: create / delete / create never reuses an id across reboots", (t) => {

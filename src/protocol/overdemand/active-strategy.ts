@@ -23,6 +23,8 @@ import { SPEC_TOPOLOGY, type Topology } from "./topology";
 /** Where the strategies come from: OverdemandHandler implements it. */
 export interface StrategySetSource {
   readonly strategies: readonly StrategyEntry[];
+  /** A strategy's stored body (read from the store: command rate). */
+  body(id: number): StrategyBody;
   onChange(listener: () => void): void;
 }
 
@@ -98,8 +100,15 @@ export class ActiveStrategies implements StrategySource, TickService {
     const problems: string[] = [];
     for (const entry of this.source.strategies) {
       const limits = entry.limits;
-      const body = JSON.parse(entry.json) as StrategyBody;
       const where = `strategy ${entry.id}`;
+      let body: StrategyBody;
+      try {
+        body = this.source.body(entry.id);
+      } catch (error) {
+        // A record that no longer reads (CRC) leaves this strategy out of control, said in the status report.
+        problems.push(`${where}: stored body unreadable (${String(error)})`);
+        continue;
+      }
       const meter = this.topology.meter(body, limits.meterId);
       if (typeof meter === "string") {
         problems.push(`${where}: ${meter}`);

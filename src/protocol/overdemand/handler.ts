@@ -15,7 +15,7 @@ import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand
 import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
-import { entryOf, sortById, withIdFirst, type StrategyEntry } from "./strategy-set";
+import { entryOf, sortById, stage, withIdFirst, type StrategyEntry } from "./strategy-set";
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
 import { checkPatch, checkStrategy } from "./validate";
 import { deepFreeze } from "../../core/freeze";
@@ -115,6 +115,16 @@ export class OverdemandHandler {
     return this.nextId;
   }
 
+  /**
+   * The stored body of strategy `id`, read from the store (command rate: bodies are not kept in RAM). Throws when
+   * the store cannot give it (an id not in `strategies`, a record that no longer reads).
+   */
+  body(id: number): StrategyBody {
+    const body = this.options.store.loadBody(id);
+    if (body === null) throw new Error(`strategy ${id}: not in the store`);
+    return body as StrategyBody;
+  }
+
   /** Called after every committed change (boot load included), e.g. to refresh the control loop's input. */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
@@ -127,7 +137,7 @@ export class OverdemandHandler {
       // The store only ever holds bodies this code validated; a body that no longer parses is a bug or corruption
       // the store's CRCs missed: skip it loudly rather than refuse to boot.
       try {
-        loaded.push(entryOf(JSON.parse(item.json) as StrategyBody));
+        loaded.push(entryOf(JSON.parse(item.json) as StrategyBody, item.json));
       } catch (error) {
         this.options.counters.add(this.cStoreErrors);
         this.options.log.write(LogLevel.Error, "overdemand", `stored strategy ${item.id} unreadable: ${String(error)}`);
@@ -201,7 +211,7 @@ export class OverdemandHandler {
     const month = clock.wallSynced() ? this.options.calendar.month(clock.wallMs()) : 0;
     const out: StrategyBody[] = [];
     for (const entry of this.entries) {
-      const body = JSON.parse(entry.json) as StrategyBody;
+      const body = this.body(entry.id);
       if (month > 0) body.current_over_demand_condition = (body.over_demand_condition as number[])[month - 1];
       out.push(body);
     }
@@ -263,7 +273,7 @@ export class OverdemandHandler {
     const id = this.nextId;
     if (id > MAX_ID) return this.limit(`data: no strategy id left (ids are never reused, the last was ${MAX_ID})`);
     // The device assigns ids: an id the platform put in a create is replaced (docs/protocol-000.md).
-    const entry = entryOf(withIdFirst(id, checked.value));
+    const { entry, json } = stage(withIdFirst(id, checked.value));
     const clash = this.meterClash(this.entries, entry, -1);
     if (clash !== null) return this.clashMessage("data", entry, clash);
     const entries = sortById(this.entries.concat([entry]));
@@ -271,7 +281,7 @@ export class OverdemandHandler {
     if (bound !== null) return bound;
     return {
       entries,
-      commit: { replaceAll: false, put: [{ id, json: entry.json }], remove: [], nextId: id + 1 },
+      commit: { replaceAll: false, put: [{ id, json }], remove: [], nextId: id + 1 },
       resultData: { id },
     };
   }
@@ -283,18 +293,18 @@ export class OverdemandHandler {
     const patch = checkPatch(data, "data", current.limits.deviceType);
     if (!patch.ok) return patch.msg;
     // Shallow merge by field: a field in the update replaces the stored one whole (objects and lists included).
-    const merged = JSON.parse(current.json) as StrategyBody;
+    const merged = this.body(current.id);
     for (const key of Object.keys(patch.value)) putField(merged, key, patch.value[key]);
     const checked = checkStrategy(merged, "data");
     if (!checked.ok) return checked.msg;
-    const entry = entryOf(withIdFirst(current.id, checked.value));
+    const { entry, json } = stage(withIdFirst(current.id, checked.value));
     const clash = this.meterClash(this.entries, entry, current.id);
     if (clash !== null) return this.clashMessage("data", entry, clash);
     const entries = this.entries.slice();
     entries[found] = entry;
     const bound = this.checkBounds(entries);
     if (bound !== null) return bound;
-    return { entries, commit: { replaceAll: false, put: [{ id: entry.id, json: entry.json }], remove: [], nextId: this.nextId } };
+    return { entries, commit: { replaceAll: false, put: [{ id: entry.id, json }], remove: [], nextId: this.nextId } };
   }
 
   private planDelete(data: unknown): Plan | string {
@@ -329,18 +339,19 @@ export class OverdemandHandler {
     // them so a later create cannot collide.
     let next = Math.max(this.nextId, maxExplicit + 1);
     const entries: StrategyEntry[] = [];
+    const put: { id: number; json: string }[] = [];
     for (let i = 0; i < bodies.length; i++) {
       let id = bodies[i].id;
       if (typeof id !== "number") {
         if (next > MAX_ID) return this.limit(`data[${i}]: no strategy id left (ids are never reused)`);
         id = next++;
       }
-      const entry = entryOf(withIdFirst(id as number, bodies[i]));
+      const { entry, json } = stage(withIdFirst(id as number, bodies[i]));
       const clash = this.meterClash(entries, entry, -1);
       if (clash !== null) return `data[${i}].ele_meter_id: same meter (${entry.limits.meterId}) and device_type (${entry.limits.deviceType}) as data[${entries.indexOf(clash)}]`;
       entries.push(entry);
+      put.push({ id: entry.id, json });
     }
-    const put = entries.map((entry) => ({ id: entry.id, json: entry.json }));
     sortById(entries);
     const bound = this.checkBounds(entries);
     if (bound !== null) return bound;

@@ -14,6 +14,11 @@ export class GatewayStrategyStore implements StrategyStorePort {
     return this.db.strategies.entries().map((entry) => ({ id: entry.key, json: JSON.stringify(entry.value) }));
   }
 
+  loadBody(id: number): Record<string, unknown> | null {
+    const value = this.db.strategies.get(id);
+    return value === undefined ? null : (value as Record<string, unknown>);
+  }
+
   loadNextId(): number {
     return this.db.nextStrategyId();
   }

@@ -27,6 +27,11 @@ export interface StrategyCommit {
 export interface StrategyStorePort {
   /** Every stored strategy, at boot (order does not matter). */
   loadAll(): StoredStrategy[];
+  /**
+   * One stored strategy's body, a fresh object the caller may change, or null when there is none with that id.
+   * Throws when it cannot be read.
+   */
+  loadBody(id: number): Record<string, unknown> | null;
   /** The persisted id counter (1 on a fresh store). */
   loadNextId(): number;
   /** The reply remembered for a command mid, or null. The store keeps a bounded number of recent ones. */
@@ -49,6 +54,11 @@ export class MemoryStrategyStore implements StrategyStorePort {
     const out: StoredStrategy[] = [];
     this.strategies.forEach((json, id) => out.push({ id, json }));
     return out;
+  }
+
+  loadBody(id: number): Record<string, unknown> | null {
+    const json = this.strategies.get(id);
+    return json === undefined ? null : (JSON.parse(json) as Record<string, unknown>);
   }
 
   loadNextId(): number {

@@ -1,7 +1,8 @@
 /**
- * The strategy set as held in RAM: per strategy its JSON text (what the store holds and sync returns) and the
- * numbers the control loop needs, converted once from kW to W. Bodies are not kept as objects: the JSON text is the
- * compact form, parsed again only at command rate (update merge, list output).
+ * The strategy set as held in RAM: per strategy its id, the UTF-8 size of its body and the numbers the control loop
+ * needs, converted once from kW to W. Bodies stay on flash: the store's JSON text is read again only at command rate
+ * (update merge, list output, the control loop's reconfiguration), so RAM does not grow by a body (about 1.3 KB)
+ * per strategy.
  */
 import { putField, utf8Length } from "../json-values";
 import { MONTHS, STATUS_ENABLED, deviceTypeOf, type StrategyBody } from "./model";
@@ -29,9 +30,7 @@ export interface StrategyLimits {
 
 export interface StrategyEntry {
   readonly id: number;
-  /** Normalised body as JSON, id included. */
-  readonly json: string;
-  /** UTF-8 size of `json` on the wire. */
+  /** UTF-8 size of the normalised body's JSON (id included) on the wire. */
   readonly bytes: number;
   readonly limits: StrategyLimits;
 }
@@ -66,10 +65,20 @@ export function limitsOf(body: StrategyBody): StrategyLimits {
   };
 }
 
-/** Build the entry for a validated body that has its id. */
-export function entryOf(body: StrategyBody): StrategyEntry {
+/** The entry for a validated body that has its id; `json` is the body's JSON text (what the store gets). */
+export function entryOf(body: StrategyBody, json: string): StrategyEntry {
+  return { id: body.id as number, bytes: utf8Length(json), limits: limitsOf(body) };
+}
+
+/** A validated body on its way to the store: its entry and the JSON text the commit writes. */
+export interface StagedStrategy {
+  readonly entry: StrategyEntry;
+  readonly json: string;
+}
+
+export function stage(body: StrategyBody): StagedStrategy {
   const json = JSON.stringify(body);
-  return { id: body.id as number, json, bytes: utf8Length(json), limits: limitsOf(body) };
+  return { entry: entryOf(body, json), json };
 }
 
 /** Entries sorted by id (sync and list report them in id order). */
