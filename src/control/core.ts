@@ -348,14 +348,20 @@ export class ControlCore {
   exportShortW = 0;
   demandShortW = 0;
 
+  /**
+   * `solver`: scratch for the decision, which may be shared by every group of a loop (a decision runs to completion,
+   * and the result is read before the next one starts); its capacity must be at least `capacity`.
+   */
   constructor(
     readonly meterId: number,
     capacity: number,
     readonly options: ControlOptions,
     store: PeakDemandStore | null,
+    solver: Solver | null = null,
   ) {
     this.capacity = capacity;
-    this.solver = new Solver(capacity);
+    if (solver !== null && solver.capacity < capacity) throw new RangeError(`ControlCore: solver for ${solver.capacity} devices, group of ${capacity}`);
+    this.solver = solver ?? new Solver(capacity);
     this.peak = new PeakTracker(store, options.peakPersistStepW);
   }
 

@@ -4,7 +4,7 @@
  * decides as soon as the last read has finished, and writes the commands that changed (or are due for keep-alive).
  */
 import type { DeviceDriver, DeviceListener } from "../devices/device";
-import type { MeterDriver, MeterListener } from "../devices/meter";
+import { MeterReading, type MeterDriver, type MeterListener } from "../devices/meter";
 import type { ControlCore } from "./core";
 import type { ControlStrategy } from "./strategy-input";
 
@@ -15,6 +15,12 @@ export interface GroupWriteOptions {
   keepaliveMs: number;
 }
 
+/** Columns of ControlGroup.perDevice. */
+const SENT_W = 0;
+const SENT_AT_MS = 1;
+const SENT_OK = 2;
+const IN_CYCLE = 3;
+
 export class ControlGroup implements MeterListener, DeviceListener {
   meter!: MeterDriver;
   readonly devices: DeviceDriver[] = [];
@@ -22,16 +28,19 @@ export class ControlGroup implements MeterListener, DeviceListener {
   /** Drivers whose reads of this cycle are still running (plus a hold while starting). */
   private pending = 0;
   private meterInCycle = false;
-  private readonly deviceInCycle: Uint8Array;
+  /**
+   * Per device slot i, in one array (a typed array is about 7 XS slots): at SENT_W + i the command last written (W,
+   * NaN: none), at SENT_AT_MS + i when, at SENT_OK + i 1 when the device acknowledged it, at IN_CYCLE + i 1 while
+   * its read of this cycle runs. Each column is `capacity` long.
+   */
+  private readonly perDevice: Float64Array;
+  private readonly capacity: number;
   /** Cycles decided without some device's read (it was still running when the next cycle came). */
   forcedDecisions = 0;
   /** Device reads skipped because the previous one was still running. */
   lateDeviceReads = 0;
   private cycleStartMs = 0;
   private alignMs = 0;
-  private readonly sentW: Float64Array;
-  private readonly sentAtMs: Float64Array;
-  private readonly sentOk: Uint8Array;
   /** Cycles that could not start because the previous one was still on the bus. */
   busOverruns = 0;
   /** Longest time from cycle start to decision, ms. */
@@ -49,10 +58,11 @@ export class ControlGroup implements MeterListener, DeviceListener {
     private readonly clock: { monotonicMs(): number },
     private readonly writeOptions: GroupWriteOptions,
   ) {
-    this.sentW = new Float64Array(capacity).fill(NaN);
-    this.sentAtMs = new Float64Array(capacity).fill(-Infinity);
-    this.sentOk = new Uint8Array(capacity);
-    this.deviceInCycle = new Uint8Array(capacity);
+    this.capacity = capacity;
+    const perDevice = new Float64Array(4 * capacity);
+    perDevice.fill(NaN, SENT_W * capacity, (SENT_W + 1) * capacity);
+    perDevice.fill(-Infinity, SENT_AT_MS * capacity, (SENT_AT_MS + 1) * capacity);
+    this.perDevice = perDevice;
   }
 
   /** Reads of the current cycle still running. */
@@ -133,9 +143,10 @@ export class ControlGroup implements MeterListener, DeviceListener {
         continue;
       }
       this.pending++;
-      this.deviceInCycle[i] = 1;
-      if (!device.startCycle() && this.deviceInCycle[i] === 1) {
-        this.deviceInCycle[i] = 0;
+      const inCycle = IN_CYCLE * this.capacity + i;
+      this.perDevice[inCycle] = 1;
+      if (!device.startCycle() && this.perDevice[inCycle] === 1) {
+        this.perDevice[inCycle] = 0;
         this.pending--;
       }
     }
@@ -146,7 +157,8 @@ export class ControlGroup implements MeterListener, DeviceListener {
   onMeterRead(meter: MeterDriver, fresh: boolean): void {
     if (fresh) {
       const at = meter.powerAtMs;
-      this.core.meterSample(at, at + this.alignMs, meter.totalW, meter.phaseW[0], meter.phaseW[1], meter.phaseW[2]);
+      const r = meter.readings;
+      this.core.meterSample(at, at + this.alignMs, meter.totalW, r[MeterReading.PhaseW], r[MeterReading.PhaseW + 1], r[MeterReading.PhaseW + 2]);
     }
     if (this.meterInCycle) {
       this.meterInCycle = false;
@@ -159,14 +171,15 @@ export class ControlGroup implements MeterListener, DeviceListener {
     d.actualW = device.actualW;
     d.actualAtMs = device.actualAtMs;
     d.socPct = device.socPct;
-    if (this.deviceInCycle[device.tag] === 1) {
-      this.deviceInCycle[device.tag] = 0;
+    const inCycle = IN_CYCLE * this.capacity + device.tag;
+    if (this.perDevice[inCycle] === 1) {
+      this.perDevice[inCycle] = 0;
       this.readDone();
     }
   }
 
   onDeviceCommandDone(device: DeviceDriver, ok: boolean): void {
-    this.sentOk[device.tag] = ok ? 1 : 0;
+    this.perDevice[SENT_OK * this.capacity + device.tag] = ok ? 1 : 0;
     if (ok) {
       const d = this.core.devices[device.tag];
       d.ackedW = device.ackedW;
@@ -188,20 +201,22 @@ export class ControlGroup implements MeterListener, DeviceListener {
     const core = this.core;
     core.decide(now, now + this.alignMs);
     const o = this.writeOptions;
+    const perDevice = this.perDevice;
+    const cap = this.capacity;
     for (let i = 0; i < this.devices.length; i++) {
       const w = core.devices[i].commandW;
       if (w !== w) continue;
-      const last = this.sentW[i];
+      const last = perDevice[SENT_W * cap + i];
       const changed = last !== last || w - last >= o.writeDeadbandW || last - w >= o.writeDeadbandW;
-      if (!changed && this.sentOk[i] === 1 && now - this.sentAtMs[i] < o.keepaliveMs) continue;
+      if (!changed && perDevice[SENT_OK * cap + i] === 1 && now - perDevice[SENT_AT_MS * cap + i] < o.keepaliveMs) continue;
       if (this.devices[i].command(w)) {
         if (last === last) {
           if ((last > 0 && w < 0) || (last < 0 && w > 0)) this.signChanges++;
           this.travelW += w > last ? w - last : last - w;
         }
-        this.sentW[i] = w;
-        this.sentAtMs[i] = now;
-        this.sentOk[i] = 0;
+        perDevice[SENT_W * cap + i] = w;
+        perDevice[SENT_AT_MS * cap + i] = now;
+        perDevice[SENT_OK * cap + i] = 0;
         this.writes++;
       }
     }

@@ -20,7 +20,8 @@ import { rtuReadMs, rtuWriteMs } from "../modbus/timing";
 import type { ModbusTransport } from "../modbus/transaction";
 import { Alarm, ControlCore, DEFAULT_CONTROL_OPTIONS, type AlarmListener, type ControlOptions } from "./core";
 import { ControlGroup } from "./group";
-import { Kind } from "./solver";
+import { Kind, Solver } from "./solver";
+import { newFloatScratch } from "../devices/points";
 import { DeviceType, type BaseSetpointSource, type ControlStrategy, type LinkSpec, type PeakDemandStore, type StrategySource } from "./strategy-input";
 import { deepFreeze } from "../core/freeze";
 
@@ -113,6 +114,10 @@ export class ControlLoop implements TickService, AlarmListener {
   private readonly hAlarmRaised: number;
   private readonly hSafe: number;
   private readonly hProblems: number;
+  /** Decision scratch shared by every group (decisions run one at a time, to completion). */
+  private readonly solver: Solver;
+  /** Float conversion scratch shared by every driver (conversions never overlap). */
+  private readonly floatScratch = newFloatScratch();
 
   constructor(
     private readonly hal: ControlHal,
@@ -129,6 +134,7 @@ export class ControlLoop implements TickService, AlarmListener {
     this.hAlarmRaised = this.counters.register("control_alarms_raised");
     this.hSafe = this.counters.register("control_safe_state_entries");
     this.hProblems = this.counters.register("control_config_problems");
+    this.solver = new Solver(config.maxDevicesPerGroup);
   }
 
   tick(nowMs: number): void {
@@ -223,7 +229,7 @@ export class ControlLoop implements TickService, AlarmListener {
         seenDevices.add(spec.id);
         const index = group.devices.length;
         const revert = spec.revertSeconds ?? (kind === "ess" ? 10 : 0);
-        const driver = new DeviceDriver(spec.id, map, spec.link.unit, transport.transport, { ratedW: spec.ratedW, revertSeconds: revert }, group);
+        const driver = new DeviceDriver(spec.id, map, spec.link.unit, transport.transport, { ratedW: spec.ratedW, revertSeconds: revert }, group, this.floatScratch);
         driver.tag = index;
         group.devices.push(driver);
         const o = c.options;
@@ -277,10 +283,10 @@ export class ControlLoop implements TickService, AlarmListener {
     }
     const transport = this.transportFor(strategy.meter.link, where, problems);
     if (!transport) return null;
-    const core = new ControlCore(strategy.meter.id, c.maxDevicesPerGroup, c.options, this.peakStoreFor ? this.peakStoreFor(strategy.meter.id) : null);
+    const core = new ControlCore(strategy.meter.id, c.maxDevicesPerGroup, c.options, this.peakStoreFor ? this.peakStoreFor(strategy.meter.id) : null, this.solver);
     core.alarmListener = this;
-    const group = new ControlGroup(core, c.maxDevicesPerGroup, this.hal.clock, { writeDeadbandW: c.writeDeadbandW, keepaliveMs: c.keepaliveMs });
-    group.meter = new MeterDriver(strategy.meter.id, map, strategy.meter.link.unit, transport.transport, scaling, group);
+    const group = new ControlGroup(core, c.maxDevicesPerGroup, this.hal.clock, c);
+    group.meter = new MeterDriver(strategy.meter.id, map, strategy.meter.link.unit, transport.transport, scaling, group, this.floatScratch);
     this.groups.push(group);
     // Fast block every cycle plus at most one slow block.
     let slowMax = 0;

@@ -23,6 +23,10 @@ export interface PointRef {
   readonly sf?: PointRef;
 }
 
+/** Block flags in BlockPoller's blockState. */
+const VALID = 1;
+const DUE = 2;
+
 /** Told when every read a cycle started has finished (answered or failed). */
 export interface PollListener {
   onPollDone(poller: BlockPoller): void;
@@ -35,17 +39,17 @@ export interface PollListener {
  * (on the ESP32 each transaction with its buffer is about 17 heap slots).
  */
 export class BlockPoller implements ModbusListener {
-  /** The one read transaction, reused for every block (sized for the largest). */
+  /** The one read transaction, reused for every block; it reads each block straight into `registers`. */
   readonly tx: ModbusTransaction;
-  /** Every block's registers, block `i` at `offsets[i]`. */
+  /** Every block's registers, block `i` at offset(i). */
   readonly registers: Uint16Array;
-  readonly offsets: Uint16Array;
-  /** Whether each block holds a value read at least once (for init and slow blocks). */
-  readonly valid: Uint8Array;
+  /**
+   * Per block, in one array (each typed array is about 7 XS slots, and a site has a poller per device): [0, n) the
+   * block's offset in `registers`, [n, 2n) its flags (VALID: read at least once; DUE: still to be read this cycle).
+   */
+  private readonly blockState: Uint16Array;
   /** Monotonic ms of each block's last good read. */
   readonly okAtMs: Float64Array;
-  /** Blocks still to be read in the current cycle (1 = due). */
-  private readonly due: Uint8Array;
   /** Reads of the current cycle not finished yet (a hold of 1 while submitting). */
   outstanding = 0;
   /** Reads answered Ok in the current cycle / failed. */
@@ -57,32 +61,42 @@ export class BlockPoller implements ModbusListener {
   private readonly slowCount: number;
   /** True while `pump` runs: a transport that completes inside submit must not start a nested pump. */
   private pumping = false;
-  /** Float conversion scratch of this device's points (its DeviceDriver's commands use it too). */
-  readonly floatScratch = newFloatScratch();
 
+  /**
+   * `floatScratch` (points.ts newFloatScratch): float conversion scratch, shared by every driver of a control loop
+   * (conversions never overlap: they run to completion in one callback) and by the device's commands.
+   */
   constructor(
     readonly blocks: readonly BlockDef[],
     readonly unit: number,
     private transport: ModbusTransport,
     private readonly listener: PollListener,
+    readonly floatScratch: DataView = newFloatScratch(),
   ) {
     let slow = 0;
     let total = 0;
-    let largest = 1;
-    this.offsets = new Uint16Array(blocks.length);
-    for (let i = 0; i < blocks.length; i++) {
+    const n = blocks.length;
+    this.blockState = new Uint16Array(2 * n);
+    for (let i = 0; i < n; i++) {
       const block = blocks[i];
-      this.offsets[i] = total;
+      this.blockState[i] = total;
       total += block.count;
-      if (block.count > largest) largest = block.count;
       if (block.when === "slow") slow++;
     }
-    this.tx = new ModbusTransaction(largest, this);
     this.registers = new Uint16Array(total);
+    this.tx = new ModbusTransaction(this.registers, this);
     this.slowCount = slow;
-    this.valid = new Uint8Array(blocks.length);
-    this.due = new Uint8Array(blocks.length);
-    this.okAtMs = new Float64Array(blocks.length).fill(-Infinity);
+    this.okAtMs = new Float64Array(n).fill(-Infinity);
+  }
+
+  /** Where block `index` starts in `registers`. */
+  offset(index: number): number {
+    return this.blockState[index];
+  }
+
+  /** Whether block `index` holds a value read at least once (init and slow blocks, scale factors). */
+  isValid(index: number): boolean {
+    return (this.blockState[this.blocks.length + index] & VALID) !== 0;
   }
 
   /** Switch to another transport (reconfiguration); only between cycles. */
@@ -107,18 +121,20 @@ export class BlockPoller implements ModbusListener {
     let slowPicked = false;
     let slowSeen = 0;
     const blocks = this.blocks;
-    for (let i = 0; i < blocks.length; i++) {
-      this.due[i] = 0;
+    const state = this.blockState;
+    const n = blocks.length;
+    for (let i = 0; i < n; i++) {
+      state[n + i] &= ~DUE;
       const when = blocks[i].when ?? "cycle";
       if (when === "slow") slowSeen++;
-      if (when === "init" && this.valid[i]) continue;
+      if (when === "init" && (state[n + i] & VALID) !== 0) continue;
       // A device that did not answer last cycle is only probed with its fast blocks: timeouts cost bus time.
       if (this.silentCycles > 0 && when !== "cycle") continue;
       if (when === "slow") {
         if (slowPicked || slowSeen - 1 !== this.slowCursor) continue;
         slowPicked = true;
       }
-      this.due[i] = 1;
+      state[n + i] |= DUE;
       due++;
     }
     if (this.slowCount > 0) this.slowCursor = (this.slowCursor + 1) % this.slowCount;
@@ -131,12 +147,8 @@ export class BlockPoller implements ModbusListener {
   onModbusDone(tx: ModbusTransaction): void {
     const index = tx.tag;
     if (tx.status === TxStatus.Ok) {
-      // A copy loop, not set(subarray()): a view would be an allocation per read.
-      const from = tx.registers;
-      const to = this.registers;
-      const at = this.offsets[index];
-      for (let i = 0; i < tx.count; i++) to[at + i] = from[i];
-      this.valid[index] = 1;
+      // The transport decoded the values into their place in `registers` (tx.base).
+      this.blockState[this.blocks.length + index] |= VALID;
       this.okAtMs[index] = tx.doneAtMs;
       this.cycleOk++;
     } else {
@@ -153,19 +165,22 @@ export class BlockPoller implements ModbusListener {
     if (this.pumping) return;
     this.pumping = true;
     const blocks = this.blocks;
+    const state = this.blockState;
+    const n = blocks.length;
     const tx = this.tx;
     while (this.outstanding > 0 && !tx.busy) {
       let next = -1;
-      for (let i = 0; i < blocks.length; i++) {
-        if (this.due[i] === 1) {
+      for (let i = 0; i < n; i++) {
+        if ((state[n + i] & DUE) !== 0) {
           next = i;
           break;
         }
       }
       if (next < 0) break;
-      this.due[next] = 0;
+      state[n + next] &= ~DUE;
       const block = blocks[next];
       tx.setRead(this.unit, block.fc, block.address, block.count);
+      tx.base = state[next];
       tx.tag = next;
       if (!this.transport.submit(tx)) {
         this.cycleFailed++;
@@ -187,8 +202,8 @@ export class BlockPoller implements ModbusListener {
 
   /** Raw x scale (x 10^sf) of a point, or NaN when its block (or scale factor) was never read. */
   value(point: PointRef): number {
-    if (!this.valid[point.block]) return NaN;
-    let value = readPoint(this.registers, this.offsets[point.block] + point.offset, point.type, this.floatScratch) * point.scale;
+    if (!this.isValid(point.block)) return NaN;
+    let value = readPoint(this.registers, this.blockState[point.block] + point.offset, point.type, this.floatScratch) * point.scale;
     if (point.sf) {
       const sf = this.value(point.sf);
       value = sf !== sf ? NaN : value * pow10(sf);

@@ -47,9 +47,10 @@ export class DeviceDriver implements PollListener, ModbusListener {
     private transport: ModbusTransport,
     readonly options: DeviceDriverOptions,
     private readonly listener: DeviceListener,
+    floatScratch?: DataView,
   ) {
     if (!(options.ratedW > 0)) throw new Error(`device ${id}: ratedW must be > 0`);
-    this.poller = new BlockPoller(map.blocks, unit, transport, this);
+    this.poller = new BlockPoller(map.blocks, unit, transport, this, floatScratch);
     this.commandTx = new ModbusTransaction(map.command.count, this);
     this.commandTx.setWrite(unit, map.command.address, map.command.count, map.command.single === true);
   }
@@ -70,7 +71,7 @@ export class DeviceDriver implements PollListener, ModbusListener {
   get ready(): boolean {
     const encoding = this.map.command.encoding;
     if (encoding.unit === "A") return true;
-    return encoding.sf === undefined || this.poller.valid[encoding.sf.block] === 1;
+    return encoding.sf === undefined || this.poller.isValid(encoding.sf.block);
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { ModbusTransport } from "../modbus/transaction";
 import { BlockPoller, type PollListener } from "./blocks";
 import type { MeterMap } from "./meter-maps";
+import { deepFreeze } from "../core/freeze";
 
 export interface MeterScalingInput {
   /** 倍率: the meter's overall multiplier. Absent or 0 reads as 1. */
@@ -54,6 +55,9 @@ export function resolveMeterScaling(input: MeterScalingInput): MeterScaling | st
   };
 }
 
+/** Where each phase's figures start in MeterDriver.readings (phase p at + p, p = 0..2). */
+export const MeterReading = deepFreeze({ PhaseW: 0, VoltageV: 3, CurrentA: 6 } as const);
+
 export interface MeterListener {
   /** The cycle's reads finished; `fresh` says whether the power block was answered in it. */
   onMeterRead(meter: MeterDriver, fresh: boolean): void;
@@ -63,9 +67,11 @@ export class MeterDriver implements PollListener {
   readonly poller: BlockPoller;
   /** Primary-side active power, W, import positive (NaN until read). */
   totalW = NaN;
-  readonly phaseW = new Float64Array(3).fill(NaN);
-  readonly voltageV = new Float64Array(3).fill(NaN);
-  readonly currentA = new Float64Array(3).fill(NaN);
+  /**
+   * Per-phase figures in one array (one typed array costs about 7 XS slots): at MeterReading.PhaseW + p the active
+   * power, W; at VoltageV + p the voltage, V; at CurrentA + p the current, A (NaN until read).
+   */
+  readonly readings = new Float64Array(9).fill(NaN);
   /** Energy from the grid / to the grid, kWh primary (swapped when the meter is reversed). */
   importKwh = NaN;
   exportKwh = NaN;
@@ -82,8 +88,9 @@ export class MeterDriver implements PollListener {
     transport: ModbusTransport,
     readonly scaling: MeterScaling,
     private readonly listener: MeterListener,
+    floatScratch?: DataView,
   ) {
-    this.poller = new BlockPoller(map.blocks, unit, transport, this);
+    this.poller = new BlockPoller(map.blocks, unit, transport, this, floatScratch);
     this.powerBlock = map.phasePower[0].block;
   }
 
@@ -106,15 +113,16 @@ export class MeterDriver implements PollListener {
       let sum = 0;
       for (let i = 0; i < 3; i++) {
         const w = poller.value(map.phasePower[i]) * k;
-        this.phaseW[i] = w;
+        this.readings[MeterReading.PhaseW + i] = w;
         sum += w;
       }
       this.totalW = map.totalPower ? poller.value(map.totalPower) * k : sum;
       // A NaN here would be a map bug or a meter answering garbage floats: never count it as a fresh reading.
       if (this.totalW === this.totalW && sum === sum) this.powerAtMs = okAtMs;
     }
-    if (map.voltage) for (let i = 0; i < 3; i++) this.voltageV[i] = poller.value(map.voltage[i]) * s.voltageFactor;
-    if (map.current) for (let i = 0; i < 3; i++) this.currentA[i] = poller.value(map.current[i]) * s.currentFactor;
+    const readings = this.readings;
+    if (map.voltage) for (let i = 0; i < 3; i++) readings[MeterReading.VoltageV + i] = poller.value(map.voltage[i]) * s.voltageFactor;
+    if (map.current) for (let i = 0; i < 3; i++) readings[MeterReading.CurrentA + i] = poller.value(map.current[i]) * s.currentFactor;
     if (map.importKwh && map.exportKwh) {
       const imported = poller.value(map.importKwh) * s.factor;
       const exported = poller.value(map.exportKwh) * s.factor;

@@ -14,15 +14,16 @@ export function requestProblem(tx: ModbusTransaction): string | null {
     case FunctionCode.ReadHoldingRegisters:
     case FunctionCode.ReadInputRegisters:
       if (tx.count > MAX_READ_REGISTERS) return "read count must be 1..125";
-      if (tx.count > tx.registers.length) return "read count exceeds the transaction's register buffer";
+      if (tx.base + tx.count > tx.registers.length) return "read count exceeds the transaction's register buffer";
       if (tx.unit === 0) return "a read cannot be broadcast (unit 0)";
       return null;
     case FunctionCode.WriteSingleRegister:
       if (tx.count !== 1) return "FC06 writes exactly one register";
+      if (tx.base >= tx.registers.length) return "write count exceeds the transaction's register buffer";
       return null;
     case FunctionCode.WriteMultipleRegisters:
       if (tx.count > MAX_WRITE_REGISTERS) return "write count must be 1..123";
-      if (tx.count > tx.registers.length) return "write count exceeds the transaction's register buffer";
+      if (tx.base + tx.count > tx.registers.length) return "write count exceeds the transaction's register buffer";
       return null;
     default:
       return "unsupported function code";
@@ -45,8 +46,8 @@ export function encodeRequestPdu(tx: ModbusTransaction, out: Uint8Array, offset:
   out[offset + 1] = tx.address >>> 8;
   out[offset + 2] = tx.address & 0xff;
   if (tx.functionCode === FunctionCode.WriteSingleRegister) {
-    out[offset + 3] = tx.registers[0] >>> 8;
-    out[offset + 4] = tx.registers[0] & 0xff;
+    out[offset + 3] = tx.registers[tx.base] >>> 8;
+    out[offset + 4] = tx.registers[tx.base] & 0xff;
     return 5;
   }
   out[offset + 3] = tx.count >>> 8;
@@ -54,9 +55,11 @@ export function encodeRequestPdu(tx: ModbusTransaction, out: Uint8Array, offset:
   if (tx.functionCode !== FunctionCode.WriteMultipleRegisters) return 5;
   out[offset + 5] = 2 * tx.count;
   let at = offset + 6;
-  for (let i = 0; i < tx.count; i++) {
-    out[at++] = tx.registers[i] >>> 8;
-    out[at++] = tx.registers[i] & 0xff;
+  const registers = tx.registers;
+  const end = tx.base + tx.count;
+  for (let i = tx.base; i < end; i++) {
+    out[at++] = registers[i] >>> 8;
+    out[at++] = registers[i] & 0xff;
   }
   return at - offset;
 }
@@ -67,7 +70,7 @@ export type PduCheck = (typeof PduCheck)[keyof typeof PduCheck];
 
 /**
  * Check the answer PDU of `length` bytes at `offset` against the request in `tx`, and copy read values into
- * `tx.registers`. Write answers must echo the request (address, count or value), as the standard says.
+ * `tx.registers` at `tx.base`. Write answers must echo the request (address, count or value), as the standard says.
  */
 export function decodeResponsePdu(tx: ModbusTransaction, data: Uint8Array, offset: number, length: number): PduCheck {
   if (length < 2) return PduCheck.Malformed;
@@ -83,14 +86,15 @@ export function decodeResponsePdu(tx: ModbusTransaction, data: Uint8Array, offse
     if (byteCount !== 2 * tx.count || length !== 2 + byteCount) return PduCheck.Malformed;
     const registers = tx.registers;
     let at = offset + 2;
-    for (let i = 0; i < tx.count; i++, at += 2) registers[i] = (data[at] << 8) | data[at + 1];
+    const end = tx.base + tx.count;
+    for (let i = tx.base; i < end; i++, at += 2) registers[i] = (data[at] << 8) | data[at + 1];
     return PduCheck.Ok;
   }
   if (length !== 5) return PduCheck.Malformed;
   const address = (data[offset + 1] << 8) | data[offset + 2];
   const second = (data[offset + 3] << 8) | data[offset + 4];
   if (address !== tx.address) return PduCheck.Malformed;
-  if (tx.functionCode === FunctionCode.WriteSingleRegister ? second !== tx.registers[0] : second !== tx.count) return PduCheck.Malformed;
+  if (tx.functionCode === FunctionCode.WriteSingleRegister ? second !== tx.registers[tx.base] : second !== tx.count) return PduCheck.Malformed;
   return PduCheck.Ok;
 }
 

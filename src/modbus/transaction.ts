@@ -49,8 +49,13 @@ export class ModbusTransaction {
   functionCode: FunctionCode = FunctionCode.ReadHoldingRegisters;
   address = 0;
   count = 1;
-  /** Values to write (FC06 uses [0], FC16 [0..count)), or the values read. Sized once by the owner. */
+  /**
+   * Values to write (FC06 uses [base], FC16 [base..base+count)), or the values read, at `base`. Sized once by the
+   * owner, or the owner's own buffer: a poller reads each block straight into its place in one buffer.
+   */
   readonly registers: Uint16Array;
+  /** Where in `registers` this request's values start. */
+  base = 0;
   status: TxStatus = TxStatus.Idle;
   /** The slave's exception code when status is Exception, else 0. */
   exceptionCode = 0;
@@ -61,11 +66,12 @@ export class ModbusTransaction {
   /** Owner's free slot (e.g. which device or block this is), so one listener can serve many transactions. */
   tag = 0;
 
+  /** `registers`: a capacity (a buffer of its own) or the owner's buffer, shared. */
   constructor(
-    capacityRegisters: number,
+    registers: number | Uint16Array,
     public listener: ModbusListener | null = null,
   ) {
-    this.registers = new Uint16Array(capacityRegisters);
+    this.registers = typeof registers === "number" ? new Uint16Array(registers) : registers;
   }
 
   /** Set up a read of `count` registers with FC03 or FC04. */
@@ -74,6 +80,7 @@ export class ModbusTransaction {
     this.functionCode = functionCode;
     this.address = address;
     this.count = count;
+    this.base = 0;
     return this;
   }
 
@@ -83,6 +90,7 @@ export class ModbusTransaction {
     this.functionCode = single && count === 1 ? FunctionCode.WriteSingleRegister : FunctionCode.WriteMultipleRegisters;
     this.address = address;
     this.count = count;
+    this.base = 0;
     return this;
   }
 

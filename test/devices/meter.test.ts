@@ -1,6 +1,6 @@
 import test from "ava";
 import { SimAdw300, SimSdm630, type MeterSample } from "../../hal/sim/site/meters";
-import { MeterDriver, resolveMeterScaling, type MeterListener } from "../../src/devices/meter";
+import { MeterDriver, MeterReading, resolveMeterScaling, type MeterListener } from "../../src/devices/meter";
 import { ADW300, SDM630, findMeterMap } from "../../src/devices/meter-maps";
 import { rtuBench } from "./helpers";
 
@@ -38,9 +38,9 @@ test("ADW300: powers, voltages, currents, energies and demand, scaled by pt x ct
   t.deepEqual(fresh, [true, true, true, true]);
   // The meter stores int W on the secondary side: primary values come back to within 400 W (1 W x 400).
   t.true(Math.abs(meter.totalW - 36_000) <= 400 * 2);
-  t.true(Math.abs(meter.phaseW[1] + 12_000) <= 400);
-  t.true(Math.abs(meter.voltageV[0] - 230.1) < 10 * 0.1 + 1e-9);
-  t.true(Math.abs(meter.currentA[0] - 12.34) < 40 * 0.01 + 1e-9);
+  t.true(Math.abs(meter.readings[MeterReading.PhaseW + 1] + 12_000) <= 400);
+  t.true(Math.abs(meter.readings[MeterReading.VoltageV + 0] - 230.1) < 10 * 0.1 + 1e-9);
+  t.true(Math.abs(meter.readings[MeterReading.CurrentA + 0] - 12.34) < 40 * 0.01 + 1e-9);
   t.true(Math.abs(meter.importKwh - 1234.56) <= 400 * 0.01);
   t.true(Math.abs(meter.exportKwh - 78.9) <= 400 * 0.01);
   t.true(Math.abs(meter.demandW - 45_000) <= 400);
@@ -49,7 +49,7 @@ test("ADW300: powers, voltages, currents, energies and demand, scaled by pt x ct
 test("ADW300 installed reversed: direction 2 restores import-positive power and swaps the energies", (t) => {
   const { meter } = readOnce("adw300", { pt: 1, ct: 1, reversed: true }, { direction: 2 }, [1000, 2000, 3000]);
   t.is(meter.totalW, 6000);
-  t.is(meter.phaseW[2], 3000);
+  t.is(meter.readings[MeterReading.PhaseW + 2], 3000);
   t.true(Math.abs(meter.importKwh - 1234.56) < 0.011);
   t.true(Math.abs(meter.exportKwh - 78.9) < 0.011);
   t.true(Number.isNaN(meter.demandW), "a reversed meter's forward demand is the site's export: not used");
@@ -67,9 +67,9 @@ test("rate is the total multiplier when given", (t) => {
 
 test("SDM630: float registers, total is the sum of the phases", (t) => {
   const { meter } = readOnce("sdm630", { pt: 1, ct: 1, reversed: false }, {}, [1500.5, -250.25, 10]);
-  t.true(Math.abs(meter.phaseW[0] - 1500.5) < 1e-3);
+  t.true(Math.abs(meter.readings[MeterReading.PhaseW + 0] - 1500.5) < 1e-3);
   t.true(Math.abs(meter.totalW - 1260.25) < 1e-3);
-  t.true(Math.abs(meter.voltageV[1] - 231.2) < 1e-3);
+  t.true(Math.abs(meter.readings[MeterReading.VoltageV + 1] - 231.2) < 1e-3);
   t.true(Math.abs(meter.importKwh - 1234.56) < 1e-3);
   t.true(Math.abs(meter.demandW - 45_000) < 1e-2);
 });

@@ -17,7 +17,7 @@ import type { TickService } from "../../app/service";
 import type { ControlStrategy, DeviceType, StrategySource } from "../../control/strategy-input";
 import type { LocalCalendar } from "./local-month";
 import { MONTHS, type StrategyBody } from "./model";
-import type { StrategyEntry } from "./strategy-set";
+import type { StrategyEntry, StrategyLimits } from "./strategy-set";
 import { SPEC_TOPOLOGY, type Topology } from "./topology";
 
 /** Where the strategies come from: OverdemandHandler implements it. */
@@ -40,9 +40,8 @@ export class ActiveStrategies implements StrategySource, TickService {
   /** Why strategies or devices were left out of the list, for the status report. */
   problems: string[] = [];
   private list: Mutable<ControlStrategy>[] = [];
-  /** Per list entry: twelve monthly limits (W) and the lowest one set. */
-  private monthly: Float64Array[] = [];
-  private lowest: number[] = [];
+  /** Per list entry: the handler's limits (twelve monthly limits in W), shared rather than copied. */
+  private limits: StrategyLimits[] = [];
   private monthKey = -1;
   private lastCheckMs = -Infinity;
 
@@ -88,15 +87,15 @@ export class ActiveStrategies implements StrategySource, TickService {
     const month = key % 100;
     for (let i = 0; i < this.list.length; i++) {
       const strategy = this.list[i];
+      const monthly = this.limits[i].monthlyLimitW;
       strategy.monthKey = key;
-      strategy.demandLimitW = key > 0 ? this.monthly[i][month - 1] : this.lowest[i];
+      strategy.demandLimitW = key > 0 ? monthly[month - 1] : lowestSet(monthly);
     }
   }
 
   private rebuild(): void {
     const list: Mutable<ControlStrategy>[] = [];
-    const monthly: Float64Array[] = [];
-    const lowest: number[] = [];
+    const kept: StrategyLimits[] = [];
     const problems: string[] = [];
     for (const entry of this.source.strategies) {
       const limits = entry.limits;
@@ -117,12 +116,6 @@ export class ActiveStrategies implements StrategySource, TickService {
       const deviceProblems: string[] = [];
       const devices = this.topology.devices(body, limits.deviceType, deviceProblems);
       for (const problem of deviceProblems) problems.push(`${where} ${problem}`);
-      const months = new Float64Array(MONTHS);
-      let low = Infinity;
-      for (let m = 0; m < MONTHS; m++) {
-        months[m] = limits.monthlyLimitW[m];
-        if (months[m] > 0 && months[m] < low) low = months[m];
-      }
       list.push({
         id: entry.id,
         deviceType: limits.deviceType as DeviceType,
@@ -139,15 +132,20 @@ export class ActiveStrategies implements StrategySource, TickService {
         dynamicDemandSeedW: limits.dynamicDemandW,
         monthKey: 0,
       });
-      monthly.push(months);
-      lowest.push(low === Infinity ? 0 : low);
+      kept.push(limits);
     }
     this.list = list;
-    this.monthly = monthly;
-    this.lowest = lowest;
+    this.limits = kept;
     this.problems = problems;
     this.monthKey = -1;
     this.refresh();
     this.version++;
   }
+}
+
+/** The lowest of the monthly limits that are set (> 0), or 0 when none is. */
+function lowestSet(monthly: readonly number[]): number {
+  let low = Infinity;
+  for (let m = 0; m < MONTHS; m++) if (monthly[m] > 0 && monthly[m] < low) low = monthly[m];
+  return low === Infinity ? 0 : low;
 }
