@@ -6,7 +6,7 @@
 import type { DeviceDriver, DeviceListener } from "../devices/device";
 import { MeterReading, type MeterDriver, type MeterListener } from "../devices/meter";
 import type { ControlCore } from "./core";
-import type { ControlStrategy } from "./strategy-input";
+import type { StrategySettings } from "./strategy-input";
 
 export interface GroupWriteOptions {
   /** Smallest change worth a write, W. */
@@ -24,7 +24,7 @@ const IN_CYCLE = 3;
 export class ControlGroup implements MeterListener, DeviceListener {
   meter!: MeterDriver;
   readonly devices: DeviceDriver[] = [];
-  readonly strategies: ControlStrategy[] = [];
+  readonly strategies: StrategySettings[] = [];
   /** Drivers whose reads of this cycle are still running (plus a hold while starting). */
   private pending = 0;
   private meterInCycle = false;

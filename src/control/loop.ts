@@ -22,7 +22,7 @@ import { Alarm, ControlCore, DEFAULT_CONTROL_OPTIONS, type AlarmListener, type C
 import { ControlGroup } from "./group";
 import { Kind, Solver } from "./solver";
 import { newFloatScratch } from "../devices/points";
-import { DeviceType, type BaseSetpointSource, type ControlStrategy, type LinkSpec, type PeakDemandStore, type StrategySource } from "./strategy-input";
+import { DeviceType, type BaseSetpointSource, type LinkSpec, type MeterSpec, type StrategySettings, type PeakDemandStore, type StrategySource } from "./strategy-input";
 import { deepFreeze } from "../core/freeze";
 
 export interface ControlHal {
@@ -193,14 +193,21 @@ export class ControlLoop implements TickService, AlarmListener {
         problems.push(`${where}: device_type ${strategy.deviceType} is not 2, 3 or 4`);
         continue;
       }
-      let group = this.groups.find((g) => g.core.meterId === strategy.meter.id);
+      // Meter and devices are asked for here only; nothing of them is kept but the drivers built from them.
+      const topology = this.source.topology(strategy);
+      if (topology === null) {
+        problems.push(`${where}: its meter and devices cannot be read now`);
+        continue;
+      }
+      const meter = topology.meter;
+      let group = this.groups.find((g) => g.core.meterId === meter.id);
       if (!group) {
-        const made = this.makeGroup(strategy, problems);
+        const made = this.makeGroup(strategy, meter, problems);
         if (!made) continue;
         group = made;
       }
       group.strategies.push(strategy);
-      for (const spec of strategy.devices) {
+      for (const spec of topology.devices) {
         const dwhere = `${where} device ${spec.id}`;
         if (seenDevices.has(spec.id)) {
           problems.push(`${dwhere}: already controlled by another strategy; ignored here`);
@@ -223,7 +230,7 @@ export class ControlLoop implements TickService, AlarmListener {
         if (!transport) continue;
         const coreDevice = group.core.addDevice();
         if (!coreDevice) {
-          problems.push(`${dwhere}: more than ${c.maxDevicesPerGroup} devices on meter ${strategy.meter.id}`);
+          problems.push(`${dwhere}: more than ${c.maxDevicesPerGroup} devices on meter ${meter.id}`);
           continue;
         }
         seenDevices.add(spec.id);
@@ -264,29 +271,29 @@ export class ControlLoop implements TickService, AlarmListener {
     }
   }
 
-  private makeGroup(strategy: ControlStrategy, problems: string[]): ControlGroup | null {
+  private makeGroup(strategy: StrategySettings, meter: MeterSpec, problems: string[]): ControlGroup | null {
     const c = this.config;
-    const where = `strategy ${strategy.id} meter ${strategy.meter.id}`;
+    const where = `strategy ${strategy.id} meter ${meter.id}`;
     if (this.groups.length === c.maxGroups) {
       problems.push(`${where}: more than ${c.maxGroups} meters under control`);
       return null;
     }
-    const map = findMeterMap(strategy.meter.model);
+    const map = findMeterMap(meter.model);
     if (!map) {
-      problems.push(`${where}: no register map for meter type "${strategy.meter.model}"`);
+      problems.push(`${where}: no register map for meter type "${meter.model}"`);
       return null;
     }
-    const scaling = resolveMeterScaling(strategy.meter);
+    const scaling = resolveMeterScaling(meter);
     if (typeof scaling === "string") {
       problems.push(`${where}: ${scaling}`);
       return null;
     }
-    const transport = this.transportFor(strategy.meter.link, where, problems);
+    const transport = this.transportFor(meter.link, where, problems);
     if (!transport) return null;
-    const core = new ControlCore(strategy.meter.id, c.maxDevicesPerGroup, c.options, this.peakStoreFor ? this.peakStoreFor(strategy.meter.id) : null, this.solver);
+    const core = new ControlCore(meter.id, c.maxDevicesPerGroup, c.options, this.peakStoreFor ? this.peakStoreFor(meter.id) : null, this.solver);
     core.alarmListener = this;
     const group = new ControlGroup(core, c.maxDevicesPerGroup, this.hal.clock, c);
-    group.meter = new MeterDriver(strategy.meter.id, map, strategy.meter.link.unit, transport.transport, scaling, group, this.floatScratch);
+    group.meter = new MeterDriver(meter.id, map, meter.link.unit, transport.transport, scaling, group, this.floatScratch);
     this.groups.push(group);
     // Fast block every cycle plus at most one slow block.
     let slowMax = 0;

@@ -62,11 +62,13 @@ export interface DeviceSpec {
   readonly revertSeconds?: number;
 }
 
-export interface ControlStrategy {
+/**
+ * What the loop reads of a strategy every cycle (settings, merged per group). Meter and devices are not here: they
+ * are needed only when the loop reconfigures, so a source may keep them on flash (StrategySource.topology).
+ */
+export interface StrategySettings {
   readonly id: number;
   readonly deviceType: DeviceType;
-  readonly meter: MeterSpec;
-  readonly devices: readonly DeviceSpec[];
   readonly antiBackflow: boolean;
   /** Keep grid import at least this high (W): the margin that absorbs load drops before they become export. */
   readonly antiBackflowMarginW: number;
@@ -84,10 +86,25 @@ export interface ControlStrategy {
   monthKey: number;
 }
 
+/** Where a strategy acts: its grid meter and the devices it controls. */
+export interface StrategyTopology {
+  readonly meter: MeterSpec;
+  readonly devices: readonly DeviceSpec[];
+}
+
+/** A strategy whole, settings and topology in one object (tests, scenarios, StaticStrategySource). */
+export interface ControlStrategy extends StrategySettings, StrategyTopology {}
+
 /** The active strategies. `version` changes whenever the list or a strategy object is replaced. */
 export interface StrategySource {
   readonly version: number;
-  strategies(): readonly ControlStrategy[];
+  strategies(): readonly StrategySettings[];
+  /**
+   * Meter and devices of one of `strategies()`, asked only when the loop reconfigures (it may read the store and
+   * allocate; the loop keeps nothing of it but the drivers it builds). Null when it cannot be given now: the loop
+   * reports the strategy as a problem.
+   */
+  topology(strategy: StrategySettings): StrategyTopology | null;
 }
 
 /** A fixed list (tests, scenarios, a site without platform). */
@@ -96,6 +113,9 @@ export class StaticStrategySource implements StrategySource {
   constructor(private list: readonly ControlStrategy[]) {}
   strategies(): readonly ControlStrategy[] {
     return this.list;
+  }
+  topology(strategy: StrategySettings): StrategyTopology | null {
+    return strategy as ControlStrategy;
   }
   replace(list: readonly ControlStrategy[]): void {
     this.list = list;

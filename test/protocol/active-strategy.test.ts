@@ -30,17 +30,21 @@ function setup(tz = "CST-8", body: Json = siteStrategy()) {
   return { r, active };
 }
 
-test("a strategy becomes one ControlStrategy: flags, W values, this month's limit, meter and devices", (t) => {
+test("a strategy becomes one StrategySettings (flags, W values, this month's limit) and its topology from the store", (t) => {
   const { active } = setup();
+  const topology = {
+    meter: { id: 10, model: "Acrel-ADW300", link: { proto: "tcp", unit: 1, host: "192.168.77.94", port: 1 }, pt: 1, ct: 1, direction: 1 },
+    devices: [
+      { id: 3, map: "sunspec-704", link: { proto: "tcp", unit: 1, host: "192.168.77.208", port: 1502 }, ratedW: 100_000 },
+      { id: 4, map: "sunspec-704", link: { proto: "tcp", unit: 1, host: "192.168.77.210", port: 1502 }, ratedW: 101_000 },
+    ],
+  };
+  t.deepEqual(active.topology(active.strategies()[0]), topology);
+  t.is(active.topology({ ...active.strategies()[0] }), null, "only a listed strategy object has a topology");
   t.deepEqual(active.strategies(), [
     {
       id: 1,
       deviceType: 2,
-      meter: { id: 10, model: "Acrel-ADW300", link: { proto: "tcp", unit: 1, host: "192.168.77.94", port: 1 }, pt: 1, ct: 1, direction: 1 },
-      devices: [
-        { id: 3, map: "sunspec-704", link: { proto: "tcp", unit: 1, host: "192.168.77.208", port: 1502 }, ratedW: 100_000 },
-        { id: 4, map: "sunspec-704", link: { proto: "tcp", unit: 1, host: "192.168.77.210", port: 1502 }, ratedW: 101_000 },
-      ],
       antiBackflow: true,
       antiBackflowMarginW: 2_000_000,
       phaseAntiBackflow: false,
@@ -54,13 +58,13 @@ test("a strategy becomes one ControlStrategy: flags, W values, this month's limi
     },
   ]);
   t.deepEqual(active.problems, []);
-  t.is(active.forMeter(10)?.id, 1);
+  t.deepEqual(active.forMeter(10), { ...active.strategies()[0], ...topology });
   t.is(active.forMeter(10, 3), null);
 });
 
 test("the month changes at local midnight (CST-8) within a second of ticks, in place, without a new version", (t) => {
   const { r, active } = setup();
-  const strategy = active.forMeter(10)!;
+  const strategy = active.strategies()[0];
   const version = active.version;
   r.hal.loop.setWall(Date.UTC(2024, 5, 30, 15, 59, 59)); // 23:59:59 June 30 in China
   active.tick(10_000);
@@ -91,7 +95,7 @@ test("clock not synced: monthKey 0 and the lowest monthly limit that is set", (t
   const { r, active } = setup("CST-8", body);
   r.hal.loop.setWall(Date.UTC(2024, 5, 15), false);
   active.refresh();
-  const strategy = active.forMeter(10)!;
+  const strategy = active.strategies()[0];
   t.is(strategy.monthKey, 0);
   t.is(strategy.demandLimitW, 900_000);
   r.hal.loop.setWall(Date.UTC(2024, 0, 15), true);

@@ -1,9 +1,9 @@
 /**
  * The one interface by which the strategy set reaches the control loop: src/control's StrategySource.
  *
- * One ControlStrategy per stored strategy (one per meter and device type, enforced by the handler), built when a
+ * One StrategySettings per stored strategy (one per meter and device type, enforced by the handler), built when a
  * command changed the set (command rate: `version` moves on, the loop reconfigures). Powers are in W, converted
- * once. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
+ * once. Meter and devices (the topology) are resolved from the stored body when the loop asks, not kept. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
  * allocation); the loop reads them every cycle.
  *
  * Clock not synced: the month is unknown, so `monthKey` is 0 and `demandLimitW` is the lowest of the twelve monthly
@@ -14,7 +14,7 @@
  */
 import type { Clock } from "../../../hal/types";
 import type { TickService } from "../../app/service";
-import type { ControlStrategy, DeviceType, StrategySource } from "../../control/strategy-input";
+import type { ControlStrategy, DeviceType, StrategySettings, StrategySource, StrategyTopology } from "../../control/strategy-input";
 import type { LocalCalendar } from "./local-month";
 import { MONTHS, type StrategyBody } from "./model";
 import type { StrategyEntry, StrategyLimits } from "./strategy-set";
@@ -39,7 +39,7 @@ export class ActiveStrategies implements StrategySource, TickService {
   version = 0;
   /** Why strategies or devices were left out of the list, for the status report. */
   problems: string[] = [];
-  private list: Mutable<ControlStrategy>[] = [];
+  private list: Mutable<StrategySettings>[] = [];
   /** Per list entry: the handler's limits (twelve monthly limits in W), shared rather than copied. */
   private limits: StrategyLimits[] = [];
   private monthKey = -1;
@@ -49,20 +49,44 @@ export class ActiveStrategies implements StrategySource, TickService {
     private readonly source: StrategySetSource,
     private readonly clock: Clock,
     private readonly calendar: LocalCalendar,
-    private readonly topology: Topology = SPEC_TOPOLOGY,
+    private readonly spec: Topology = SPEC_TOPOLOGY,
   ) {
     source.onChange(() => this.rebuild());
     this.rebuild();
   }
 
-  strategies(): readonly ControlStrategy[] {
+  strategies(): readonly StrategySettings[] {
     return this.list;
   }
 
-  /** The strategy for a meter and device type (default: storage), or null. No allocation. */
+  /**
+   * Meter and devices of a listed strategy, resolved again from its stored body (the loop asks only when it
+   * reconfigures; nothing of it is kept here, so RAM holds no topology objects per strategy). Device problems were
+   * reported when the list was built.
+   */
+  topology(strategy: StrategySettings): StrategyTopology | null {
+    const index = this.list.indexOf(strategy as Mutable<StrategySettings>);
+    if (index < 0) return null;
+    const limits = this.limits[index];
+    let body: StrategyBody;
+    try {
+      body = this.source.body(strategy.id);
+    } catch {
+      return null;
+    }
+    const meter = this.spec.meter(body, limits.meterId);
+    if (typeof meter === "string") return null;
+    return { meter, devices: this.spec.devices(body, limits.deviceType, []) };
+  }
+
+  /** The strategy for a meter and device type (default: storage) with its topology, or null (allocates: diagnostics). */
   forMeter(meterId: number, deviceType = 2): ControlStrategy | null {
     const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].meter.id === meterId && list[i].deviceType === deviceType) return list[i];
+    for (let i = 0; i < list.length; i++) {
+      if (this.limits[i].meterId !== meterId || list[i].deviceType !== deviceType) continue;
+      const topology = this.topology(list[i]);
+      return topology === null ? null : { ...list[i], ...topology };
+    }
     return null;
   }
 
@@ -94,7 +118,7 @@ export class ActiveStrategies implements StrategySource, TickService {
   }
 
   private rebuild(): void {
-    const list: Mutable<ControlStrategy>[] = [];
+    const list: Mutable<StrategySettings>[] = [];
     const kept: StrategyLimits[] = [];
     const problems: string[] = [];
     for (const entry of this.source.strategies) {
@@ -108,19 +132,18 @@ export class ActiveStrategies implements StrategySource, TickService {
         problems.push(`${where}: stored body unreadable (${String(error)})`);
         continue;
       }
-      const meter = this.topology.meter(body, limits.meterId);
+      // Resolved here for its problems (status report); the loop asks for it again through topology().
+      const meter = this.spec.meter(body, limits.meterId);
       if (typeof meter === "string") {
         problems.push(`${where}: ${meter}`);
         continue;
       }
       const deviceProblems: string[] = [];
-      const devices = this.topology.devices(body, limits.deviceType, deviceProblems);
+      this.spec.devices(body, limits.deviceType, deviceProblems);
       for (const problem of deviceProblems) problems.push(`${where} ${problem}`);
       list.push({
         id: entry.id,
         deviceType: limits.deviceType as DeviceType,
-        meter,
-        devices,
         antiBackflow: limits.streamingEnabled,
         antiBackflowMarginW: limits.streamingConditionW,
         phaseAntiBackflow: limits.phaseStreamingEnabled,
