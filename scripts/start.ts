@@ -9,51 +9,88 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileFlashProvider } from "../hal/node/file-flash";
 import { NodeTcpConnector } from "../hal/node/tcp";
-import { createSimHal } from "../hal/sim/index";
+import { createSimHal, simStamp } from "../hal/sim/index";
 import { prepareScenario, runScenario } from "../hal/sim/site/scenario";
 import { SimSite, type SiteSpec } from "../hal/sim/site/site";
 import type { FlashProvider } from "../hal/types";
 import { bootFirmware } from "../src/app/firmware";
-import { formatStatusLine } from "../src/app/status";
 import { resolveConfig } from "../src/config/gateway-config";
 import { parseBrokerUrl } from "../src/mqtt/config";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./host/embedded-broker";
 import { RoutingTcpConnector } from "./host/routing-tcp";
 
-const USAGE =
-  "usage: npm start -- [--duration SECONDS] [--speed max|N] [--config FILE] [--flash FILE] [--broker mqtt[s]://HOST:PORT [--ca PEM]]\n" +
-  "                    [--site FILE] [--seed N] [--quiet] | --scenario FILE [--speed max|N] [--json]";
+const USAGE = `usage: npm start -- [options]
 
+The firmware on the host against the simulated site (boards/host/site.json), the platform link to an embedded MQTT
+broker or to --broker. Ctrl-C or SIGTERM stops it and prints the final status line.
+
+  --duration SECONDS   stop after this much simulated time (default: run until stopped)
+  --speed max|N        N x real time, or "max": as fast as possible, offline, needs --duration (default 1)
+  --config FILE        a gateway config layer (JSON) over boards/host/config.json
+  --flash FILE         keep the store's flash in FILE across runs (default: in memory)
+  --broker URL         mqtt://HOST:PORT or mqtts://HOST:PORT instead of the embedded broker
+  --ca PEM             CA certificate for an mqtts:// broker with a private CA
+  --site FILE          the simulated site (default boards/host/site.json)
+  --seed N             seed of the simulation's randomness (default 1)
+  --quiet              no log lines, no live status line
+  --scenario FILE      run a control scenario (scenarios/*.json) instead, and print its metrics
+  --json               with --scenario: the metrics as one JSON line
+  -h, --help           this text`;
+
+/** A user error: one line naming it, a pointer to --help, exit 2 (no stack trace). */
 function usage(problem: string): never {
-  console.error(`npm start: ${problem}`);
-  console.error(USAGE);
+  console.error(`npm start: ${problem} (npm start -- --help for usage)`);
   process.exit(2);
 }
 
-function readJson(path: string | URL, what: string): unknown {
+function readText(path: string | URL, what: string): string {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return readFileSync(path, "utf8");
   } catch (error) {
-    usage(`cannot read ${what} ${String(path)}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    usage(`cannot read ${what} ${path instanceof URL ? path.pathname : path}${code === "ENOENT" ? ": no such file" : `: ${(error as Error).message}`}`);
   }
 }
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string" },
-    speed: { type: "string", default: "1" },
-    config: { type: "string" },
-    flash: { type: "string" },
-    broker: { type: "string" },
-    ca: { type: "string" },
-    site: { type: "string" },
-    scenario: { type: "string" },
-    json: { type: "boolean", default: false },
-    seed: { type: "string", default: "1" },
-    quiet: { type: "boolean", default: false },
-  },
-  strict: true,
-});
+function readJson(path: string | URL, what: string): unknown {
+  const text = readText(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    usage(`${what} ${path instanceof URL ? path.pathname : path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        duration: { type: "string" },
+        speed: { type: "string", default: "1" },
+        config: { type: "string" },
+        flash: { type: "string" },
+        broker: { type: "string" },
+        ca: { type: "string" },
+        site: { type: "string" },
+        scenario: { type: "string" },
+        json: { type: "boolean", default: false },
+        seed: { type: "string", default: "1" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    // parseArgs names the option ("Unknown option '--x'", "Option '--speed <value>' argument missing").
+    usage((error as Error).message.split("\n")[0].replace(/\. To specify a positional argument.*$/, ""));
+  }
+}
+
+const { values } = parseCommandLine();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const durationS = values.duration === undefined ? Infinity : Number(values.duration);
 if (!(durationS > 0)) usage(`--duration must be a positive number of seconds, got "${values.duration}"`);
@@ -62,6 +99,18 @@ const speed = maxSpeed ? Infinity : Number(values.speed);
 if (!(speed > 0)) usage(`--speed must be "max" or a positive factor, got "${values.speed}"`);
 const seed = Number(values.seed);
 if (!Number.isInteger(seed)) usage(`--seed must be an integer, got "${values.seed}"`);
+
+/**
+ * Run `fn`, turning what it throws for bad input (a config or scenario that does not validate: ConfigError, a
+ * scenario's Error) into one usage line naming `what`.
+ */
+function userErrors<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    usage(`${what}: ${(error as Error).message}`);
+  }
+}
 
 /** Drive `advance(ms)` at `speed` x real time (or all at once), then call `done`. */
 function pace(totalMs: number, advance: (toMs: number) => void, onSecond: (nowMs: number) => void, done: () => void): void {
@@ -92,7 +141,9 @@ function pace(totalMs: number, advance: (toMs: number) => void, onSecond: (nowMs
     }
     if (now >= totalMs) finish();
   }, 20);
+  // Ctrl-C and a service manager's SIGTERM both end the run the same way: the final status line, exit 0.
   process.once("SIGINT", finish);
+  process.once("SIGTERM", finish);
 }
 
 const live = process.stdout.isTTY && !maxSpeed;
@@ -104,14 +155,14 @@ function show(line: string): void {
 
 if (values.scenario) {
   // A control scenario: its own site, strategies and faults; the metrics are measured on the simulated physics.
-  const text = readFileSync(values.scenario, "utf8");
+  const text = readText(values.scenario, "--scenario");
   const options = { durationS: Number.isFinite(durationS) ? durationS : undefined, echo: values.quiet || values.json ? undefined : (line: string) => console.log(line) };
   if (maxSpeed) {
-    const metrics = runScenario(text, options);
+    const metrics = userErrors(`--scenario ${values.scenario}`, () => runScenario(text, options));
     console.log(values.json ? JSON.stringify(metrics) : JSON.stringify(metrics, null, 2));
     process.exit(0);
   }
-  const run = prepareScenario(text, options);
+  const run = userErrors(`--scenario ${values.scenario}`, () => prepareScenario(text, options));
   pace(
     run.durationMs,
     (toMs) => run.advance(toMs - run.elapsedMs),
@@ -134,14 +185,22 @@ async function runFirmware(): Promise<void> {
     config?: unknown;
     partitions?: Record<string, { sectorCount: number; sectorSize?: number }>;
   };
-  const config = resolveConfig(board.config, values.config ? readJson(values.config, "--config") : undefined);
+  const config = userErrors(values.config ? `--config ${values.config}` : "boards/host/config.json", () =>
+    resolveConfig(board.config, values.config ? readJson(values.config, "--config") : undefined),
+  );
   const partitions = board.partitions ?? { [config.store.partition]: { sectorCount: 16 } };
   const flash: FlashProvider | undefined = values.flash
     ? new FileFlashProvider({ [config.store.partition]: { ...partitions[config.store.partition], file: values.flash } })
     : undefined;
 
   // The simulated device and site. The wall clock starts at the host's time (synced), as SNTP would set it.
-  const sim = createSimHal({ seed, partitions, flash, wallStartMs: Date.now(), echo: values.quiet ? undefined : (line) => console.log(line) });
+  // --speed max runs offline (below): it says so once, and the link's refused connects are counted
+  // (mqtt_connect_failures in the final status) rather than echoed one by one.
+  const echo = (line: string) => {
+    if (maxSpeed && / mqtt: connection refused by /.test(line)) return;
+    console.log(line);
+  };
+  const sim = createSimHal({ seed, partitions, flash, wallStartMs: Date.now(), echo: values.quiet ? undefined : echo });
   sim.system.memory = () => ({ heapUsedBytes: process.memoryUsage().heapUsed, heapFreeBytes: null });
   const siteSpec = readJson(values.site ?? new URL("../boards/host/site.json", import.meta.url), "site") as SiteSpec;
   const site = new SimSite(siteSpec, { loop: sim.loop, bus: sim.bus, network: sim.network, random: sim.simRandom });
@@ -161,7 +220,7 @@ async function runFirmware(): Promise<void> {
     const real = new NodeTcpConnector(values.ca ? { tls: { ca: readFileSync(values.ca, "utf8") } } : {});
     hal = { ...sim, tcp: new RoutingTcpConnector(real, sim.network, { host: endpoint.host, port: endpoint.port }) };
   } else {
-    console.log("--speed max: the platform link stays offline (simulated time cannot drive a real broker)");
+    console.log("--speed max: the platform link stays offline (simulated time cannot drive a real broker); its connect attempts are counted, not logged");
   }
   const firmware = bootFirmware(hal, config, brokerUrl ? { mqtt: { broker: brokerUrl } } : {});
 
@@ -184,14 +243,17 @@ async function runFirmware(): Promise<void> {
       strategies: firmware.overdemand.handler.strategies.length,
     };
   };
+  // One line that fits 80 columns: simulated time, link, grid, battery, strategies, overruns.
   const statusLine = () => {
+    const status = firmware.gateway.status();
     const mqtt = firmware.link.session.status();
     const battery = site.batteries[0];
-    return (
-      `${formatStatusLine(firmware.gateway.status())} | mqtt ${mqtt.state} | grid ${(site.gridW / 1000).toFixed(1)} kW` +
-      (battery ? ` ess ${(battery.model.actualW / 1000).toFixed(1)} kW soc ${battery.model.socPct.toFixed(1)}%` : "") +
-      ` | strategies ${firmware.overdemand.handler.strategies.length}`
-    );
+    const kw = (w: number) => `${(w / 1000).toFixed(1).padStart(6)} kW`;
+    const line =
+      `${simStamp(status.uptimeMs).slice(0, 8)} mqtt ${mqtt.state.padEnd(9).slice(0, 9)} grid${kw(site.gridW)}` +
+      (battery ? ` ess${kw(battery.model.actualW)} soc ${battery.model.socPct.toFixed(0).padStart(3)}%` : "") +
+      ` str ${firmware.overdemand.handler.strategies.length} ovr ${status.overruns}`;
+    return line.slice(0, 80);
   };
   pace(
     durationS * 1000,

@@ -27,6 +27,14 @@ export interface SimHalOptions {
   logCapacity?: number;
 }
 
+/** Simulated time since boot as HH:MM:SS.mmm (hours keep counting past 24). */
+export function simStamp(ms: number): string {
+  const whole = Math.floor(ms);
+  const pad = (n: number, width: number) => String(n).padStart(width, "0");
+  const s = Math.floor(whole / 1000);
+  return `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.${pad(whole % 1000, 3)}`;
+}
+
 /** A log that keeps the last lines in memory for tests and counts what it had to drop. */
 export class SimLog implements Log {
   readonly lines: string[] = [];
@@ -38,7 +46,7 @@ export class SimLog implements Log {
   ) {}
 
   write(level: LogLevel, source: string, message: string): void {
-    const line = `${this.clock.monotonicMs()} ${"EWID"[level]} ${source}: ${message}`;
+    const line = `${simStamp(this.clock.monotonicMs())} ${"EWID"[level]} ${source}: ${message}`;
     if (this.lines.length === this.capacity) {
       this.lines.shift();
       this.dropped++;

@@ -104,7 +104,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
         desired?.connected();
       },
       onOffline: (reason) => {
-        hal.log.write(LogLevel.Warn, "mqtt", `offline: ${reason}`);
+        // Stopping on purpose (shutdown, OTA restart) is not a fault.
+        hal.log.write(reason === "stopped" ? LogLevel.Info : LogLevel.Warn, "mqtt", `offline: ${reason}`);
         desired?.disconnected();
         ota?.disconnected();
       },

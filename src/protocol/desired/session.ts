@@ -236,7 +236,10 @@ export class DesiredSession implements TickService {
   tick(nowMs: number): void {
     if (this.sync === Sync.Waiting && nowMs >= this.getDeadline) {
       this.count(Counter.GetTimeouts);
-      this.log.write(LogLevel.Warn, "desired", `desired get ${this.getId} got no reply; retrying in ${this.retryDelay} ms`);
+      // A platform that has not answered yet is normal right after connecting; one silent through the whole
+      // backoff (the retry delay at its cap) is worth a warning.
+      const level = this.retryDelay >= this.options.retryMaxMs ? LogLevel.Warn : LogLevel.Info;
+      this.log.write(level, "desired", `desired get ${this.getId} got no reply; retrying in ${this.retryDelay} ms`);
       this.scheduleRetry(nowMs);
     } else if (this.sync === Sync.Backoff && nowMs >= this.retryAt) {
       this.sendGet(nowMs);
