@@ -27,8 +27,11 @@ export interface MqttConfig {
   cleanSession: boolean;
   /** TCP connect (+ TLS) + CONNACK must complete within this. */
   connectTimeoutMs: number;
+  /** Reconnect delays after a lost link or refused TCP connect: full jitter in [min, min(max, min x 2^n)]. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** After the broker refused our credentials (CONNACK 4/5): uniform in [this / 2, this] until accepted. */
+  reconnectRefusedMaxMs: number;
   /** A connection that stays up this long resets the reconnect backoff. */
   stableAfterMs: number;
   /** Largest packet received (the receive buffer) and sent. */
@@ -64,7 +67,8 @@ export const DEFAULT_MQTT_CONFIG: MqttConfig = deepFreeze({
   cleanSession: false,
   connectTimeoutMs: 15_000,
   reconnectMinMs: 1_000,
-  reconnectMaxMs: 60_000,
+  reconnectMaxMs: 12_000,
+  reconnectRefusedMaxMs: 300_000,
   stableAfterMs: 60_000,
   maxPacketBytes: 8_192,
   sendBufferBytes: 4_096,

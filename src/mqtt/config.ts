@@ -54,6 +54,7 @@ export function resolveMqttConfig(overrides: unknown = {}): MqttConfig {
   range(config, "connectTimeoutMs", 1000, 300_000);
   range(config, "reconnectMinMs", 100, 600_000);
   range(config, "reconnectMaxMs", config.reconnectMinMs, 3_600_000);
+  range(config, "reconnectRefusedMaxMs", config.reconnectMinMs, 3_600_000);
   range(config, "stableAfterMs", 0, 3_600_000);
   range(config, "maxPacketBytes", 256, 262_144);
   range(config, "sendBufferBytes", 256, 262_144);

@@ -345,7 +345,7 @@ export class MqttSession implements TickService {
     this.message = new InboundMessage(this.decoder.buffer);
     this.outbox = new Outbox(config.outboxBytes, config.outboxEntries);
     this.inbound = new InboundTracker(config.inboundSlots, config.ackQueue);
-    this.backoff = new Backoff(hal.random, config.reconnectMinMs, config.reconnectMaxMs);
+    this.backoff = new Backoff(hal.random, config.reconnectMinMs, config.reconnectMaxMs, config.reconnectRefusedMaxMs);
     this.sendBuffer = new Uint8Array(config.sendBufferBytes);
 
     const router = options.router;
@@ -778,7 +778,7 @@ export class MqttSession implements TickService {
     if (packet.returnCode !== 0) {
       const code = packet.returnCode;
       // Credentials do not fix themselves: wait long before trying again.
-      if (code === 4 || code === 5) this.backoff.saturate();
+      if (code === 4 || code === 5) this.backoff.refused();
       this.fail(`broker refused the connection: ${CONNACK_NAMES[code]} (${code})`, this.c[C_CONNACK_REFUSED]);
       return;
     }

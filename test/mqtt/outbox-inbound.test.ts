@@ -149,15 +149,20 @@ test("inbound: acks leave in arrival order, a pending one holds back the rest; d
   t.is(inbound.findDuplicate(50, 6, 2, false), -1);
 });
 
-test("backoff: uniform in [min, min(max, min*2^n)], saturates, resets", (t) => {
-  const backoff = new Backoff(new SeededRandom(3), 1000, 60_000);
+test("backoff: uniform in [min, min(max, min*2^n)]; after refused credentials in [refusedMax/2, refusedMax]; resets", (t) => {
+  const backoff = new Backoff(new SeededRandom(3), 1000, 12_000, 300_000);
   for (let n = 0; n < 12; n++) {
     const delay = backoff.next();
-    t.true(delay >= 1000 && delay <= Math.min(60_000, 1000 * 2 ** n), `attempt ${n}: ${delay}`);
+    t.true(delay >= 1000 && delay <= Math.min(12_000, 1000 * 2 ** n), `attempt ${n}: ${delay}`);
   }
+  const capped = Array.from({ length: 400 }, () => backoff.next());
+  t.true(Math.max(...capped) <= 12_000 && Math.max(...capped) > 11_000 && Math.min(...capped) < 2000, "full jitter over [1 s, 12 s]");
   backoff.reset();
   t.is(backoff.next(), 1000);
-  backoff.saturate();
+  backoff.refused();
   const samples = Array.from({ length: 200 }, () => backoff.next());
-  t.true(Math.max(...samples) > 50_000 && Math.min(...samples) < 10_000);
+  t.true(Math.min(...samples) >= 150_000 && Math.max(...samples) <= 300_000 && Math.max(...samples) > 280_000);
+  backoff.reset();
+  t.false(backoff.credentialsRefused);
+  t.is(backoff.next(), 1000);
 });
