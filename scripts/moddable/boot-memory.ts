@@ -7,7 +7,7 @@
  *
  *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX] [--strategies N]
  *
- * --in probes another function instead: the first line of the bundle matching REGEX starts it (for example
+ * --in probes another function instead: the first line of the bundle matching REGEX (--nth N: the Nth) starts it (for example
  * --in '^  static open\(flash' for GatewayStore.open; see dist/device/gateway.js for the lines).
  * --strategies N: once online, create N strategies (spec 000, each on its own meter and PCS), one after another, so a
  * probe in command-rate code (for example --in '^  makeGroup\(strategy') shows what one strategy costs. The flash
@@ -32,15 +32,16 @@ import { envelope, strategy } from "./commands";
  * line matches `header` (default: bootFirmware; e.g. "^  static open\\(flash" for GatewayStore.open). Only the
  * first match is probed.
  */
-export function probeFunction(source: string, header: RegExp): string {
+export function probeFunction(source: string, header: RegExp, nth = 1): string {
   const lines = source.split("\n");
+  let seen = 0;
   const out: string[] = [`import __Debug from "debug";`];
   let indent: string | null = null;
   let done = false;
   let pending: string | null = null;
   for (const line of lines) {
     out.push(line);
-    if (indent === null && !done && header.test(line)) {
+    if (indent === null && !done && header.test(line) && ++seen === nth) {
       indent = `${/^ */.exec(line)![0]}  `;
       out.push(
         `${indent}const __probe = (label) => { __Debug.gc(); trace(\`MEM \${label} chunk=\${Instrumentation.get(Instrumentation.map("XS Chunk Heap Used"))} slots=\${Instrumentation.get(Instrumentation.map("XS Slot Heap Used"))}\\n\`); };`,
@@ -107,7 +108,7 @@ export function probedManifest(gatewayPath: string, broker: string, stateDir: st
 
 async function main(): Promise<void> {
   const { values: o } = parseArgs({
-    options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" }, strategies: { type: "string" } },
+    options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" }, nth: { type: "string" }, strategies: { type: "string" } },
     strict: true,
   });
   const sdk = findSdk();
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   try {
     bundle();
     const probed = join(outDir, "gateway-probed.js");
-    writeFileSync(probed, probeFunction(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8"), new RegExp(o.in ?? "^function bootFirmware\\(")));
+    writeFileSync(probed, probeFunction(readFileSync(join(ROOT, "dist", "device", "gateway.js"), "utf8"), new RegExp(o.in ?? "^function bootFirmware\\("), Number(o.nth ?? 1)));
     const manifestPath = join(outDir, "manifest.json");
     writeFileSync(manifestPath, JSON.stringify(probedManifest(probed.replace(/\.js$/, ""), broker, stateDir), null, "\t"));
     const configured = spawnSync(join(sdk.bin, "mcconfig"), ["-d", "-p", "lin", "-o", outDir, manifestPath], { env: sdk.env, encoding: "utf8" });

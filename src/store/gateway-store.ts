@@ -163,94 +163,156 @@ export class GatewayStore {
 }
 
 /** The typed transaction handed to `GatewayStore.transaction`. One object per store, reused. */
+/**
+ * The per-collection operations of a GatewayTransaction. Classes, not object literals of arrow functions: their
+ * methods live once in the preloaded prototype (flash), where a literal's ~30 closures would cost ~180 XS heap slots.
+ */
+class StrategyOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  /** Store a new strategy under the next id; returns the id. */
+  create(value: unknown): number {
+    const tx = this.tx;
+    const id = tx.nextId;
+    if (id > MAX_STRATEGY_ID) tx.fail("KEY_INVALID", `strategy ids exhausted (next ${id})`);
+    tx.db.strategies.put(tx.need(), id, value);
+    tx.nextId = id + 1;
+    tx.nextIdDirty = true;
+    return id;
+  }
+  /** Create or replace the strategy `id` (an id at or past the counter moves the counter past it). */
+  put(id: number, value: unknown): void {
+    this.tx.db.strategies.put(this.tx.need(), id, value);
+    this.tx.bumpNextId(id);
+  }
+  putJson(id: number, json: string): void {
+    this.tx.db.strategies.putJson(this.tx.need(), id, json);
+    this.tx.bumpNextId(id);
+  }
+  delete(id: number): void {
+    this.tx.db.strategies.delete(this.tx.need(), id);
+  }
+  /** Remove every strategy (update_all); the id counter is kept. */
+  clear(): void {
+    this.tx.db.strategies.clear(this.tx.need());
+  }
+  /** Set the id counter (when the handler assigns ids itself). Refused if it would go backwards. */
+  setNextId(next: number): void {
+    const tx = this.tx;
+    tx.need();
+    if (!(Number.isInteger(next) && next >= tx.nextId && next <= MAX_STRATEGY_ID + 1)) {
+      tx.fail("VALUE_INVALID", `strategy next id ${next}: must be an integer >= ${tx.nextId} (ids are never reused)`);
+    }
+    if (next !== tx.nextId) {
+      tx.nextId = next;
+      tx.nextIdDirty = true;
+    }
+  }
+  /** The id counter as this transaction leaves it. */
+  nextId(): number {
+    return this.tx.nextId;
+  }
+}
+
+class TaskOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  put(taskId: string, value: unknown): void {
+    this.tx.db.tasks.put(this.tx.need(), taskId, value);
+  }
+  putJson(taskId: string, json: string): void {
+    this.tx.db.tasks.putJson(this.tx.need(), taskId, json);
+  }
+  delete(taskId: string): void {
+    this.tx.db.tasks.delete(this.tx.need(), taskId);
+  }
+  /** Remove every task (spec 003 SET and CLEAR). */
+  clear(): void {
+    this.tx.db.tasks.clear(this.tx.need());
+  }
+}
+
+class SettingOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  set(name: string, value: unknown): void {
+    this.tx.db.settings.put(this.tx.need(), name, value);
+  }
+  delete(name: string): void {
+    this.tx.db.settings.delete(this.tx.need(), name);
+  }
+}
+
+class DesiredOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  /** Last applied desired version of a property (spec 004). */
+  set(name: string, version: number): void {
+    this.tx.db.desired.set(this.tx.need(), name, version);
+  }
+  delete(name: string): void {
+    this.tx.db.desired.delete(this.tx.need(), name);
+  }
+}
+
+class MetaOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  set(name: string, value: number): void {
+    this.tx.db.meta.set(this.tx.need(), name, value);
+  }
+  delete(name: string): void {
+    this.tx.db.meta.delete(this.tx.need(), name);
+  }
+}
+
+class OtaOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  set(value: unknown): void {
+    this.tx.db.otaCollection().put(this.tx.need(), OTA_KEY, value);
+  }
+  clear(): void {
+    this.tx.db.otaCollection().delete(this.tx.need(), OTA_KEY);
+  }
+}
+
+class PeakOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  set(month: number, value: number): void {
+    const tx = this.tx;
+    tx.db.peak.stage(tx.need(), month, value);
+    tx.peakMonth = month;
+    tx.peakValue = value;
+  }
+}
+
+class ReplyOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  /** Remember the reply to command `mid` (evicting the oldest when full). */
+  put(mid: string, text: string): void {
+    this.tx.db.replies.stage(this.tx.need(), mid, text, this.tx.replyPlan);
+  }
+}
+
 export class GatewayTransaction {
   private raw: Transaction | null = null;
-  private nextId = 1;
-  private nextIdDirty = false;
-  private peakMonth = -1;
-  private peakValue = 0;
-  private replyPlan: ReplyPlan = { added: [], evicted: [], fresh: 0 };
+  /** @internal (the ops classes) */
+  nextId = 1;
+  /** @internal */
+  nextIdDirty = false;
+  /** @internal */
+  peakMonth = -1;
+  /** @internal */
+  peakValue = 0;
+  /** @internal */
+  replyPlan: ReplyPlan = { added: [], evicted: [], fresh: 0 };
 
-  readonly strategies = {
-    /** Store a new strategy under the next id; returns the id. */
-    create: (value: unknown): number => {
-      const id = this.nextId;
-      if (id > MAX_STRATEGY_ID) this.fail("KEY_INVALID", `strategy ids exhausted (next ${id})`);
-      this.db.strategies.put(this.need(), id, value);
-      this.nextId = id + 1;
-      this.nextIdDirty = true;
-      return id;
-    },
-    /** Create or replace the strategy `id` (an id at or past the counter moves the counter past it). */
-    put: (id: number, value: unknown): void => {
-      this.db.strategies.put(this.need(), id, value);
-      this.bumpNextId(id);
-    },
-    putJson: (id: number, json: string): void => {
-      this.db.strategies.putJson(this.need(), id, json);
-      this.bumpNextId(id);
-    },
-    delete: (id: number): void => this.db.strategies.delete(this.need(), id),
-    /** Remove every strategy (update_all); the id counter is kept. */
-    clear: (): void => this.db.strategies.clear(this.need()),
-    /** Set the id counter (when the handler assigns ids itself). Refused if it would go backwards. */
-    setNextId: (next: number): void => {
-      this.need();
-      if (!(Number.isInteger(next) && next >= this.nextId && next <= MAX_STRATEGY_ID + 1)) {
-        this.fail("VALUE_INVALID", `strategy next id ${next}: must be an integer >= ${this.nextId} (ids are never reused)`);
-      }
-      if (next !== this.nextId) {
-        this.nextId = next;
-        this.nextIdDirty = true;
-      }
-    },
-    /** The id counter as this transaction leaves it. */
-    nextId: (): number => this.nextId,
-  };
+  readonly strategies = new StrategyOps(this);
+  readonly tasks = new TaskOps(this);
+  readonly settings = new SettingOps(this);
+  readonly desired = new DesiredOps(this);
+  readonly meta = new MetaOps(this);
+  readonly ota = new OtaOps(this);
+  readonly peak = new PeakOps(this);
+  readonly replies = new ReplyOps(this);
 
-  readonly tasks = {
-    put: (taskId: string, value: unknown): void => this.db.tasks.put(this.need(), taskId, value),
-    putJson: (taskId: string, json: string): void => this.db.tasks.putJson(this.need(), taskId, json),
-    delete: (taskId: string): void => this.db.tasks.delete(this.need(), taskId),
-    /** Remove every task (spec 003 SET and CLEAR). */
-    clear: (): void => this.db.tasks.clear(this.need()),
-  };
-
-  readonly settings = {
-    set: (name: string, value: unknown): void => this.db.settings.put(this.need(), name, value),
-    delete: (name: string): void => this.db.settings.delete(this.need(), name),
-  };
-
-  readonly desired = {
-    /** Last applied desired version of a property (spec 004). */
-    set: (name: string, version: number): void => this.db.desired.set(this.need(), name, version),
-    delete: (name: string): void => this.db.desired.delete(this.need(), name),
-  };
-
-  readonly meta = {
-    set: (name: string, value: number): void => this.db.meta.set(this.need(), name, value),
-    delete: (name: string): void => this.db.meta.delete(this.need(), name),
-  };
-
-  readonly ota = {
-    set: (value: unknown): void => this.db.otaCollection().put(this.need(), OTA_KEY, value),
-    clear: (): void => this.db.otaCollection().delete(this.need(), OTA_KEY),
-  };
-
-  readonly peak = {
-    set: (month: number, value: number): void => {
-      this.db.peak.stage(this.need(), month, value);
-      this.peakMonth = month;
-      this.peakValue = value;
-    },
-  };
-
-  readonly replies = {
-    /** Remember the reply to command `mid` (evicting the oldest when full). */
-    put: (mid: string, text: string): void => this.db.replies.stage(this.need(), mid, text, this.replyPlan),
-  };
-
-  constructor(private readonly db: GatewayStore) {}
+  /** `db` is @internal (the ops classes). */
+  constructor(readonly db: GatewayStore) {}
 
   get isOpen(): boolean {
     return this.raw !== null && this.raw.isOpen;
@@ -284,19 +346,22 @@ export class GatewayTransaction {
     this.raw = null;
   }
 
-  private bumpNextId(id: number): void {
+  /** @internal */
+  bumpNextId(id: number): void {
     if (id >= this.nextId) {
       this.nextId = id + 1;
       this.nextIdDirty = true;
     }
   }
 
-  private need(): Transaction {
+  /** @internal */
+  need(): Transaction {
     if (this.raw === null || !this.raw.isOpen) throw new StoreError("TX_STATE", "no gateway transaction is open (or a failed step aborted it)");
     return this.raw;
   }
 
-  private fail(code: "KEY_INVALID" | "VALUE_INVALID", message: string): never {
+  /** @internal */
+  fail(code: "KEY_INVALID" | "VALUE_INVALID", message: string): never {
     this.abort();
     throw new StoreError(code, message);
   }
