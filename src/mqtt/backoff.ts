@@ -19,8 +19,13 @@ export class Backoff {
     private readonly random: RandomSource,
     readonly minMs: number,
     readonly maxMs: number,
-    readonly refusedMaxMs: number = maxMs,
-  ) {}
+    refusedMaxMs: number = maxMs,
+  ) {
+    this.refusedMaxMs = refusedMaxMs > maxMs ? refusedMaxMs : maxMs;
+  }
+
+  /** The longest delay after refused credentials: never shorter than `maxMs`. */
+  readonly refusedMaxMs: number;
 
   /** The delay before the next attempt; each call counts one attempt. */
   next(): number {

@@ -54,7 +54,8 @@ export function resolveMqttConfig(overrides: unknown = {}): MqttConfig {
   range(config, "connectTimeoutMs", 1000, 300_000);
   range(config, "reconnectMinMs", 100, 600_000);
   range(config, "reconnectMaxMs", config.reconnectMinMs, 3_600_000);
-  range(config, "reconnectRefusedMaxMs", config.reconnectMinMs, 3_600_000);
+  // Below reconnectMaxMs it has no effect: refused credentials never retry faster than a lost link (Backoff).
+  range(config, "reconnectRefusedMaxMs", 100, 3_600_000);
   range(config, "stableAfterMs", 0, 3_600_000);
   range(config, "maxPacketBytes", 256, 262_144);
   range(config, "sendBufferBytes", 256, 262_144);

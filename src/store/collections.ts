@@ -16,12 +16,17 @@ import { utf8Decode, utf8Encode } from "./utf8";
 export class StoreScratch {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
-  readonly f64 = new Float64Array(1);
-  readonly f64Bytes = new Uint8Array(this.f64.buffer);
+  readonly f64: Float64Array;
+  /** The bytes of `f64`. */
+  readonly f64Bytes: Uint8Array;
 
   constructor(maxKeyBytes: number, maxValueBytes: number) {
-    this.key = new Uint8Array(maxKeyBytes);
-    this.value = new Uint8Array(maxValueBytes);
+    // One buffer for all four views (each ArrayBuffer of its own would cost ~3 more XS heap slots).
+    const buffer = new ArrayBuffer(8 + maxKeyBytes + maxValueBytes);
+    this.f64 = new Float64Array(buffer, 0, 1);
+    this.f64Bytes = new Uint8Array(buffer, 0, 8);
+    this.key = new Uint8Array(buffer, 8, maxKeyBytes);
+    this.value = new Uint8Array(buffer, 8 + maxKeyBytes, maxValueBytes);
   }
 }
 
@@ -182,9 +187,10 @@ export class NumberCollection extends Collection<string> {
  */
 export class PeakDemand {
   private static readonly KEY = Uint8Array.of(0x70); // "p"
-  private readonly buf = new Uint8Array(12);
-  private readonly f64 = new Float64Array(1);
-  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
+  // One buffer for the three views (src/core/columns.ts explains the saving).
+  private readonly f64 = new Float64Array(3);
+  private readonly f64Bytes = new Uint8Array(this.f64.buffer, 0, 8);
+  private readonly buf = new Uint8Array(this.f64.buffer, 8, 12);
   private cachedMonth = -1;
   private cachedValue = 0;
 

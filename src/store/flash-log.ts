@@ -33,12 +33,12 @@ export class FlashLog implements KeyMatcher {
   /** Holds one whole record (the largest a sector can take): parsed records land here, records to write are built here. */
   readonly record: Uint8Array;
   /** Small scratch for headers, key comparisons, blank checks and read-back verification. */
-  private readonly chunk = new Uint8Array(CHUNK);
-  private readonly verifyChunk = new Uint8Array(CHUNK);
+  private readonly chunk: Uint8Array;
+  private readonly verifyChunk: Uint8Array;
   // Word views for read-back comparison of the store's own buffers (4x fewer XS steps than byte by byte).
   private readonly recordWords: Uint32Array;
-  private readonly chunkWords = new Uint32Array(this.chunk.buffer);
-  private readonly verifyWords = new Uint32Array(this.verifyChunk.buffer);
+  private readonly chunkWords: Uint32Array;
+  private readonly verifyWords: Uint32Array;
 
   // Fields of the record last returned by nextRecord / readRecordAt (valid until the next call).
   recKind = 0;
@@ -67,8 +67,15 @@ export class FlashLog implements KeyMatcher {
   ) {
     this.sectorSize = flash.sectorSize;
     this.sectorCount = flash.sectorCount;
-    this.record = new Uint8Array(this.sectorSize - SECTOR_HEADER_BYTES);
-    this.recordWords = new Uint32Array(this.record.buffer);
+    // One buffer under all six views (each ArrayBuffer of its own would cost ~3 more XS heap slots).
+    const recordBytes = this.sectorSize - SECTOR_HEADER_BYTES;
+    const buffer = new ArrayBuffer(recordBytes + 2 * CHUNK);
+    this.record = new Uint8Array(buffer, 0, recordBytes);
+    this.recordWords = new Uint32Array(buffer, 0, recordBytes >>> 2);
+    this.chunk = new Uint8Array(buffer, recordBytes, CHUNK);
+    this.chunkWords = new Uint32Array(buffer, recordBytes, CHUNK >>> 2);
+    this.verifyChunk = new Uint8Array(buffer, recordBytes + CHUNK, CHUNK);
+    this.verifyWords = new Uint32Array(buffer, recordBytes + CHUNK, CHUNK >>> 2);
   }
 
   /** Read a sector header; true if at least one copy is intact. Sets hdrSeq, hdrTxSeq, hdrGcWord, hdrCopies. */

@@ -6,6 +6,8 @@
  * length, and the caller confirms a candidate by comparing the key bytes on flash (`KeyMatcher`). Reads and updates
  * allocate nothing.
  */
+import { columns } from "../core/columns";
+
 export interface KeyMatcher {
   /** Does the record at `location` (key length already known equal) hold exactly this key? */
   keyMatches(location: number, key: Uint8Array, keyOffset: number, keyLength: number): boolean;
@@ -44,18 +46,30 @@ export class IndexTable {
   constructor(capacity: number) {
     if (!(capacity >= 1 && capacity <= MAX_INDEX_CAPACITY)) throw new RangeError(`IndexTable: capacity ${capacity} (1..${MAX_INDEX_CAPACITY})`);
     this.capacity = capacity;
-    this.collection = new Uint8Array(capacity);
-    this.hash = new Uint32Array(capacity);
-    this.keyLength = new Uint8Array(capacity);
-    this.location = new Uint32Array(capacity);
-    this.size = new Uint16Array(capacity);
-    this.mark = new Uint8Array(capacity);
-    this.countByCollection = new Uint16Array(256);
     let slotCount = 8;
     while (slotCount < capacity * 2) slotCount *= 2;
-    this.slots = new Int16Array(slotCount).fill(NO_ENTRY);
+    // Every column in one buffer (src/core/columns.ts: ~3 XS slots less per column).
+    const cols = columns([
+      ["u32", capacity],
+      ["u32", capacity],
+      ["u16", capacity],
+      ["u16", 256],
+      ["i16", slotCount],
+      ["i16", capacity],
+      ["u8", capacity],
+      ["u8", capacity],
+      ["u8", capacity],
+    ]);
+    this.hash = cols[0] as Uint32Array;
+    this.location = cols[1] as Uint32Array;
+    this.size = cols[2] as Uint16Array;
+    this.countByCollection = cols[3] as Uint16Array;
+    this.slots = (cols[4] as Int16Array).fill(NO_ENTRY);
+    this.freeList = cols[5] as Int16Array;
+    this.collection = cols[6] as Uint8Array;
+    this.keyLength = cols[7] as Uint8Array;
+    this.mark = cols[8] as Uint8Array;
     this.mask = slotCount - 1;
-    this.freeList = new Int16Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
     this.freeCount = capacity;
   }

@@ -11,6 +11,7 @@
  */
 import type { Counters } from "../core/counters";
 import { invariant } from "../core/assert";
+import { columns } from "../core/columns";
 import {
   FLAG_CONDITIONAL,
   FLAG_COPY,
@@ -66,7 +67,7 @@ export class Ring {
   /** Sequence of the transaction being written (0 when none): GC copies of keys it changes are conditional on it. */
   inFlightSeq = 0;
   /** Collections the in-flight transaction clears (index: collection id). */
-  readonly clearing = new Uint8Array(256);
+  readonly clearing: Uint8Array;
   /** Per sector: bytes of live records the transaction being planned replaces or deletes (filled by the caller). */
   readonly dying: Uint32Array;
   // Planner scratch.
@@ -84,14 +85,18 @@ export class Ring {
     this.index = index;
     this.sectorCount = log.sectorCount;
     this.sectorSize = log.sectorSize;
-    this.state = new Uint8Array(this.sectorCount);
-    this.seq = new Uint32Array(this.sectorCount);
-    this.live = new Uint32Array(this.sectorCount);
-    this.simLive = new Uint32Array(this.sectorCount);
-    this.simState = new Uint8Array(this.sectorCount);
-    this.simPending = new Uint32Array(this.sectorCount);
-    this.dying = new Uint32Array(this.sectorCount);
-    this.simDying = new Uint32Array(this.sectorCount);
+    // Per-sector columns in one buffer (src/core/columns.ts: ~3 XS slots less per column).
+    const n = this.sectorCount;
+    const cols = columns([["u32", n], ["u32", n], ["u32", n], ["u32", n], ["u32", n], ["u32", n], ["u8", n], ["u8", n], ["u8", 256]]);
+    this.seq = cols[0] as Uint32Array;
+    this.live = cols[1] as Uint32Array;
+    this.simLive = cols[2] as Uint32Array;
+    this.simPending = cols[3] as Uint32Array;
+    this.dying = cols[4] as Uint32Array;
+    this.simDying = cols[5] as Uint32Array;
+    this.state = cols[6] as Uint8Array;
+    this.simState = cols[7] as Uint8Array;
+    this.clearing = cols[8] as Uint8Array;
     this.head = this.sectorCount - 1;
     this.headPos = this.sectorSize;
   }
