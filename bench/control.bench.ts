@@ -1,11 +1,11 @@
 /**
  * Control figures: the XS cost of a control period (1 meter, 4 devices on a 115200-baud simulated bus), its heap
- * allocation (target 0), and the scenario suite's control metrics (scenarios/*.json, measured on the simulated
+ * allocation (target 0), and the scenario suite's control metrics (sim/scenarios/*.json, measured on the simulated
  * physics). XS figures are deterministic; scenario figures are deterministic too (seeded simulation).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runScenario, type ScenarioMetrics } from "../hal/sim/site/scenario";
+import { runScenario, type ScenarioMetrics } from "../sim/scenario";
 import { startXsWithEntry } from "../test/helpers/xs";
 
 /** Scenario metrics reported, under scenario_<name>_<metric in snake case>. */
@@ -42,7 +42,7 @@ export default async function controlBench(): Promise<Record<string, number>> {
   } finally {
     await xs.close();
   }
-  const dir = "scenarios";
+  const dir = "sim/scenarios";
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".json")).sort()) {
     const metrics = runScenario(readFileSync(join(dir, file), "utf8"));
     const prefix = `scenario_${snake(metrics.name)}`;

@@ -3,15 +3,15 @@
  * simulated clock, flash, RS-485 bus and site (boards/host/site.json), with the platform link going to an embedded
  * MQTT broker (aedes on 127.0.0.1:1883, or a free port) or to `--broker URL`. Time runs at real speed, N times faster
  * (`--speed N`), or as fast as possible (`--speed max`, offline, then exit). `--scenario FILE` runs a control scenario
- * (scenarios/*.json) instead and reports its metrics.
+ * (sim/scenarios/*.json) instead and reports its metrics.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileFlashProvider } from "../hal/node/file-flash";
 import { NodeTcpConnector } from "../hal/node/tcp";
 import { createSimHal, simStamp } from "../hal/sim/index";
-import { prepareScenario, runScenario } from "../hal/sim/site/scenario";
-import { SimSite, type SiteSpec } from "../hal/sim/site/site";
+import { prepareScenario, runScenario } from "../sim/scenario";
+import { SimSite, type SiteSpec } from "../sim/site/site";
 import type { FlashProvider } from "../hal/types";
 import { bootFirmware } from "../src/app/firmware";
 import { resolveConfig } from "../src/config/gateway-config";
@@ -33,7 +33,7 @@ broker or to --broker. Ctrl-C or SIGTERM stops it and prints the final status li
   --site FILE          the simulated site (default boards/host/site.json)
   --seed N             seed of the simulation's randomness (default 1)
   --quiet              no log lines, no live status line
-  --scenario FILE      run a control scenario (scenarios/*.json) instead, and print its metrics
+  --scenario FILE      run a control scenario (sim/scenarios/*.json) instead, and print its metrics
   --json               with --scenario: the metrics as one JSON line
   -h, --help           this text`;
 

@@ -1,7 +1,7 @@
 /** The loop's configuration from strategies: problems named and skipped, transports shared, bus time planned. */
 import test from "ava";
 import { createSimHal } from "../../hal/sim/index";
-import { SimAdw300 } from "../../hal/sim/site/meters";
+import { SimAdw300 } from "../../sim/site/meters";
 import { Counters } from "../../src/core/counters";
 import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../../src/control/loop";
 import { StaticStrategySource, type ControlStrategy, type DeviceSpec } from "../../src/control/strategy-input";

@@ -5,12 +5,12 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runScenario, type Scenario, type ScenarioMetrics } from "../../hal/sim/site/scenario";
-import type { SimSite } from "../../hal/sim/site/site";
+import { runScenario, type Scenario, type ScenarioMetrics } from "../../sim/scenario";
+import type { SimSite } from "../../sim/site/site";
 import type { ControlLoop } from "../../src/control/loop";
 
 function load(name: string): Scenario {
-  return JSON.parse(readFileSync(join(import.meta.dirname, "../../scenarios", `${name}.json`), "utf8")) as Scenario;
+  return JSON.parse(readFileSync(join(import.meta.dirname, "../../sim/scenarios", `${name}.json`), "utf8")) as Scenario;
 }
 
 function run(name: string, mutate?: (s: Scenario) => void): { m: ScenarioMetrics; site: SimSite; loop: ControlLoop } {

@@ -1,6 +1,6 @@
 import test from "ava";
-import { SimBattery, SimCharger, SimPv } from "../../hal/sim/site/physics";
-import { SimGenericLimited, SimGenericPcs, SimSunSpecPcs, SimSunSpecPv, type SimFrontEnd } from "../../hal/sim/site/frontends";
+import { SimBattery, SimCharger, SimPv } from "../../sim/site/physics";
+import { SimGenericLimited, SimGenericPcs, SimSunSpecPcs, SimSunSpecPv, type SimFrontEnd } from "../../sim/site/frontends";
 import { pointProblem } from "../../src/devices/blocks";
 import { DeviceDriver, type DeviceListener } from "../../src/devices/device";
 import { DEVICE_MAP_NAMES, findDeviceMap, type DeviceMap } from "../../src/devices/device-maps";

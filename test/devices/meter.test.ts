@@ -1,5 +1,5 @@
 import test from "ava";
-import { SimAdw300, SimSdm630, type MeterSample } from "../../hal/sim/site/meters";
+import { SimAdw300, SimSdm630, type MeterSample } from "../../sim/site/meters";
 import { MeterDriver, MeterReading, resolveMeterScaling, type MeterListener } from "../../src/devices/meter";
 import { ADW300, SDM630, findMeterMap } from "../../src/devices/meter-maps";
 import { rtuBench } from "./helpers";

@@ -1,7 +1,7 @@
 import test from "ava";
 import { SimLoop } from "../../hal/sim/loop";
 import { SimSerialBus } from "../../hal/sim/serial";
-import { SimModbusSlave } from "../../hal/sim/site/modbus-slave";
+import { SimModbusSlave } from "../../sim/site/modbus-slave";
 import { Counters } from "../../src/core/counters";
 import { RtuMaster } from "../../src/modbus/rtu-master";
 import { frameGapMs, rtuReadMs, rtuWriteMs } from "../../src/modbus/timing";

@@ -1,7 +1,7 @@
 import test from "ava";
 import { SimLoop } from "../../hal/sim/loop";
-import { SimModbusSlave } from "../../hal/sim/site/modbus-slave";
-import { serveModbusTcp } from "../../hal/sim/site/tcp-server";
+import { SimModbusSlave } from "../../sim/site/modbus-slave";
+import { serveModbusTcp } from "../../sim/site/tcp-server";
 import { SimNetwork } from "../../hal/sim/tcp";
 import { ModbusTcpClient } from "../../src/modbus/tcp-client";
 import { ModbusTransaction, TxStatus, type ModbusListener } from "../../src/modbus/transaction";

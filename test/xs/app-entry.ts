@@ -3,7 +3,7 @@
  * Results go back to the host with `issueCommand` (xsnap's channel to its parent), as JSON.
  */
 import { createSimHal, type SimHal } from "../../hal/sim/index";
-import { SimSite, type SiteSpec } from "../../hal/sim/site/site";
+import { SimSite, type SiteSpec } from "../../sim/site/site";
 import { bootFirmware, type Firmware } from "../../src/app/firmware";
 import { bootGateway, type Gateway } from "../../src/app/gateway";
 import { resolveConfig } from "../../src/config/gateway-config";

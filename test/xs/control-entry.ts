@@ -6,7 +6,7 @@
 import { SimLoop } from "../../hal/sim/loop";
 import { SeededRandom } from "../../hal/sim/random";
 import { SimSerialBus } from "../../hal/sim/serial";
-import { SimSite, type SiteSpec } from "../../hal/sim/site/site";
+import { SimSite, type SiteSpec } from "../../sim/site/site";
 import { SimNetwork } from "../../hal/sim/tcp";
 import { DEFAULT_CONTROL_OPTIONS } from "../../src/control/core";
 import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../../src/control/loop";

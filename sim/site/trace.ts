@@ -2,7 +2,7 @@
  * Time series of the scenarios (load, PV availability, charger demand): points [seconds, watts], step or linear
  * between them, optional noise. A cursor makes each lookup O(1) as simulated time only moves forward.
  */
-import type { SeededRandom } from "../random";
+import type { SeededRandom } from "../../hal/sim/random";
 
 export interface TraceSpec {
   /** [time s, value W] pairs, time ascending. Before the first point the first value holds, after the last the last. */

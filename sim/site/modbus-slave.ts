@@ -6,8 +6,8 @@
  *
  * Steady state allocates nothing: answers are built in a preallocated buffer and handed to the bus as reused views.
  */
-import { appendCrc, checkCrc } from "../../../src/modbus/crc16";
-import type { SimBusDevice, SimSerialBus } from "../serial";
+import { appendCrc, checkCrc } from "../../src/modbus/crc16";
+import type { SimBusDevice, SimSerialBus } from "../../hal/sim/serial";
 
 /** A set of register ranges; addresses outside them are illegal (exception 2). */
 export class RegisterBank {

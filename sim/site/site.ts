@@ -3,10 +3,10 @@
  * meter computed from them, and every device answering real Modbus frames (RTU on the SimSerialBus at its baud, or
  * TCP on the SimNetwork). Faults: a meter that goes silent, devices that ignore commands or go silent.
  */
-import type { SeededRandom } from "../random";
-import type { SimLoop } from "../loop";
-import type { SimSerialBus } from "../serial";
-import type { SimNetwork } from "../tcp";
+import type { SeededRandom } from "../../hal/sim/random";
+import type { SimLoop } from "../../hal/sim/loop";
+import type { SimSerialBus } from "../../hal/sim/serial";
+import type { SimNetwork } from "../../hal/sim/tcp";
 import { SimGenericLimited, SimGenericPcs, SimSunSpecPcs, SimSunSpecPv, type SimFrontEnd } from "./frontends";
 import { createSimMeter, type MeterSample, type SimMeter } from "./meters";
 import type { SimModbusSlave } from "./modbus-slave";

@@ -3,7 +3,7 @@
  * Several slaves may sit behind one host:port (a gateway); the MBAP unit id picks one. The simulated network
  * allocates per packet, so this is for behaviour tests, not allocation measurements.
  */
-import type { SimConnection, SimNetwork } from "../tcp";
+import type { SimConnection, SimNetwork } from "../../hal/sim/tcp";
 import type { SimModbusSlave } from "./modbus-slave";
 
 export interface SimTcpServerStats {

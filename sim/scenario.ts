@@ -1,5 +1,5 @@
 /**
- * Scenario runner: builds the simulated site of a scenario JSON (scenarios/*.json), the gateway with its control
+ * Scenario runner: builds the simulated site of a scenario JSON (sim/scenarios/*.json), the gateway with its control
  * loop on the simulated HAL, runs it on the SimLoop as fast as the host allows, and returns the control metrics.
  *
  *   const metrics = runScenario(JSON.parse(text));   // `npm start -- --scenario FILE --speed max --json`
@@ -8,15 +8,15 @@
  * believes: export energy, export above the threshold (worst excess, seconds, longest episode), the worst 15-minute
  * sliding demand against the month's limit, setpoint sign changes per hour, tick/bus overruns, safe-state timing.
  */
-import { Gateway } from "../../../src/app/gateway";
-import { resolveConfig } from "../../../src/config/gateway-config";
-import { Counters } from "../../../src/core/counters";
-import { Alarm, DEFAULT_CONTROL_OPTIONS, type ControlOptions } from "../../../src/control/core";
-import { ControlLoop, DEFAULT_LOOP_CONFIG, type ControlLoopConfig } from "../../../src/control/loop";
-import { StaticStrategySource, monthKeyOf, type BaseSetpointSource, type ControlStrategy, type DeviceSpec, type LinkSpec, type PeakDemandStore } from "../../../src/control/strategy-input";
-import { createSimHal } from "../index";
-import { SimSite, type SimLinkSpec, type SiteSpec } from "./site";
-import { Trace, type TraceSpec } from "./trace";
+import { Gateway } from "../src/app/gateway";
+import { resolveConfig } from "../src/config/gateway-config";
+import { Counters } from "../src/core/counters";
+import { Alarm, DEFAULT_CONTROL_OPTIONS, type ControlOptions } from "../src/control/core";
+import { ControlLoop, DEFAULT_LOOP_CONFIG, type ControlLoopConfig } from "../src/control/loop";
+import { StaticStrategySource, monthKeyOf, type BaseSetpointSource, type ControlStrategy, type DeviceSpec, type LinkSpec, type PeakDemandStore } from "../src/control/strategy-input";
+import { createSimHal } from "../hal/sim/index";
+import { SimSite, type SimLinkSpec, type SiteSpec } from "./site/site";
+import { Trace, type TraceSpec } from "./site/trace";
 
 /** A strategy in the spec-000 vocabulary (powers in kW), with the devices named by their ids in the site. */
 export interface ScenarioStrategy {
