@@ -1,0 +1,217 @@
+/**
+ * One device as the decision core sees it (core.ts for the whole): its ratings, the inputs refreshed before each
+ * decision (actual power, SoC, schedule base, acknowledged command), the command decided, and the tracking that
+ * excludes a device that does not follow (with its retry on probation). Fills its solver slot before the solve
+ * (`prepare`) and reads the result after it (`finish`).
+ */
+import type { ControlOptions } from "./options";
+import { Kind, SolverSlot } from "./solver";
+
+export class CoreDevice {
+  readonly slot = new SolverSlot();
+  id = 0;
+  kind: Kind = Kind.Ess;
+  ratedW = 0;
+  maxChargeW = 0;
+  maxDischargeW = 0;
+  minLimitW = 0;
+  // Inputs, refreshed by the I/O side before each decision.
+  actualW = NaN;
+  actualAtMs = -Infinity;
+  socPct = NaN;
+  /** ESS schedule setpoint (W); NaN means none (0 W). */
+  baseW = NaN;
+  /** The last command the device acknowledged, and when (-Infinity: none yet). */
+  ackedW = NaN;
+  ackedAtMs = -Infinity;
+  // Outputs.
+  commandW = NaN;
+  /** PV/charger: no limit needed (the command is the rated power). */
+  unlimited = true;
+  // Tracking state.
+  offTrackSinceMs = NaN;
+  excluded = false;
+  excludedAtMs = -Infinity;
+  probationUntilMs = -Infinity;
+  /** Direction of the probation test step in G units (-1 more import, +1 less), set by the core. */
+  probeSign = -1;
+  notFollowing = false;
+  offline = false;
+  private binding = false;
+
+  configure(id: number, kind: Kind, ratedW: number, maxChargeW: number, maxDischargeW: number, socMinPct: number, socMaxPct: number, minLimitW: number, exportRole: boolean, demandRole: boolean, rampPctPerS: number): void {
+    this.id = id;
+    this.kind = kind;
+    this.ratedW = ratedW;
+    this.maxChargeW = maxChargeW;
+    this.maxDischargeW = maxDischargeW;
+    this.minLimitW = minLimitW;
+    const slot = this.slot;
+    slot.kind = kind;
+    slot.exportRole = exportRole;
+    slot.demandRole = demandRole;
+    slot.socMinPct = socMinPct;
+    slot.socMaxPct = socMaxPct;
+    slot.rampPerS = (rampPctPerS / 100) * ratedW;
+    slot.cmd = NaN;
+    this.actualW = NaN;
+    this.actualAtMs = -Infinity;
+    this.socPct = NaN;
+    this.baseW = NaN;
+    this.ackedW = NaN;
+    this.ackedAtMs = -Infinity;
+    this.commandW = NaN;
+    this.unlimited = kind !== Kind.Ess;
+    this.offTrackSinceMs = NaN;
+    this.excluded = false;
+    this.excludedAtMs = -Infinity;
+    this.probationUntilMs = -Infinity;
+    this.notFollowing = false;
+    this.offline = false;
+    this.binding = false;
+  }
+
+  /** Contribution in G units of a device power in W. */
+  g(watts: number): number {
+    return this.kind === Kind.Charger ? -watts : watts;
+  }
+
+  /** Fill the solver slot's range and preference from the latest inputs. */
+  prepare(nowMs: number, dtMs: number): void {
+    const slot = this.slot;
+    slot.socPct = this.socPct;
+    slot.fixed = this.excluded || this.offline || (this.kind === Kind.Ess && nowMs < this.probationUntilMs);
+    const actual = this.actualW === this.actualW ? this.actualW : 0;
+    if (slot.fixed) {
+      const held = this.g(actual);
+      slot.gMin = held;
+      slot.gMax = held;
+      slot.pref = held;
+      return;
+    }
+    const probe = slot.rampPerS * (dtMs / 1000);
+    const tolerance = this.ratedW * 0.02 > 200 ? this.ratedW * 0.02 : 200;
+    switch (this.kind) {
+      case Kind.Ess: {
+        const soc = this.socPct;
+        slot.gMax = soc === soc && soc <= slot.socMinPct ? 0 : this.maxDischargeW;
+        slot.gMin = soc === soc && soc >= slot.socMaxPct ? 0 : -this.maxChargeW;
+        const base = this.baseW === this.baseW ? this.baseW : 0;
+        slot.pref = base < slot.gMin ? slot.gMin : base > slot.gMax ? slot.gMax : base;
+        break;
+      }
+      case Kind.Pv: {
+        // What the panels could give: the production, or a little more than the limit when the limit binds (probe).
+        const limit = this.unlimited ? Infinity : slot.cmd;
+        this.binding = !this.unlimited && actual >= limit - tolerance;
+        let available = this.binding ? (actual > limit ? actual : limit) + probe : actual;
+        if (available > this.ratedW) available = this.ratedW;
+        if (available < 0) available = 0;
+        slot.gMin = 0;
+        slot.gMax = available;
+        slot.pref = available;
+        break;
+      }
+      case Kind.Charger: {
+        const limit = this.unlimited ? Infinity : -slot.cmd;
+        this.binding = !this.unlimited && actual >= limit - tolerance;
+        let wanted = this.binding ? (actual > limit ? actual : limit) + probe : actual;
+        if (wanted > this.ratedW) wanted = this.ratedW;
+        if (wanted < 0) wanted = 0;
+        slot.gMin = -wanted;
+        slot.gMax = -(this.minLimitW < wanted ? this.minLimitW : wanted);
+        slot.pref = -wanted;
+        break;
+      }
+    }
+    if (slot.cmd !== slot.cmd) slot.cmd = this.kind === Kind.Ess ? this.g(actual) : slot.pref;
+  }
+
+  /** Turn the solver's `next` into the command in W; remember it as the next cycle's previous command. */
+  finish(nowMs: number, options: ControlOptions): void {
+    const slot = this.slot;
+    const next = slot.next;
+    if (this.kind === Kind.Ess) {
+      const actual = this.actualW === this.actualW ? this.actualW : 0;
+      if (this.excluded || this.offline) this.commandW = actual;
+      else if (nowMs < this.probationUntilMs) this.commandW = actual + this.probeSign * 1.5 * this.tolerance(options);
+      else this.commandW = next;
+      slot.cmd = this.commandW;
+      return;
+    }
+    if (slot.fixed) {
+      // Hold whatever it was told last; nothing new can help.
+      return;
+    }
+    const atPref = this.kind === Kind.Pv ? next >= slot.pref - 1 : next <= slot.pref + 1;
+    this.unlimited = !this.binding && atPref;
+    if (this.unlimited) {
+      this.commandW = this.ratedW;
+      slot.cmd = this.g(this.ratedW);
+    } else {
+      this.commandW = this.kind === Kind.Pv ? (next > 0 ? next : 0) : -next;
+      slot.cmd = next;
+    }
+  }
+
+  /** Force a command (safe state): `watts` as the device's own command. */
+  force(watts: number, unlimited: boolean): void {
+    this.commandW = watts;
+    this.unlimited = unlimited;
+    this.slot.cmd = this.g(watts);
+  }
+
+  /**
+   * Does the device do what it was told? ESS: actual near the (feasible) acknowledged setpoint. PV, charger: actual
+   * not above the acknowledged limit. Off track for followTimeoutMs -> excluded and alarmed; retried later.
+   * Returns +1 when the alarm was raised, -1 when cleared, 0 otherwise.
+   */
+  tolerance(options: ControlOptions): number {
+    const pctTol = (options.followTolerancePct / 100) * this.ratedW;
+    return options.followToleranceW > pctTol ? options.followToleranceW : pctTol;
+  }
+
+  checkFollowing(nowMs: number, options: ControlOptions): number {
+    if (this.ackedAtMs === -Infinity || this.actualW !== this.actualW || this.offline) return 0;
+    const tolerance = this.tolerance(options);
+    let offTrack: boolean;
+    if (this.kind === Kind.Ess) {
+      let expected = this.ackedW;
+      const soc = this.socPct;
+      if (expected > 0 && soc === soc && soc <= this.slot.socMinPct) expected = 0;
+      if (expected < 0 && soc === soc && soc >= this.slot.socMaxPct) expected = 0;
+      if (expected > this.maxDischargeW) expected = this.maxDischargeW;
+      if (expected < -this.maxChargeW) expected = -this.maxChargeW;
+      offTrack = this.actualW - expected > tolerance || expected - this.actualW > tolerance;
+    } else {
+      offTrack = this.actualW > this.ackedW + tolerance;
+    }
+    let change = 0;
+    if (this.excluded) {
+      if (nowMs - this.excludedAtMs >= options.retryExcludedMs) {
+        this.excluded = false;
+        this.offTrackSinceMs = NaN;
+        if (this.kind === Kind.Ess) this.probationUntilMs = nowMs + options.followTimeoutMs + options.periodMs;
+      }
+      return 0;
+    }
+    if (offTrack) {
+      if (this.offTrackSinceMs !== this.offTrackSinceMs) this.offTrackSinceMs = nowMs;
+      else if (nowMs - this.offTrackSinceMs >= (this.kind === Kind.Charger ? options.chargerFollowTimeoutMs : options.followTimeoutMs)) {
+        this.excluded = true;
+        this.excludedAtMs = nowMs;
+        if (!this.notFollowing) change = 1;
+        this.notFollowing = true;
+      }
+    } else {
+      // Back on track after having been off it, or on track with the probation test step: it follows again.
+      const probeAcked = nowMs < this.probationUntilMs && this.ackedAtMs > this.probationUntilMs - options.followTimeoutMs - options.periodMs;
+      if (this.notFollowing && (this.offTrackSinceMs === this.offTrackSinceMs || probeAcked)) {
+        this.notFollowing = false;
+        change = -1;
+      }
+      this.offTrackSinceMs = NaN;
+    }
+    return change;
+  }
+}
