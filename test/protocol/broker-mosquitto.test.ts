@@ -6,17 +6,11 @@
 import test from "ava";
 import { mosquittoPath, startMosquitto } from "../mqtt/helpers/real-broker";
 import { registerOverdemandBrokerTests } from "./broker-e2e";
+import { toolMissing } from "../helpers/tool-gate";
 
 const binary = mosquittoPath();
 if (binary !== null) {
   registerOverdemandBrokerTests(test, "mosquitto", () => startMosquitto());
-} else if (process.env.CI === "true") {
-  test("mosquitto must be installed in CI", (t) => {
-    t.fail("`which mosquitto` found nothing: CI has to run `apt-get install -y mosquitto`");
-  });
 } else {
-  test("mosquitto is not installed here: the spec 000 broker test did not run", (t) => {
-    t.log("install it with `apt-get install -y mosquitto`");
-    t.is(binary, null);
-  });
+  toolMissing(test, "mosquitto", "apt-get install -y mosquitto", "spec 000 end to end through mosquitto");
 }
