@@ -1,12 +1,12 @@
 /**
  * The platform's commands as the real-SDK scripts send them (moddable:memory, moddable:boot-memory): spec 000
- * strategies made from docs/examples/create-strategy.json, each on its own meter and PCS.
+ * strategies made from docs/examples/spec-000/create.json, each on its own meter and PCS.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./build";
 
-const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/create-strategy.json"), "utf8"));
+const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/spec-000/create.json"), "utf8"));
 
 export function strategy(i: number): Record<string, unknown> {
   const data = structuredClone(example.data);

@@ -36,7 +36,7 @@ test("npm start: a strategy created over MQTT is acknowledged after commit, repo
   await client.subscribeAsync(`${PREFIX}#`, { qos: 1 });
   // Wait for the device's first list report (it is online and subscribed), then create.
   for (let i = 0; i < 100 && !received.some((m) => m.topic.endsWith("streaming_overdemand/list/post")); i++) await new Promise((r) => setTimeout(r, 100));
-  await client.publishAsync(`${PREFIX}streaming_overdemand/create/command`, readFileSync("docs/examples/create-strategy.json"), { qos: 1 });
+  await client.publishAsync(`${PREFIX}streaming_overdemand/create/command`, readFileSync("docs/examples/spec-000/create.json"), { qos: 1 });
 
   const code = await exited;
   await client.endAsync();

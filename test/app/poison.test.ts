@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 
 const config = resolveConfig({ mqtt: { broker: "mqtt://broker.sim:1883", maxPacketBytes: 8192 } });
 const PREFIX = "v1/wudun/pk-demo/GW-0001";
-const example = JSON.parse(readFileSync(new URL("../../docs/examples/create-strategy.json", import.meta.url), "utf8"));
+const example = JSON.parse(readFileSync(new URL("../../docs/examples/spec-000/create.json", import.meta.url), "utf8"));
 
 function boot(maxPacketBytes = 8192) {
   const sim = createSimHal({ seed: 9, wallStartMs: Date.UTC(2026, 2, 2, 0, 0, 30) });

@@ -28,7 +28,7 @@ if (unavailable !== null) {
       platform = await Platform.connect(broker.url);
       sim = await runSimulator(build);
       await platform.waitFor("streaming_overdemand/list/post", 30000);
-      const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/create-strategy.json"), "utf8"));
+      const example = JSON.parse(readFileSync(join(ROOT, "docs/examples/spec-000/create.json"), "utf8"));
       const send = async (payload: string, mid: string) => {
         const since = Date.now();
         await platform!.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, payload);

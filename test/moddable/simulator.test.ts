@@ -53,7 +53,7 @@ async function createAndRestart(t: ExecutionContext, fraction: number): Promise<
       const bootedAt = Date.now();
       await platform.waitFor("streaming_overdemand/list/post", 30000, () => true, bootedAt);
       const sentAt = Date.now();
-      await platform.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, readFileSync(join(ROOT, "docs/examples/create-strategy.json")));
+      await platform.publish(`${DEVICE_PREFIX}streaming_overdemand/create/command`, readFileSync(join(ROOT, "docs/examples/spec-000/create.json")));
       const result = await platform.waitFor("streaming_overdemand/create/result", 15000, () => true, sentAt);
       const reply = result.json as { code: number; msg?: string; reply: string; data: { id: number } };
       t.is(reply.code, 200, reply.msg);

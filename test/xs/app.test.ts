@@ -104,7 +104,7 @@ test("controlling a simulated site (meter and PCS over Modbus, a strategy in for
     // The link stays offline and does not retry inside the measured window (its reconnect backoff is 10 minutes).
     const config = { rs485: { port: 1, baud: 19200 }, mqtt: { reconnectMinMs: 600000, reconnectMaxMs: 600000 } };
     const site = readText("boards/host/site.json");
-    const create = readText("docs/examples/create-strategy.json");
+    const create = readText("docs/examples/spec-000/create.json");
     const { replies } = await xs.run(`harness.bootControlledSite(${JSON.stringify(JSON.stringify(config))}, 1, ${JSON.stringify(site)}, ${JSON.stringify(create)})`);
     t.is((replies[0] as { code: number }).code, 200, JSON.stringify(replies[0]));
     await xs.run("harness.runFor(20000)"); // take over the site, settle
