@@ -5,12 +5,15 @@
  * (`--speed N`), or as fast as possible (`--speed max`, offline, then exit). `--scenario FILE` runs a control scenario
  * (sim/scenarios/*.json) instead and reports its metrics.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileFlashProvider } from "../hal/node/file-flash";
 import { NodeTcpConnector } from "../hal/node/tcp";
 import { createSimHal, simStamp } from "../hal/sim/index";
-import { prepareScenario, runScenario } from "../sim/scenario";
+import { prepareReportedScenario } from "../sim/report/scenario-report";
+import { renderReport } from "../sim/report/html";
+import { RunRecorder } from "../sim/report/recorder";
+import { sampleSite } from "../sim/report/site-sampler";
 import { SimSite, type SiteSpec } from "../sim/site/site";
 import type { FlashProvider } from "../hal/types";
 import { bootFirmware } from "../src/app/firmware";
@@ -35,6 +38,7 @@ broker or to --broker. Ctrl-C or SIGTERM stops it and prints the final status li
   --quiet              no log lines, no live status line
   --scenario FILE      run a control scenario (sim/scenarios/*.json) instead, and print its metrics
   --json               with --scenario: the metrics as one JSON line
+  --report FILE        write a self-contained HTML report of the run (charts over time, events, goals)
   -h, --help           this text`;
 
 /** A user error: one line naming it, a pointer to --help, exit 2 (no stack trace). */
@@ -76,6 +80,7 @@ function parseCommandLine() {
         json: { type: "boolean", default: false },
         seed: { type: "string", default: "1" },
         quiet: { type: "boolean", default: false },
+        report: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -99,6 +104,17 @@ const speed = maxSpeed ? Infinity : Number(values.speed);
 if (!(speed > 0)) usage(`--speed must be "max" or a positive factor, got "${values.speed}"`);
 const seed = Number(values.seed);
 if (!Number.isInteger(seed)) usage(`--seed must be an integer, got "${values.seed}"`);
+
+/** Write the HTML report, or say in one line why it cannot be written. */
+function writeReport(path: string, html: string): void {
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    console.error(`npm start: cannot write --report ${path}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  console.log(`report: ${path} (${Math.round(html.length / 1024)} KiB, opens without a network)`);
+}
 
 /**
  * Run `fn`, turning what it throws for bad input (a config or scenario that does not validate: ConfigError, a
@@ -157,22 +173,24 @@ if (values.scenario) {
   // A control scenario: its own site, strategies and faults; the metrics are measured on the simulated physics.
   const text = readText(values.scenario, "--scenario");
   const options = { durationS: Number.isFinite(durationS) ? durationS : undefined, echo: values.quiet || values.json ? undefined : (line: string) => console.log(line) };
-  if (maxSpeed) {
-    const metrics = userErrors(`--scenario ${values.scenario}`, () => runScenario(text, options));
+  const reported = userErrors(`--scenario ${values.scenario}`, () => prepareReportedScenario(text, options));
+  const run = reported.run;
+  const end = () => {
+    if (live) process.stdout.write("\n");
+    const { metrics, html } = reported.report();
     console.log(values.json ? JSON.stringify(metrics) : JSON.stringify(metrics, null, 2));
+    if (values.report) writeReport(values.report, html);
     process.exit(0);
+  };
+  if (maxSpeed) {
+    userErrors(`--scenario ${values.scenario}`, () => run.advance(run.durationMs));
+    end();
   }
-  const run = userErrors(`--scenario ${values.scenario}`, () => prepareScenario(text, options));
   pace(
     run.durationMs,
     (toMs) => run.advance(toMs - run.elapsedMs),
     (nowMs) => show(`scenario ${Math.round(nowMs / 1000)}s / ${run.durationMs / 1000}s`),
-    () => {
-      if (live) process.stdout.write("\n");
-      const metrics = run.finish();
-      console.log(values.json ? JSON.stringify(metrics) : JSON.stringify(metrics, null, 2));
-      process.exit(0);
-    },
+    end,
   );
 } else {
   await runFirmware();
@@ -224,6 +242,35 @@ async function runFirmware(): Promise<void> {
   }
   const firmware = bootFirmware(hal, config, brokerUrl ? { mqtt: { broker: brokerUrl } } : {});
 
+  // --report: sample the site and the loop, and mark link, strategy, task and schedule events as they happen.
+  const recorder = values.report ? new RunRecorder() : null;
+  const charts = recorder ? sampleSite(sim.loop, site, firmware.control, recorder, { exportThresholdW: 0, sampleMs: Math.max(config.control.periodMs, 1000) }) : [];
+  if (recorder) {
+    const startMs = sim.loop.monotonicMs();
+    let mqttState = "";
+    let strategies = -1;
+    let tasks = -1;
+    const events = sim.loop.createTimer(() => {
+      const tS = (sim.loop.monotonicMs() - startMs) / 1000;
+      const state = firmware.link.session.status().state;
+      if (state !== mqttState && (state === "connected" || mqttState === "connected")) recorder.mark(tS, "mqtt", state === "connected" ? "MQTT connected" : `MQTT offline (${state})`);
+      mqttState = state;
+      const s = firmware.overdemand.handler.strategies.length;
+      if (s !== strategies && strategies >= 0) recorder.mark(tS, "strategy", `${s} strategies in force`);
+      strategies = s;
+      const t = firmware.store.tasks.size;
+      if (t !== tasks && tasks >= 0) recorder.mark(tS, "task", `${t} scheduled tasks`);
+      tasks = t;
+    });
+    events.start(250, 250);
+    const log = sim.simLog;
+    const write = log.write.bind(log);
+    log.write = (level, source, message) => {
+      if (source === "schedule" && /\bfire|\bran\b|action/.test(message)) recorder.mark((sim.loop.monotonicMs() - startMs) / 1000, "schedule", message.slice(0, 120));
+      write(level, source, message);
+    };
+  }
+
   // Watch the site the way a grid operator would: time spent exporting while a strategy is in force.
   const EXPORT_TOLERANCE_W = 500;
   let exportMsUnderStrategy = 0;
@@ -263,6 +310,20 @@ async function runFirmware(): Promise<void> {
       if (live) process.stdout.write("\n");
       firmware.link.session.stop();
       console.log(JSON.stringify({ ...firmware.gateway.status(), mqtt: firmware.link.session.status().state, site: siteSummary() }));
+      if (recorder && values.report) {
+        const summary = siteSummary();
+        writeReport(
+          values.report,
+          renderReport({
+            title: "npm start: the firmware on the simulated site",
+            subtitle: `${Math.round(sim.loop.monotonicMs() / 1000)} s of simulated time, site ${values.site ?? "boards/host/site.json"}`,
+            goals: null,
+            recorder,
+            charts,
+            figures: { "import (kWh)": summary.importKwh, "export (kWh)": summary.exportKwh, "export under a strategy (s)": summary.exportSecondsUnderStrategy, strategies: summary.strategies },
+          }),
+        );
+      }
       const close = broker ? broker.close() : Promise.resolve();
       void close.finally(() => process.exit(0));
       setTimeout(() => process.exit(0), 500).unref();
