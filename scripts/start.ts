@@ -177,8 +177,13 @@ if (values.scenario) {
   const run = reported.run;
   const end = () => {
     if (live) process.stdout.write("\n");
-    const { metrics, html } = reported.report();
+    const { metrics, html, goals } = reported.report();
     console.log(values.json ? JSON.stringify(metrics) : JSON.stringify(metrics, null, 2));
+    if (!values.json) {
+      // The verdict: each goal of the scenario, met or not (sim/report/goals.ts).
+      for (const g of goals) console.log(`${g.pass ? "pass" : "FAIL"}  ${g.goal}: ${g.measured}`);
+      console.log(`${goals.every((g) => g.pass) ? "PASS" : "FAIL"}: ${goals.filter((g) => g.pass).length} of ${goals.length} goals met`);
+    }
     if (values.report) writeReport(values.report, html);
     process.exit(0);
   };

@@ -3,7 +3,7 @@
  * fault markers at the scenario's fault times, and the goals evaluated on the metrics.
  */
 import { prepareScenario, type Scenario, type ScenarioMetrics, type ScenarioOptions, type ScenarioRun } from "../scenario";
-import { evaluateGoals, type ScenarioGoal } from "./goals";
+import { evaluateGoals, type GoalResult, type ScenarioGoal } from "./goals";
 import { renderReport } from "./html";
 import { RunRecorder, type ChartSpec } from "./recorder";
 import { sampleSite } from "./site-sampler";
@@ -11,7 +11,7 @@ import { sampleSite } from "./site-sampler";
 export interface ReportedScenario {
   run: ScenarioRun;
   /** Finish the run (if not yet) and make the report. */
-  report(): { metrics: ScenarioMetrics; html: string };
+  report(): { metrics: ScenarioMetrics; html: string; goals: GoalResult[] };
 }
 
 export function prepareReportedScenario(text: string, options: ScenarioOptions = {}): ReportedScenario {
@@ -39,10 +39,11 @@ export function prepareReportedScenario(text: string, options: ScenarioOptions =
     report() {
       const metrics = run.finish();
       recorder.markers.sort((a, b) => a.t - b.t);
+      const goals = evaluateGoals(scenario, metrics);
       const html = renderReport({
         title: `Scenario ${scenario.name}`,
         subtitle: scenario.description ?? "",
-        goals: evaluateGoals(scenario, metrics),
+        goals,
         recorder,
         charts,
         figures: {
@@ -56,7 +57,7 @@ export function prepareReportedScenario(text: string, options: ScenarioOptions =
           "bus overruns": metrics.busOverruns,
         },
       });
-      return { metrics, html };
+      return { metrics, html, goals };
     },
   };
 }
