@@ -34,6 +34,21 @@ import { LevelLog } from "./level-log";
 import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
 import { StatusReporter } from "./status-report";
+import { StoreUplinkJournal } from "./uplink-journal";
+import { deepFreeze } from "../core/freeze";
+
+/** Outgoing routes whose QoS 1 uplinks are kept on flash until acknowledged: every command reply, schedule events, OTA results. */
+const DURABLE_ROUTES = deepFreeze([
+  "overdemand_sync_result",
+  "overdemand_create_result",
+  "overdemand_update_result",
+  "overdemand_delete_result",
+  "overdemand_update_all_result",
+  "thing_property_set_reply",
+  "schedule_result",
+  "schedule_event_post",
+  "ota_upgrade_result",
+]);
 
 /** QoS of every platform reply and report: they ride the session's bounded outbox across a reconnect. */
 const PLATFORM_QOS = 1;
@@ -95,6 +110,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     counters,
     extraIncoming: OTA_INCOMING_ROUTES,
     extraOutgoing: OTA_OUTGOING_ROUTES,
+    // Command replies, schedule result events and OTA results survive a reboot while offline (uplink-journal.ts).
+    journal: (router) => new StoreUplinkJournal(store, router, StoreUplinkJournal.routes(router, DURABLE_ROUTES), store.uplinkCapacity, counters, hal.log),
     events: {
       onOnline: () => {
         hal.log.write(LogLevel.Info, "mqtt", "online");

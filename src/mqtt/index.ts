@@ -7,7 +7,7 @@ import type { Counters } from "../core/counters";
 import { TopicRouter, type RouteDefinition } from "../protocol/topics";
 import { resolveMqttConfig } from "./config";
 import { RouteDispatcher } from "./dispatch";
-import { MqttSession, type MqttSessionEvents, type SessionHal } from "./session";
+import { MqttSession, type MqttSessionEvents, type SessionHal, type UplinkJournal } from "./session";
 
 export { alibabaPassword, buildCredentials, type Credentials } from "./auth";
 export { DEFAULT_MQTT_CONFIG, parseBrokerUrl, resolveMqttConfig, type BrokerAddress, type MqttConfig } from "./config";
@@ -24,6 +24,7 @@ export {
   type MqttSessionEvents,
   type MqttStats,
   type SessionHal,
+  type UplinkJournal,
 } from "./session";
 
 export interface MqttLinkOptions {
@@ -35,6 +36,8 @@ export interface MqttLinkOptions {
   extraOutgoing?: readonly RouteDefinition[];
   counters?: Counters;
   events?: MqttSessionEvents;
+  /** Durable QoS 1 uplinks (src/app/uplink-journal.ts), made once the router exists. */
+  journal?: (router: TopicRouter) => UplinkJournal;
 }
 
 export interface MqttLink {
@@ -53,6 +56,7 @@ export function createMqttLink(hal: SessionHal, config: GatewayConfig, options: 
     counters: options.counters,
   });
   const dispatcher = new RouteDispatcher(router, options.counters);
-  const session = new MqttSession(hal, { config: mqtt, device: config.device, router, handler: dispatcher, events: options.events, counters: options.counters });
+  const journal = options.journal ? options.journal(router) : undefined;
+  const session = new MqttSession(hal, { config: mqtt, device: config.device, router, handler: dispatcher, events: options.events, counters: options.counters, journal });
   return { session, router, dispatcher };
 }

@@ -9,7 +9,7 @@
  * one already in flight: fresh data wins (docs/mqtt.md). Only the entry being written to the socket right now is
  * never dropped (`pinned`), since a half-written packet cannot be taken back.
  *
- * Memory: besides the ring, one Int32Array holds every entry's offset, packet id and state (each typed array
+ * Memory: besides the ring, one Int32Array holds every entry's offset, packet id, state and tag (each typed array
  * costs about 7 XS heap slots, and the device's heaps are fixed). An entry's length is not stored: the entry is a
  * complete PUBLISH, whose fixed header says how long it is, and the bytes of every entry from head to tail stay
  * in place until the head moves past it.
@@ -19,10 +19,14 @@ const Queued = 0;
 const Sent = 1;
 const Dead = 2;
 
-/** Per entry in `table`: its offset in the ring, and its packet id | state << 16. */
+/**
+ * Per entry in `table`: its offset in the ring, its packet id | state << 16, and its tag: the owner's handle for
+ * it (the uplink journal's sequence number of a durable uplink, 0 for none).
+ */
 const OFFSET = 0;
 const ID_STATE = 1;
-const FIELDS = 2;
+const TAG = 2;
+const FIELDS = 3;
 
 export class Outbox {
   readonly bytes: Uint8Array;
@@ -38,6 +42,10 @@ export class Outbox {
   live = 0;
   droppedOldest = 0;
   droppedInflight = 0;
+  /** The tag of the entry the last successful `ack` freed. */
+  lastAckedTag = 0;
+  /** Told the tag of every tagged entry dropped to make room (the session forgets it in its journal). */
+  onDropTagged: ((tag: number) => void) | null = null;
 
   constructor(
     readonly capacityBytes: number,
@@ -96,12 +104,13 @@ export class Outbox {
     }
   }
 
-  /** Record the PUBLISH of `length` bytes just encoded at `offset` (from `reserve`). */
-  commit(offset: number, length: number, packetId: number): void {
+  /** Record the PUBLISH of `length` bytes just encoded at `offset` (from `reserve`); `tag` is the owner's (0: none). */
+  commit(offset: number, length: number, packetId: number, tag = 0): void {
     const index = (this.head + this.count) % this.capacityEntries;
     const row = index * FIELDS;
     this.table[row + OFFSET] = offset;
     this.table[row + ID_STATE] = packetId | (Queued << 16);
+    this.table[row + TAG] = tag;
     if (this.entryLength(index) !== length) throw new RangeError(`Outbox.commit: ${length} bytes at ${offset} are not one PUBLISH`);
     this.count++;
     this.live++;
@@ -147,6 +156,7 @@ export class Outbox {
       const index = (this.head + k) % this.capacityEntries;
       if (this.table[index * FIELDS + ID_STATE] === sent) {
         this.setState(index, Dead);
+        this.lastAckedTag = this.table[index * FIELDS + TAG];
         this.inflight--;
         this.live--;
         this.reclaim();
@@ -209,7 +219,9 @@ export class Outbox {
     this.setState(index, Dead);
     this.live--;
     this.droppedOldest++;
+    const tag = this.table[index * FIELDS + TAG];
     this.reclaim();
+    if (tag !== 0 && this.onDropTagged !== null) this.onDropTagged(tag);
   }
 
   /** Advance the head over dead entries so their bytes can be reused. */

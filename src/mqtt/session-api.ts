@@ -111,12 +111,33 @@ export interface SessionHal {
   log: Log;
 }
 
+/**
+ * Where QoS 1 uplinks that matter (command replies, schedule events, OTA results) are kept until the broker
+ * acknowledges them, so that a reboot while offline does not lose them (src/app/uplink-journal.ts keeps them in the
+ * flash store). The session asks it at every QoS 1 text publish on a route it `covers`; at construction it sends
+ * again, oldest first, what the journal still holds.
+ */
+export interface UplinkJournal {
+  /** Is an uplink on this outgoing route kept? */
+  covers(route: number): boolean;
+  /** Keep it; returns its handle (> 0), or 0 when it could not be kept (then it is in RAM only, and counted). */
+  append(route: number, payload: string): number;
+  /** The broker acknowledged it: forget it. */
+  acknowledged(handle: number): void;
+  /** The RAM outbox dropped it to make room (counted there): forget it too. */
+  dropped(handle: number): void;
+  /** What is kept and not acknowledged, oldest first (at boot); `route` -1 when its route no longer exists. */
+  pending(): { handle: number; route: number; payload: string }[];
+}
+
 export interface MqttSessionOptions {
   config: MqttConfig;
   device: DeviceIdentity;
   router: TopicRouter;
   handler: MqttMessageHandler;
   events?: MqttSessionEvents;
+  /** Durable QoS 1 uplinks (default: none, every uplink lives in RAM only). */
+  journal?: UplinkJournal;
   /** Anomaly counters go here (the gateway's); a private set otherwise. */
   counters?: Counters;
 }

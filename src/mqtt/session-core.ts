@@ -18,7 +18,7 @@ import { MqttDecoder } from "./decoder";
 import { MqttArgumentError } from "./encoder";
 import { InboundTracker } from "./inbound";
 import { Outbox } from "./outbox";
-import { InboundMessage, SessionState, type MqttMessageHandler, type MqttSessionEvents, type MqttSessionOptions, type MqttStats, type SessionHal } from "./session-api";
+import { InboundMessage, SessionState, type MqttMessageHandler, type MqttSessionEvents, type MqttSessionOptions, type MqttStats, type SessionHal, type UplinkJournal } from "./session-api";
 import { BATCH_FIELDS, COUNTER_NAMES, T_PING, TIMERS, WRITE_NONE } from "./session-internals";
 
 export abstract class SessionCore {
@@ -57,6 +57,8 @@ export abstract class SessionCore {
   protected readonly decoder: MqttDecoder;
   protected readonly message: InboundMessage;
   protected readonly outbox: Outbox;
+  /** Durable uplinks (null: none). */
+  protected readonly journal: UplinkJournal | null;
   protected readonly inbound: InboundTracker;
   protected readonly backoff: Backoff;
 
@@ -127,6 +129,11 @@ export abstract class SessionCore {
     this.decoder = new MqttDecoder(config.maxPacketBytes);
     this.message = new InboundMessage(this.decoder.buffer);
     this.outbox = new Outbox(config.outboxBytes, config.outboxEntries);
+    this.journal = options.journal ?? null;
+    if (this.journal !== null) {
+      const journal = this.journal;
+      this.outbox.onDropTagged = (handle) => journal.dropped(handle);
+    }
     this.inbound = new InboundTracker(config.inboundSlots, config.ackQueue);
     this.backoff = new Backoff(hal.random, config.reconnectMinMs, config.reconnectMaxMs, config.reconnectRefusedMaxMs);
 

@@ -46,7 +46,11 @@ export abstract class SessionReceiver extends SessionSender {
         return;
       case PacketType.Puback:
         if (packet.packetId === this.statusPacketId) this.statusPacketId = 0;
-        else if (this.outbox.ack(packet.packetId)) this.stats.uplinkAcked++;
+        else if (this.outbox.ack(packet.packetId)) {
+          this.stats.uplinkAcked++;
+          const handle = this.outbox.lastAckedTag;
+          if (handle !== 0 && this.journal !== null) this.journal.acknowledged(handle);
+        }
         else this.counters.add(this.c[C_PUBACK_UNKNOWN]);
         return;
       case PacketType.Pubrel:

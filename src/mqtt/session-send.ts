@@ -24,6 +24,7 @@ export abstract class SessionSender extends SessionCore {
     payloadLength: number,
     qos: number,
     retain: boolean,
+    journalHandle = -1,
   ): PublishResult {
     if (qos !== 0 && qos !== 1) return PublishResult.BadQos;
     // Everything is checked before any room is made: a refused publish changes nothing.
@@ -66,7 +67,10 @@ export abstract class SessionSender extends SessionCore {
     const packetId = this.allocatePacketId();
     const n = this.encodePublishTo(outbox.bytes, at, route, topicText, payloadText, payloadBytes, payloadOffset, pLength, 1, retain, packetId);
     if (n < 0) return PublishResult.BadTopic;
-    outbox.commit(at, n, packetId);
+    // A durable uplink is kept by the journal before it is queued (-1: ask the journal; >= 0: already kept, at boot).
+    let handle = journalHandle;
+    if (handle < 0) handle = payloadText !== null && route >= 0 && this.journal !== null && this.journal.covers(route) ? this.journal.append(route, payloadText) : 0;
+    outbox.commit(at, n, packetId, handle);
     this.stats.uplinkQueued++;
     if (this.state === SessionState.Connected) this.flush();
     return PublishResult.Queued;

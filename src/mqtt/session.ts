@@ -70,6 +70,20 @@ class Link implements TcpHandlers {
 export class MqttSession extends SessionReceiver implements TickService {
   constructor(hal: SessionHal, options: MqttSessionOptions) {
     super(hal, options);
+    this.restoreJournal();
+  }
+
+  /**
+   * Queue again what the journal kept from before the boot, oldest first, with its handle (it is not kept twice).
+   * One whose route no longer exists, or that no longer fits, is forgotten there (and counted by the journal).
+   */
+  private restoreJournal(): void {
+    const journal = this.journal;
+    if (journal === null) return;
+    for (const entry of journal.pending()) {
+      const result = entry.route < 0 ? PublishResult.BadTopic : this.publishFrom(entry.route, null, entry.payload, null, 0, 0, 1, false, entry.handle);
+      if (result !== PublishResult.Queued) journal.dropped(entry.handle);
+    }
   }
 
   // ---------------------------------------------------------------- public API

@@ -27,6 +27,7 @@ export const COLLECTION = deepFreeze({
   ota: 6,
   peak: 7,
   replies: 8,
+  uplinks: 9,
 } as const);
 
 export interface GatewayStoreOptions {
@@ -40,6 +41,8 @@ export interface GatewayStoreOptions {
   maxSettings?: number;
   /** Recent command replies kept (oldest evicted). Default 16. */
   maxReplies?: number;
+  /** Durable QoS 1 uplinks awaiting a PUBACK (src/app/uplink-journal.ts). Default 32. */
+  maxUplinks?: number;
   /** Named numbers (id counters, message-id block, ...). Default 16. */
   maxMeta?: number;
   /** Largest encoded value (a packed strategy with meter and devices is ~0.4-1 KB). Default 1536. */
@@ -77,6 +80,10 @@ export class GatewayStore {
   readonly meta: NumberCollection;
   readonly peak: PeakDemand;
   readonly replies: RecentReplies;
+  /** Durable uplinks by sequence number (8 hex digits): { r: route name, p: payload text }. */
+  readonly uplinks: DocumentCollection<string>;
+  /** How many the `uplinks` collection holds (options.maxUplinks). */
+  readonly uplinkCapacity: number;
   private readonly otaDocs: DocumentCollection<string>;
   private readonly tx: GatewayTransaction;
   private readonly evictedCounter: number;
@@ -98,6 +105,7 @@ export class GatewayStore {
         { id: COLLECTION.ota, name: "ota state", capacity: 1 },
         { id: COLLECTION.peak, name: "peak demand", capacity: 1 },
         { id: COLLECTION.replies, name: "recent replies", capacity: options.maxReplies ?? 16 },
+        { id: COLLECTION.uplinks, name: "uplinks awaiting acknowledgement", capacity: options.maxUplinks ?? 32 },
       ],
       maxKeyBytes: 64,
       maxValueBytes,
@@ -117,6 +125,8 @@ export class GatewayStore {
     this.otaDocs = new DocumentCollection<string>(store, COLLECTION.ota, "text", scratch);
     this.peak = new PeakDemand(store, COLLECTION.peak);
     this.replies = new RecentReplies(store, COLLECTION.replies, "text", scratch);
+    this.uplinks = new DocumentCollection(store, COLLECTION.uplinks, "text", scratch);
+    this.uplinkCapacity = options.maxUplinks ?? 32;
     this.replies.rebuild();
     this.evictedCounter = this.counters.register("store_replies_evicted");
     this.tx = new GatewayTransaction(this);
@@ -281,6 +291,16 @@ class PeakOps {
   }
 }
 
+class UplinkOps {
+  constructor(private readonly tx: GatewayTransaction) {}
+  put(key: string, value: unknown): void {
+    this.tx.db.uplinks.put(this.tx.need(), key, value);
+  }
+  delete(key: string): void {
+    this.tx.db.uplinks.delete(this.tx.need(), key);
+  }
+}
+
 class ReplyOps {
   constructor(private readonly tx: GatewayTransaction) {}
   /** Remember the reply to command `mid` (evicting the oldest when full). */
@@ -310,6 +330,7 @@ export class GatewayTransaction {
   readonly ota = new OtaOps(this);
   readonly peak = new PeakOps(this);
   readonly replies = new ReplyOps(this);
+  readonly uplinks = new UplinkOps(this);
 
   /** `db` is @internal (the ops classes). */
   constructor(readonly db: GatewayStore) {}
