@@ -5,9 +5,10 @@
  * (`--speed N`), or as fast as possible (`--speed max`, offline, then exit). `--scenario FILE` runs a control scenario
  * (sim/scenarios/*.json) instead and reports its metrics.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileFlashProvider } from "../hal/node/file-flash";
+import { NodeOtaSlots } from "../hal/node/ota";
 import { NodeTcpConnector } from "../hal/node/tcp";
 import { createSimHal, simStamp } from "../hal/sim/index";
 import { prepareReportedScenario } from "../sim/report/scenario-report";
@@ -15,7 +16,7 @@ import { renderReport } from "../sim/report/html";
 import { RunRecorder } from "../sim/report/recorder";
 import { sampleSite } from "../sim/report/site-sampler";
 import { SimSite, type SiteSpec } from "../sim/site/site";
-import type { FlashProvider } from "../hal/types";
+import type { FlashProvider, Hal } from "../hal/types";
 import { bootFirmware } from "../src/app/firmware";
 import { resolveConfig } from "../src/config/gateway-config";
 import { parseBrokerUrl } from "../src/mqtt/config";
@@ -39,6 +40,8 @@ broker or to --broker. Ctrl-C or SIGTERM stops it and prints the final status li
   --scenario FILE      run a control scenario (sim/scenarios/*.json) instead, and print its metrics
   --json               with --scenario: the metrics as one JSON line
   --report FILE        write a self-contained HTML report of the run (charts over time, events, goals)
+  --linux-gateway      run as a Linux gateway: every connection real except to simulated devices, OTA slots as
+                       files beside --flash (needed), a restart exits the process (status 75); real time only
   -h, --help           this text`;
 
 /** A user error: one line naming it, a pointer to --help, exit 2 (no stack trace). */
@@ -81,6 +84,7 @@ function parseCommandLine() {
         seed: { type: "string", default: "1" },
         quiet: { type: "boolean", default: false },
         report: { type: "string" },
+        "linux-gateway": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -92,6 +96,7 @@ function parseCommandLine() {
 }
 
 const { values } = parseCommandLine();
+const linuxGateway = values["linux-gateway"] === true;
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -201,8 +206,13 @@ if (values.scenario) {
   await runFirmware();
 }
 
+/** The process status a Linux-gateway restart exits with (EX_TEMPFAIL: "try again"), for a service manager. */
+const RESTART_STATUS = 75;
+
 async function runFirmware(): Promise<void> {
   if (maxSpeed && durationS === Infinity) usage("--speed max needs --duration (simulated time would never end)");
+  if (linuxGateway && !values.flash) usage("--linux-gateway needs --flash FILE (the store and, beside it, the OTA slots)");
+  if (linuxGateway && speed !== 1) usage("--linux-gateway runs in real time: leave --speed at 1");
   const hostBoard = new URL("../boards/host/config.json", import.meta.url);
   const board = (existsSync(hostBoard) ? readJson(hostBoard, "board config") : {}) as {
     config?: unknown;
@@ -236,12 +246,24 @@ async function runFirmware(): Promise<void> {
     brokerUrl = broker.url;
     console.log(`embedded MQTT broker (aedes) at ${brokerUrl}`);
   }
-  let hal = sim;
+  let hal: Hal = sim;
   if (brokerUrl) {
     const endpoint = parseBrokerUrl(brokerUrl);
     // mqtts:// checks the broker's certificate against the system CAs, or against --ca (a private CA).
     const real = new NodeTcpConnector(values.ca ? { tls: { ca: readFileSync(values.ca, "utf8") } } : {});
-    hal = { ...sim, tcp: new RoutingTcpConnector(real, sim.network, { host: endpoint.host, port: endpoint.port }) };
+    hal = { ...sim, tcp: new RoutingTcpConnector(real, sim.network, { host: endpoint.host, port: endpoint.port }, linuxGateway) };
+    if (linuxGateway) {
+      // The Linux gateway: OTA slots as files beside the flash image (an interrupted download resumes from its last
+      // checkpoint after a restart), and a restart ends the process, for the service manager to start it again.
+      const otaDir = `${values.flash}.ota`;
+      mkdirSync(otaDir, { recursive: true });
+      const restart = (reason: string) => {
+        console.log(`restart requested: ${reason}; exiting with status ${RESTART_STATUS} (a service manager starts the gateway again)`);
+        process.exit(RESTART_STATUS);
+      };
+      hal = { ...hal, ota: new NodeOtaSlots({ dir: otaDir, restart }), system: { ...sim.system, restart } };
+      console.log(`Linux-gateway mode: real sockets to every host but the simulated site's devices, OTA slots in ${otaDir}`);
+    }
   } else {
     console.log("--speed max: the platform link stays offline (simulated time cannot drive a real broker); its connect attempts are counted, not logged");
   }

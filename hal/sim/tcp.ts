@@ -27,6 +27,11 @@ export class SimNetwork implements TcpConnector {
     this.listeners.set(`${host}:${port}`, acceptor);
   }
 
+  /** Does something on the simulated network listen at host:port (a simulated device)? */
+  serves(host: string, port: number): boolean {
+    return this.listeners.has(`${host}:${port}`);
+  }
+
   connect(options: TcpOptions, handlers: TcpHandlers): TcpSocket {
     this.connectAttempts++;
     const acceptor = this.listeners.get(`${options.host}:${options.port}`);
