@@ -38,7 +38,10 @@ async function slowServer(body: Uint8Array): Promise<{ server: Server; url: stri
     res.writeHead(range ? 206 : 200, { "Content-Length": end - start + 1, ...(range ? { "Content-Range": `bytes ${start}-${end}/${body.length}` } : {}) });
     let at = start;
     const pump = () => {
-      if (at > end || res.destroyed) return res.end();
+      if (at > end || res.destroyed) {
+        res.end();
+        return;
+      }
       const n = Math.min(8192, end - at + 1);
       res.write(Buffer.from(body.subarray(at, at + n)), () => {
         record.bytes += n;
