@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileFlashProvider } from "../hal/node/file-flash";
 import { NodeOtaSlots } from "../hal/node/ota";
+import { NodeSerialPort } from "../hal/node/serial";
 import { NodeTcpConnector } from "../hal/node/tcp";
 import { createSimHal, simStamp } from "../hal/sim/index";
 import { prepareReportedScenario } from "../sim/report/scenario-report";
@@ -42,6 +43,8 @@ broker or to --broker. Ctrl-C or SIGTERM stops it and prints the final status li
   --report FILE        write a self-contained HTML report of the run (charts over time, events, goals)
   --linux-gateway      run as a Linux gateway: every connection real except to simulated devices, OTA slots as
                        files beside --flash (needed), a restart exits the process (status 75); real time only
+  --serial TTY         with --linux-gateway: the RS-485 bus is this real tty (the simulated site then has no RTU
+                       devices on it; its Modbus TCP devices stay simulated)
   -h, --help           this text`;
 
 /** A user error: one line naming it, a pointer to --help, exit 2 (no stack trace). */
@@ -85,6 +88,7 @@ function parseCommandLine() {
         quiet: { type: "boolean", default: false },
         report: { type: "string" },
         "linux-gateway": { type: "boolean", default: false },
+        serial: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -213,6 +217,8 @@ async function runFirmware(): Promise<void> {
   if (maxSpeed && durationS === Infinity) usage("--speed max needs --duration (simulated time would never end)");
   if (linuxGateway && !values.flash) usage("--linux-gateway needs --flash FILE (the store and, beside it, the OTA slots)");
   if (linuxGateway && speed !== 1) usage("--linux-gateway runs in real time: leave --speed at 1");
+  if (values.serial && !linuxGateway) usage("--serial needs --linux-gateway");
+  if (values.serial && !existsSync(values.serial)) usage(`--serial ${values.serial}: no such tty`);
   const hostBoard = new URL("../boards/host/config.json", import.meta.url);
   const board = (existsSync(hostBoard) ? readJson(hostBoard, "board config") : {}) as {
     config?: unknown;
@@ -262,6 +268,12 @@ async function runFirmware(): Promise<void> {
         process.exit(RESTART_STATUS);
       };
       hal = { ...hal, ota: new NodeOtaSlots({ dir: otaDir, restart }), system: { ...sim.system, restart } };
+      if (values.serial) {
+        // Every RS-485 port the firmware opens is the real tty (a USB RS-485 adapter, or a pty for a Modbus tool).
+        const tty = values.serial;
+        hal = { ...hal, openSerial: (serialConfig, handlers) => new NodeSerialPort({ ...serialConfig, port: tty }, handlers) };
+        console.log(`RS-485 on ${tty} (real)`);
+      }
       console.log(`Linux-gateway mode: real sockets to every host but the simulated site's devices, OTA slots in ${otaDir}`);
     }
   } else {
