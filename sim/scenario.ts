@@ -219,9 +219,13 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
   const controlOptions: ControlOptions = { ...DEFAULT_CONTROL_OPTIONS };
   for (const key of Object.keys(DEFAULT_CONTROL_OPTIONS) as (keyof ControlOptions)[]) {
     const value = (c as Record<string, unknown>)[key];
-    if (value !== undefined) {
+    if (value === undefined) continue;
+    if (typeof DEFAULT_CONTROL_OPTIONS[key] === "boolean") {
+      if (typeof value !== "boolean") throw new Error(`scenario.control.${key}: must be true or false`);
+      (controlOptions as unknown as Record<string, boolean>)[key] = value;
+    } else {
       if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`scenario.control.${key}: must be a number`);
-      controlOptions[key] = value;
+      (controlOptions as unknown as Record<string, number>)[key] = value;
     }
   }
   const loopConfig: ControlLoopConfig = {

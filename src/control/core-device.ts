@@ -37,6 +37,9 @@ export class CoreDevice {
   probeSign = -1;
   notFollowing = false;
   offline = false;
+  /** PV: the production when the safe state began (NaN: not in it), the estimate of what is available after it. */
+  recoverW = NaN;
+  private recoverAvailableW = NaN;
   private binding = false;
 
   configure(id: number, kind: Kind, ratedW: number, maxChargeW: number, maxDischargeW: number, socMinPct: number, socMaxPct: number, minLimitW: number, exportRole: boolean, demandRole: boolean, rampPctPerS: number): void {
@@ -69,6 +72,8 @@ export class CoreDevice {
     this.notFollowing = false;
     this.offline = false;
     this.binding = false;
+    this.recoverW = NaN;
+    this.recoverAvailableW = NaN;
   }
 
   /** Contribution in G units of a device power in W. */
@@ -105,6 +110,12 @@ export class CoreDevice {
         const limit = this.unlimited ? Infinity : slot.cmd;
         this.binding = !this.unlimited && actual >= limit - tolerance;
         let available = this.binding ? (actual > limit ? actual : limit) + probe : actual;
+        // Just back from the safe state, curtailed production says nothing of what the panels can give: use what
+        // they gave when it began, once.
+        if (this.recoverAvailableW === this.recoverAvailableW) {
+          if (this.recoverAvailableW > available) available = this.recoverAvailableW;
+          this.recoverAvailableW = NaN;
+        }
         if (available > this.ratedW) available = this.ratedW;
         if (available < 0) available = 0;
         slot.gMin = 0;
@@ -152,6 +163,16 @@ export class CoreDevice {
       this.commandW = this.kind === Kind.Pv ? (next > 0 ? next : 0) : -next;
       slot.cmd = next;
     }
+  }
+
+  /** Leaving the safe state: PV restarts from the production it had when the safe state began (see prepare). */
+  resume(): void {
+    const before = this.recoverW;
+    this.recoverW = NaN;
+    if (this.kind !== Kind.Pv || before !== before) return;
+    this.unlimited = false;
+    this.slot.cmd = before;
+    this.recoverAvailableW = before;
   }
 
   /** Force a command (safe state): `watts` as the device's own command. */

@@ -63,7 +63,12 @@ export class ControlCore {
 
   // Status of the last decision.
   alarms = 0;
+  /** The commands of the last decision were the safe state's (meter stale, or a missed read: `holding`). */
   safe = false;
+  /** A meter read failed since the last good one (holdOnMissedRead). */
+  private missedSinceSample = false;
+  /** Decisions made in the safe state's commands because of a missed read, before the meter was stale. */
+  missedReadHolds = 0;
   baseW = NaN;
   hiW = Infinity;
   loW = -Infinity;
@@ -105,6 +110,11 @@ export class ControlCore {
     return device;
   }
 
+  /** The meter's read of this cycle failed (timeout, exception, garbage): see ControlOptions.holdOnMissedRead. */
+  meterMissed(): void {
+    this.missedSinceSample = true;
+  }
+
   /** Record a fresh meter reading (W, import positive) taken at `nowMs`; `timeMs` is wall-aligned for the window. */
   meterSample(nowMs: number, timeMs: number, totalW: number, phaseA: number, phaseB: number, phaseC: number): void {
     this.gridW = totalW;
@@ -112,6 +122,7 @@ export class ControlCore {
     this.phaseW[1] = phaseB;
     this.phaseW[2] = phaseC;
     this.meterAtMs = nowMs;
+    this.missedSinceSample = false;
     const s = this.settings;
     this.peak.setMonth(s.monthKey);
     const threshold = this.peak.thresholdW(s.demandLimitW, s.dynamicDemand, s.dynamicDemandPct, s.dynamicDemandSeedW);
@@ -131,6 +142,12 @@ export class ControlCore {
     this.peak.setMonth(s.monthKey);
     let alarms = 0;
 
+    const stale = !(nowMs - this.meterAtMs <= options.staleMs) || this.gridW !== this.gridW;
+    const holding = !stale && options.holdOnMissedRead && this.missedSinceSample;
+    // Back from the safe state: release PV and chargers before their inputs are prepared for this decision.
+    if (this.safe && !stale && !holding) this.leaveSafeState();
+    this.safe = stale || holding;
+
     for (let i = 0; i < this.count; i++) {
       const d = this.devices[i];
       d.offline = nowMs - d.actualAtMs > options.staleMs;
@@ -141,10 +158,9 @@ export class ControlCore {
       d.prepare(nowMs, dtMs);
     }
 
-    const stale = !(nowMs - this.meterAtMs <= options.staleMs) || this.gridW !== this.gridW;
-    this.safe = stale;
-    if (stale) {
-      alarms |= Alarm.MeterStale;
+    if (stale || holding) {
+      if (stale) alarms |= Alarm.MeterStale;
+      else this.missedReadHolds++;
       this.enterSafeState();
       this.setAlarms(alarms);
       return;
@@ -211,11 +227,21 @@ export class ControlCore {
         const c = d.slot.cmd === d.slot.cmd ? d.slot.cmd : 0;
         d.force(c < 0 ? c : 0, false);
       } else if (d.kind === Kind.Pv) {
+        if (d.recoverW !== d.recoverW) d.recoverW = d.actualW === d.actualW ? d.actualW : 0;
         d.force(this.options.safePvLimitW < d.ratedW ? this.options.safePvLimitW : d.ratedW, false);
       } else if (d.commandW !== d.commandW) {
         d.force(d.ratedW, true);
       }
     }
+  }
+
+  /**
+   * The meter answers again: PV starts from the production it had when the safe state began, as its limit and as
+   * what it can give, so the first decision puts the battery where the bounds need it at once (a tightening) and
+   * production is back within a period or two rather than after a ramp from the safe limit.
+   */
+  private leaveSafeState(): void {
+    for (let i = 0; i < this.count; i++) this.devices[i].resume();
   }
 
   private setAlarms(alarms: number): void {

@@ -155,6 +155,7 @@ export class ControlGroup implements MeterListener, DeviceListener {
   }
 
   onMeterRead(meter: MeterDriver, fresh: boolean): void {
+    if (!fresh) this.core.meterMissed();
     if (fresh) {
       const at = meter.powerAtMs;
       const r = meter.readings;

@@ -33,6 +33,12 @@ export interface ControlOptions {
   retryExcludedMs: number;
   /** PV limit while the meter is stale (0: curtail completely). */
   safePvLimitW: number;
+  /**
+   * Act on the first missed meter read, not only after staleMs: until the next good reading the commands are the
+   * safe state's (no discharge, PV at safePvLimitW), so a load drop while the meter is silent cannot export. The
+   * MeterStale alarm still waits for staleMs. A lone missed read costs one period of PV.
+   */
+  holdOnMissedRead: boolean;
   /** Demand is held this % below the threshold (meter accuracy, lag). */
   demandSafetyPct: number;
   /** Persist the month's peak when it rose by at least this much. */
@@ -53,6 +59,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = deepFreeze({
   chargerFollowTimeoutMs: 10_000,
   retryExcludedMs: 30_000,
   safePvLimitW: 0,
+  holdOnMissedRead: true,
   demandSafetyPct: 2,
   peakPersistStepW: 1000,
 });

@@ -32,11 +32,13 @@ test("no fresh reading for staleMs: no discharge, PV at its safe limit, chargers
   t.deepEqual(out, [0, 5000, 22_000]);
   t.true((core.alarms & Alarm.MeterStale) !== 0);
   t.deepEqual(alarms, [`+${Alarm.MeterStale}`]);
-  // Readings return: the alarm clears, the PV limit creeps up (2 kW per cycle), the ESS relaxes back by its ramp.
+  // Readings return: the alarm clears, the ESS relaxes back by its ramp, and the PV starts again from what it
+  // produced when the safe state began (30 kW, which 60 kW of import leaves room for): released at once, not
+  // crept up 2 kW per cycle from its safe limit.
   const back = cycle({ grid: 60_000, actual: [0, 5000, 11_000] });
   t.false(core.safe);
   t.deepEqual(alarms, [`+${Alarm.MeterStale}`, `-${Alarm.MeterStale}`]);
-  t.deepEqual(back, [2500, 7000, 22_000]);
+  t.deepEqual(back, [2500, 80_000, 22_000]);
 });
 
 test("a charging ESS keeps charging in the safe state (charging cannot export)", (t) => {

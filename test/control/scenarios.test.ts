@@ -65,8 +65,11 @@ test("a meter that goes silent: safe state within the stale time (+ one period a
   const staleMs = 2000;
   t.true(m.safeStateAfterMs >= 0, "safe state reached");
   t.true(m.safeStateAfterMs <= staleMs + 250 + 150, `${m.safeStateAfterMs} ms`);
-  // The load drops to 15 kW during the silence with 50 kW of PV: only the curtailment prevents export.
-  t.is(m.maxExportW, 0);
+  // The load drops to 15 kW during the silence with 50 kW of PV: only the curtailment prevents export. When the
+  // meter answers again the PV is released at once and the battery charges at once; their different lags may let
+  // a little through for a moment, within the anti-backflow goal (at most 2 control periods).
+  t.true(m.maxExportW < 3000, `${m.maxExportW} W`);
+  t.true(m.longestAboveThresholdS <= 0.5, `${m.longestAboveThresholdS} s`);
   t.true(m.pvCurtailedKwh > 0.1);
   t.false(loop.groups[0].core.safe, "recovered after the meter came back");
   t.true(m.alarmsRaised >= 1);
@@ -130,4 +133,29 @@ test("a PCS that never answers does not stall the loop: it is offline and the PV
   t.is(m.busOverruns, 0);
   t.true(m.longestAboveThresholdS <= 1.2, `longest export ${m.longestAboveThresholdS} s`);
   t.true(m.pvCurtailedKwh > 0.5);
+});
+
+test("the meter goes silent and the load drops a second later: acted on at the first missed read, no export, back within 2 s", (t) => {
+  const pvAt: number[] = [];
+  const scenario = load("meter-silent-then-drop");
+  let loop!: ControlLoop;
+  const m = runScenario(scenario, {
+    onBuilt: (parts) => (loop = parts.loop),
+    onSecond: (second, site) => (pvAt[second] = site.pvs[0].model.actualW),
+  });
+  t.log(m);
+  t.true(m.safeStateAfterMs >= 0 && m.safeStateAfterMs <= 1000, `safe commands ${m.safeStateAfterMs} ms after the silence began`);
+  t.true(m.longestAboveThresholdS <= 0.5, `longest export ${m.longestAboveThresholdS} s`);
+  t.true(loop.groups[0].core.missedReadHolds > 0, "the hold came before the stale time");
+  // The meter answers again at 70 s: within 2 s PV produces what the same site produces with a meter that never
+  // went silent (the 15 kW load and the 2 kW margin bound it until the load returns at 80 s).
+  const reference: number[] = [];
+  runScenario({ ...scenario, faults: [] }, { onSecond: (second, site) => (reference[second] = site.pvs[0].model.actualW) });
+  t.true(pvAt[69] < 5000, `curtailed during the silence: ${pvAt[69]} W`);
+  t.true(Math.abs(pvAt[72] - reference[72]) <= 0.1 * reference[72] + 2000, `PV back within 2 s of the meter answering: ${pvAt[72]} W at 72 s, ${reference[72]} W without the silence`);
+  t.false(loop.groups[0].core.safe);
+
+  // The same site without acting on the first missed read exports for longer than the stale time allows.
+  const without = runScenario({ ...scenario, control: { ...scenario.control, holdOnMissedRead: false } } as Scenario);
+  t.true(without.longestAboveThresholdS > 0.5, `without the hold: ${without.longestAboveThresholdS} s of export (the test can fail)`);
 });
