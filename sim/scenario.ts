@@ -71,6 +71,9 @@ export interface ScenarioMetrics {
   maxExportAboveThresholdW: number;
   secondsAboveThreshold: number;
   longestAboveThresholdS: number;
+  /** Separate stretches of export above the threshold, and the longest one in control periods. */
+  exportEpisodes: number;
+  longestAboveThresholdPeriods: number;
   /** Worst export on any single phase, W, and seconds with any phase exporting above the threshold / 3. */
   maxPhaseExportW: number;
   secondsPhaseAboveThreshold: number;
@@ -85,6 +88,8 @@ export interface ScenarioMetrics {
   /** Sum of |change| of ESS and limit commands written, kW per hour. */
   setpointTravelKwPerHour: number;
   setpointWrites: number;
+  /** Mean |change| of the commands written, W (how much each write moves a setpoint). */
+  meanSetpointChangeW: number;
   tickOverruns: number;
   busOverruns: number;
   lateCycles: number;
@@ -320,6 +325,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
     maxExport: 0,
     maxAbove: 0,
     aboveMs: 0,
+    episodes: 0,
     maxPhaseExport: 0,
     phaseAboveMs: 0,
     runMs: 0,
@@ -340,6 +346,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       m.exportWh += (exportW * dtMs) / 3_600_000;
       if (exportW > m.maxExport) m.maxExport = exportW;
       if (exportW > threshold) {
+        if (m.runMs === 0) m.episodes++;
         m.aboveMs += dtMs;
         m.runMs += dtMs;
         if (exportW - threshold > m.maxAbove) m.maxAbove = exportW - threshold;
@@ -444,6 +451,8 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       maxExportAboveThresholdW: round(m.maxAbove, 1),
       secondsAboveThreshold: round(m.aboveMs / 1000),
       longestAboveThresholdS: round(m.longestMs / 1000),
+      exportEpisodes: m.episodes,
+      longestAboveThresholdPeriods: round(m.longestMs / controlOptions.periodMs, 2),
       maxPhaseExportW: round(m.maxPhaseExport, 1),
       secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
       maxDemandW: round(m.maxDemand, 1),
@@ -453,6 +462,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       setpointSignChangesPerHour: round(signChanges / (durationS / 3600), 2),
       setpointTravelKwPerHour: round(travel / 1000 / (durationS / 3600), 1),
       setpointWrites: writes,
+      meanSetpointChangeW: writes > 0 ? round(travel / writes, 1) : 0,
       tickOverruns: gateway.status().overruns,
       busOverruns: loop.busOverruns,
       lateCycles: loop.lateCycles,

@@ -25,7 +25,7 @@ export function evaluateGoals(scenario: Scenario & { goals?: ScenarioGoal[] }, m
     out.push({
       goal: `no export above ${m.exportThresholdW} W for more than 2 control periods (${2 * periodS} s) in a row`,
       pass: m.longestAboveThresholdS <= 2 * periodS,
-      measured: `longest ${m.longestAboveThresholdS} s, ${m.secondsAboveThreshold} s in all, worst ${m.maxExportAboveThresholdW} W above`,
+      measured: `${m.exportEpisodes} episodes, longest ${m.longestAboveThresholdS} s (${m.longestAboveThresholdPeriods} periods), ${m.secondsAboveThreshold} s in all, worst ${m.maxExportAboveThresholdW} W above`,
     });
   }
   if (m.demandLimitW > 0) {

@@ -96,6 +96,6 @@ test("--speed max says once that it is offline and does not log every refused co
 test("a scenario run ends with its verdict: each goal met or not, then PASS or FAIL", (t) => {
   const r = run(["--scenario", "sim/scenarios/load-drop-80.json", "--speed", "max", "--quiet"]);
   t.is(r.code, 0);
-  t.regex(r.stdout, /^pass {2}no export above 0 W for more than 2 control periods \(0\.5 s\) in a row: longest [\d.]+ s/m);
+  t.regex(r.stdout, /^pass {2}no export above 0 W for more than 2 control periods \(0\.5 s\) in a row: \d+ episodes, longest [\d.]+ s \([\d.]+ periods\)/m);
   t.regex(r.stdout, /^PASS: \d+ of \d+ goals met$/m);
 });

@@ -28,6 +28,8 @@ test("80 % load drop with PV at full power: export above the threshold lasts at 
   const twoPeriods = (2 * m.controlPeriodMs) / 1000;
   t.true(m.maxExportW > 30_000, "the drop did cause export (the test can fail)");
   t.true(m.longestAboveThresholdS <= twoPeriods, `longest ${m.longestAboveThresholdS} s`);
+  t.true(m.exportEpisodes >= 1, "the drop is one export episode at least (the runner counts them)");
+  t.true(m.longestAboveThresholdPeriods <= 2, `longest episode ${m.longestAboveThresholdPeriods} periods`);
   t.true(m.secondsAboveThreshold <= twoPeriods, `total ${m.secondsAboveThreshold} s`);
   t.is(m.busOverruns, 0);
   t.is(m.tickOverruns, 0);
