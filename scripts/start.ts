@@ -17,7 +17,7 @@ import { renderReport } from "../sim/report/html";
 import { RunRecorder } from "../sim/report/recorder";
 import { sampleSite } from "../sim/report/site-sampler";
 import { SimSite, type SiteSpec } from "../sim/site/site";
-import type { FlashProvider, Hal } from "../hal/types";
+import { LogLevel, type FlashProvider, type Hal } from "../hal/types";
 import { bootFirmware } from "../src/app/firmware";
 import { resolveConfig } from "../src/config/gateway-config";
 import { parseBrokerUrl } from "../src/mqtt/config";
@@ -289,6 +289,7 @@ async function runFirmware(): Promise<void> {
     let mqttState = "";
     let strategies = -1;
     let tasks = -1;
+    let scheduleRuns = firmware.scheduler.runner.completed;
     const events = sim.loop.createTimer(() => {
       const tS = (sim.loop.monotonicMs() - startMs) / 1000;
       const state = firmware.link.session.status().state;
@@ -300,12 +301,17 @@ async function runFirmware(): Promise<void> {
       const t = firmware.store.tasks.size;
       if (t !== tasks && tasks >= 0) recorder.mark(tS, "task", `${t} scheduled tasks`);
       tasks = t;
+      // A task run completed since the last look (the runner counts them): a schedule fire.
+      const runs = firmware.scheduler.runner.completed;
+      if (runs > scheduleRuns) recorder.mark(tS, "schedule", runs - scheduleRuns === 1 ? "a scheduled task ran" : `${runs - scheduleRuns} scheduled task runs`);
+      scheduleRuns = runs;
     });
     events.start(250, 250);
+    // Failed or dropped schedule runs say so in the log: marked with their message.
     const log = sim.simLog;
     const write = log.write.bind(log);
     log.write = (level, source, message) => {
-      if (source === "schedule" && /\bfire|\bran\b|action/.test(message)) recorder.mark((sim.loop.monotonicMs() - startMs) / 1000, "schedule", message.slice(0, 120));
+      if (source === "schedule" && level <= LogLevel.Warn) recorder.mark((sim.loop.monotonicMs() - startMs) / 1000, "schedule", message.slice(0, 120));
       write(level, source, message);
     };
   }
