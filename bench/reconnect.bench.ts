@@ -47,11 +47,9 @@ function refusedAttemptsPerHour(seed: number): number {
 
 export default async function (): Promise<Record<string, number>> {
   const random = new SeededRandom(2026);
-  const bytes = new Uint8Array(4);
   const afterReturn: number[] = [];
   for (let i = 0; i < OUTAGES; i++) {
-    random.fill(bytes, 0, 4);
-    const unit = (((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0) / 4294967296;
+    const unit = random.nextFloat();
     const outageMs = Math.round(MIN_OUTAGE_MS * Math.pow(MAX_OUTAGE_MS / MIN_OUTAGE_MS, unit));
     afterReturn.push(outage(i + 1, outageMs));
   }

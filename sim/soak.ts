@@ -73,11 +73,7 @@ function heapMb(): number | null {
 
 export function runSoak(options: SoakOptions): SoakMetrics {
   const random = new SeededRandom(options.seed);
-  const uniform = (lo: number, hi: number) => {
-    const b = new Uint8Array(4);
-    random.fill(b, 0, 4);
-    return lo + ((((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / 4294967296) * (hi - lo);
-  };
+  const uniform = (lo: number, hi: number) => lo + random.nextFloat() * (hi - lo);
   const chip = new SimNorFlash({ sectorCount: 96, seed: options.seed });
   const config = resolveConfig({ mqtt: { broker: "mqtt://broker.sim:1883", keepAliveSec: 30 } });
   const startWall = Date.UTC(2026, 5, 1, 0, 0, 0);

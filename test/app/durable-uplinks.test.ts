@@ -28,23 +28,30 @@ function everyMinute(msgid: string): string {
   return JSON.stringify({ msgid, method: "schedule", sn: "GW-0001", timestamp: 1772409630, payload: { cmd: "ADD", tasks: [task] } });
 }
 
-const events = (broker: SimBroker) => broker.received.filter((m) => m.topic === `${PREFIX}/schedule/event/post`).map((m) => m.payload.toString());
-
-test("schedule events made while offline are kept on flash, sent after a reboot in order, each once, then forgotten", (t) => {
-  const sim = createSimHal({ seed: 5, wallStartMs: START });
+/** A gateway online with the every-minute task; then the broker goes away (crashed, refusing connections). */
+function bootWithTaskThenOutage(seed: number, msgid: string, onlineMs: number) {
+  const sim = createSimHal({ seed, wallStartMs: START });
   const broker = new SimBroker(sim.network);
   const firmware = bootFirmware(sim, config);
   sim.loop.runFor(3000);
-  broker.publish(`${PREFIX}/schedule/command`, everyMinute("628131887239491601"), 1);
-  sim.loop.runFor(62_000);
-  t.true(events(broker).length >= 1, "online, the events go out at once");
-  t.is(firmware.store.uplinks.size, 0, "acknowledged events are not kept");
-
-  // The broker goes away; three more fires happen offline.
+  broker.publish(`${PREFIX}/schedule/command`, everyMinute(msgid), 1);
+  sim.loop.runFor(onlineMs);
+  const online = { events: events(broker).length, uplinksKept: firmware.store.uplinks.size, journalKept: firmware.gateway.status().counters.uplink_journal_kept };
   sim.network.refuseConnections = true;
   broker.crash();
-  const before = events(broker).length;
-  const keptBefore = firmware.gateway.status().counters.uplink_journal_kept;
+  return { sim, broker, firmware, online };
+}
+
+const events = (broker: SimBroker) => broker.received.filter((m) => m.topic === `${PREFIX}/schedule/event/post`).map((m) => m.payload.toString());
+
+test("schedule events made while offline are kept on flash, sent after a reboot in order, each once, then forgotten", (t) => {
+  const { sim, broker, firmware, online } = bootWithTaskThenOutage(5, "628131887239491601", 62_000);
+  t.true(online.events >= 1, "online, the events go out at once");
+  t.is(online.uplinksKept, 0, "acknowledged events are not kept");
+
+  // The broker is gone; three more fires happen offline.
+  const before = online.events;
+  const keptBefore = online.journalKept;
   sim.loop.runFor(3 * 60_000);
   t.is(events(broker).length, before, "nothing reaches a broker that is down");
   t.is(firmware.store.uplinks.size, 3, "three events kept on flash");
@@ -68,15 +75,8 @@ test("schedule events made while offline are kept on flash, sent after a reboot 
 });
 
 test("the bounds: the journal never holds more than it may, and what it forgets is counted", (t) => {
-  const sim = createSimHal({ seed: 7, wallStartMs: START });
-  const broker = new SimBroker(sim.network);
-  const firmware = bootFirmware(sim, config);
-  sim.loop.runFor(3000);
-  broker.publish(`${PREFIX}/schedule/command`, everyMinute("628131887239491602"), 1);
-  sim.loop.runFor(2000);
-  t.is(firmware.store.uplinks.size, 0, "the ADD reply was acknowledged");
-  sim.network.refuseConnections = true;
-  broker.crash();
+  const { sim, firmware, online } = bootWithTaskThenOutage(7, "628131887239491602", 2000);
+  t.is(online.uplinksKept, 0, "the ADD reply was acknowledged");
   const capacity = firmware.store.uplinkCapacity;
   sim.loop.runFor((capacity + 5) * 60_000);
   const c = firmware.gateway.status().counters;

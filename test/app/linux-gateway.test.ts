@@ -4,7 +4,7 @@
  * resumes after a restart from its last checkpoint: the bytes downloaded again are at most one checkpoint interval.
  */
 import test from "ava";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -15,7 +15,8 @@ import mqtt from "mqtt";
 import { startEmbeddedBroker } from "../../scripts/host/embedded-broker";
 import { SeededRandom } from "../../hal/sim/random";
 import { ServerSerial } from "modbus-serial";
-import { toolMissing } from "../helpers/tool-gate";
+import { commandPath, toolMissing } from "../helpers/tool-gate";
+import { until } from "../mqtt/helpers/real-broker";
 
 const PREFIX = "v1/wudun/pk-demo/GW-0001";
 const SIZE = 640 * 1024;
@@ -65,14 +66,6 @@ function gateway(args: string[]): { child: ChildProcess; output: () => string } 
   return { child, output: () => out };
 }
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 test.serial("--linux-gateway: an OTA download from a real HTTP server killed mid-way resumes from its last checkpoint", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "linux-gw-"));
@@ -125,11 +118,7 @@ test.serial("--linux-gateway: an OTA download from a real HTTP server killed mid
   t.true(state.sizes.includes(SIZE));
 });
 
-function hasSocat(): boolean {
-  return spawnSync("which", ["socat"]).status === 0;
-}
-
-if (!hasSocat()) {
+if (commandPath("socat") === null) {
   toolMissing(test, "socat", "apt-get install -y socat", "--linux-gateway --serial: the grid meter is read over a real tty");
 } else {
   test.serial("--linux-gateway --serial: the grid meter is read over a real tty (a modbus-serial slave on a socat pty)", async (t) => {

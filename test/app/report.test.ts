@@ -10,17 +10,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
-import { toolMissing } from "../helpers/tool-gate";
+import { commandPath, toolMissing } from "../helpers/tool-gate";
 
-function chromiumPath(): string | null {
-  for (const name of ["chromium", "chromium-browser"]) {
-    const found = spawnSync("which", [name], { encoding: "utf8" });
-    if (found.status === 0) return found.stdout.trim();
-  }
-  return null;
-}
-
-const CHROMIUM = chromiumPath();
+const CHROMIUM = commandPath("chromium", "chromium-browser");
 const FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=5000"];
 
 interface RenderCheck {

@@ -4,6 +4,16 @@
  * (`CI=true`, where .ci/run installs it) a failure.
  */
 import type { TestFn } from "ava";
+import { spawnSync } from "node:child_process";
+
+/** Where `which` finds the first of `names` on PATH, or null. */
+export function commandPath(...names: string[]): string | null {
+  for (const name of names) {
+    const found = spawnSync("which", [name], { encoding: "utf8" });
+    if (found.status === 0) return found.stdout.trim();
+  }
+  return null;
+}
 
 export function toolMissing(test: TestFn, tool: string, install: string, what: string): void {
   if (process.env.CI === "true") {

@@ -4,7 +4,7 @@
  * socat is installed; elsewhere a visible skip, and in CI (CI=true) a failure.
  */
 import test from "ava";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,18 +13,9 @@ import { NodeClock } from "../../hal/node/clock";
 import { NodeSerialPort } from "../../hal/node/serial";
 import { RtuMaster } from "../../src/modbus/rtu-master";
 import { ModbusTransaction, TxStatus } from "../../src/modbus/transaction";
-import { toolMissing } from "../helpers/tool-gate";
+import { commandPath, toolMissing } from "../helpers/tool-gate";
 
-function hasSocat(): boolean {
-  try {
-    execFileSync("which", ["socat"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-if (!hasSocat()) {
+if (commandPath("socat") === null) {
   toolMissing(test, "socat", "apt-get install -y socat", "RtuMaster talks to a modbus-serial server over a socat pty pair");
 } else {
   test.serial("RtuMaster talks to a modbus-serial server over a socat pty pair", async (t) => {
