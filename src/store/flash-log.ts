@@ -30,7 +30,13 @@ const CHUNK = 256;
 export class FlashLog implements KeyMatcher {
   readonly sectorSize: number;
   readonly sectorCount: number;
-  /** Holds one whole record (the largest a sector can take): parsed records land here, records to write are built here. */
+  /**
+   * Holds one whole record, the largest this store writes (`maxRecordBytes`): parsed records land here, records to
+   * write are built here. Sized to the store's own largest record rather than a sector payload (4 KB sectors: about
+   * 1.6 KB instead of 4 KB of the device's chunk heap). A record on flash larger than this reads as damaged, so a
+   * firmware may raise the store's maxKeyBytes/maxValueBytes but never lower them over a store written with larger
+   * values (docs/store.md).
+   */
   readonly record: Uint8Array;
   /** Small scratch for headers, key comparisons, blank checks and read-back verification. */
   private readonly chunk: Uint8Array;
@@ -64,11 +70,12 @@ export class FlashLog implements KeyMatcher {
   constructor(
     readonly flash: NorFlash,
     readonly verifyWrites: boolean,
+    maxRecordBytes = flash.sectorSize - SECTOR_HEADER_BYTES,
   ) {
     this.sectorSize = flash.sectorSize;
     this.sectorCount = flash.sectorCount;
     // One buffer under all six views (each ArrayBuffer of its own would cost ~3 more XS heap slots).
-    const recordBytes = this.sectorSize - SECTOR_HEADER_BYTES;
+    const recordBytes = alignUp(Math.min(maxRecordBytes, this.sectorSize - SECTOR_HEADER_BYTES));
     const buffer = new ArrayBuffer(recordBytes + 2 * CHUNK);
     this.record = new Uint8Array(buffer, 0, recordBytes);
     this.recordWords = new Uint32Array(buffer, 0, recordBytes >>> 2);

@@ -155,7 +155,7 @@ export class RecordStore {
     for (const name of COUNTER_NAMES) handles[name] = this.counters.register(name);
     this.handles = handles;
 
-    this.log = new FlashLog(flash, options.verifyWrites ?? true);
+    this.log = new FlashLog(flash, options.verifyWrites ?? true, recordSize(this.maxKeyBytes, this.maxValueBytes));
     this.index = new IndexTable(indexCapacity);
     this.ring = new Ring(this.log, this.index, {
       counters: this.counters,

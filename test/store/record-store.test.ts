@@ -226,3 +226,19 @@ test("records of a collection this build does not know are kept, not collected a
   t.is(get(again, 9, "f"), "07".repeat(30));
   t.throws(() => get(narrow, 9, "f"), { message: /UNKNOWN_COLLECTION/ });
 });
+
+test("the record buffer is the store's largest record: a larger record written with a larger maxValueBytes reads as damaged, the rest survives", (t) => {
+  const chip = new SimNorFlash({ sectorCount: 6 });
+  const wide = RecordStore.open(chip, { ...OPTIONS, maxValueBytes: 1200 });
+  put(wide, 1, "small", v(100, 3));
+  put(wide, 1, "large", v(1100, 4));
+  put(wide, 1, "after", v(50, 5));
+  // Reopened by a firmware whose records are at most 600 bytes of value: its buffer cannot hold the 1100-byte one.
+  const narrow = RecordStore.open(chip, OPTIONS);
+  t.is(get(narrow, 1, "small"), "03".repeat(100));
+  t.is(get(narrow, 1, "large"), null, "the oversized record is not read");
+  t.is(get(narrow, 1, "after"), "05".repeat(50), "records after it are found again (the parser resynchronises)");
+  t.true(narrow.recovery.corruptRegions >= 1, "and it is counted as damage, not hidden");
+  // The same flash opened with the larger limit again still has it: nothing was erased by the narrow open.
+  t.is(get(RecordStore.open(chip, { ...OPTIONS, maxValueBytes: 1200 }), 1, "large"), "04".repeat(1100));
+});
