@@ -26,6 +26,8 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
   static readonly M701 = 40070;
   static readonly M704 = 40200;
   static readonly M713 = 40300;
+  /** Model 703 (Enter Service): ES at +2, 1 in service (the default), 0 cease to energize. */
+  static readonly M703 = 40270;
   static readonly W_SF = 1;
   static readonly PCT_SF = -1;
   readonly slave: SimModbusSlave;
@@ -49,6 +51,8 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
     header(r, SimSunSpecPcs.M701 - b, 701, 153);
     header(r, SimSunSpecPcs.M704 - b, 704, 65);
     header(r, SimSunSpecPcs.M713 - b, 713, 7);
+    header(r, SimSunSpecPcs.M703 - b, 703, 17);
+    r[SimSunSpecPcs.M703 - b + 2] = 1;
     r[SimSunSpecPcs.M713 - b + 9] = 0xffff;
     putI16(r, SimSunSpecPcs.M701 - b + 116, SimSunSpecPcs.W_SF);
     putI16(r, SimSunSpecPcs.M704 - b + 55, 0);
@@ -56,6 +60,11 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
   }
 
   onRegistersWritten(_slave: SimModbusSlave, address: number, count: number): void {
+    const es = SimSunSpecPcs.M703 + 2;
+    if (address <= es && address + count > es) {
+      this.apply();
+      return;
+    }
     const m704 = SimSunSpecPcs.M704;
     if (address > m704 + 32 || address + count <= m704 + 22) return;
     this.lastWriteMs = this.nowMs;
@@ -66,7 +75,9 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
     const at = SimSunSpecPcs.M704 - SimSunSpecPcs.BASE;
     const r = this.regs;
     const enabled = r[at + 22] === 1 && r[at + 23] === 1;
-    this.battery.command(enabled ? getI32(r, at + 24) : 0);
+    // Out of service (703.ES = 0): the PCS ceases to energize whatever its setpoint.
+    const inService = r[SimSunSpecPcs.M703 - SimSunSpecPcs.BASE + 2] !== 0;
+    this.battery.command(enabled && inService ? getI32(r, at + 24) : 0);
   }
 
   refresh(nowMs: number): void {
@@ -100,12 +111,14 @@ export class SimGenericPcs implements SimFrontEnd, SlaveWriteListener {
   ) {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
-    this.command = this.slave.holding.add(0x1000, 1);
+    // 0x1000 the power command, 0x1001 on/off (1 on, the default).
+    this.command = this.slave.holding.add(0x1000, 2);
+    this.command[1] = 1;
     this.status = this.slave.input.add(0x2000, 2);
   }
 
   onRegistersWritten(): void {
-    this.battery.command(getI16(this.command, 0) * 100);
+    this.battery.command(this.command[1] !== 0 ? getI16(this.command, 0) * 100 : 0);
   }
 
   refresh(): void {
@@ -140,11 +153,12 @@ export class SimSunSpecPv implements SimFrontEnd, SlaveWriteListener {
     putI16(r, SimSunSpecPv.M103 - b + 15, 1);
     putI16(r, SimSunSpecPv.M123 - b + 23, -1);
     putU16(r, SimSunSpecPv.M123 - b + 5, 1000);
+    putU16(r, SimSunSpecPv.M123 - b + 4, 1); // Conn: connected
   }
 
   onRegistersWritten(_slave: SimModbusSlave, address: number, count: number): void {
     const m123 = SimSunSpecPv.M123;
-    if (address > m123 + 9 || address + count <= m123 + 5) return;
+    if (address > m123 + 9 || address + count <= m123 + 4) return;
     this.lastWriteMs = this.nowMs;
     this.apply();
   }
@@ -153,7 +167,8 @@ export class SimSunSpecPv implements SimFrontEnd, SlaveWriteListener {
     const at = SimSunSpecPv.M123 - SimSunSpecPv.BASE;
     const r = this.regs;
     const pct = r[at + 9] === 1 ? r[at + 5] / 10 : 100;
-    this.pv.command((pct / 100) * this.pv.ratedW);
+    // Disconnected (123.Conn = 0): no production.
+    this.pv.command(r[at + 4] === 0 ? 0 : (pct / 100) * this.pv.ratedW);
   }
 
   refresh(nowMs: number): void {
@@ -188,7 +203,9 @@ export class SimGenericLimited implements SimFrontEnd, SlaveWriteListener {
   ) {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
-    this.limit = this.slave.holding.add(commandAddress, 1);
+    // commandAddress the limit, +1 on/off (1 on, the default).
+    this.limit = this.slave.holding.add(commandAddress, 2);
+    this.limit[1] = 1;
     this.current = currentAddress >= 0 ? this.slave.holding.add(currentAddress, 1) : null;
     this.power = this.slave.input.add(powerAddress, 1);
     putU16(this.limit, 0, device.ratedW / 100);
@@ -199,7 +216,7 @@ export class SimGenericLimited implements SimFrontEnd, SlaveWriteListener {
       this.device.command((this.current[0] / 10) * 3 * 230);
       return;
     }
-    this.device.command(this.limit[0] * 100);
+    this.device.command(this.limit[1] !== 0 ? this.limit[0] * 100 : 0);
   }
 
   refresh(): void {

@@ -44,6 +44,13 @@ export class SimAdw300 implements SimMeter {
     putU16(this.low, 0x0001, 4);
     putU16(this.low, 0x000e, install.pt);
     putU16(this.low, 0x000f, install.ct);
+    // The relay output (DO) at 0x0060: 1 closed (the default), 0 open; the gateway's point table names it Switch.
+    putU16(this.low, 0x0060, 1);
+  }
+
+  /** The relay output as last written (Switch / ForceSwitch). */
+  get relayClosed(): boolean {
+    return this.low[0x0060] !== 0;
   }
 
   update(s: MeterSample): void {

@@ -71,6 +71,8 @@ export interface SiteSpec {
     reversed?: boolean;
   };
   load: TraceSpec & { phaseSplit?: [number, number, number] };
+  /** Phase voltage at the meter, V, over time (default a steady 230 V): trigger conditions on Ua see it. */
+  voltage?: TraceSpec;
   ess?: SimEssSpec[];
   pv?: SimPvSpec[];
   chargers?: SimChargerSpec[];
@@ -91,6 +93,7 @@ export interface SiteObserver {
 export class SimSite {
   readonly stepMs: number;
   readonly loadTrace: Trace;
+  readonly voltageTrace: Trace | null;
   readonly phaseSplit: Float64Array;
   readonly batteries: { spec: SimEssSpec; model: SimBattery; front: SimFrontEnd }[] = [];
   readonly pvs: { spec: SimPvSpec; model: SimPv; front: SimFrontEnd; trace: Trace }[] = [];
@@ -114,6 +117,7 @@ export class SimSite {
     this.stepMs = spec.stepMs ?? 20;
     this.startMs = env.loop.monotonicMs();
     this.loadTrace = new Trace(spec.load, env.random, "site.load");
+    this.voltageTrace = spec.voltage ? new Trace(spec.voltage, env.random, "site.voltage") : null;
     const split = spec.load.phaseSplit ?? [1 / 3, 1 / 3, 1 / 3];
     const sum = split[0] + split[1] + split[2];
     this.phaseSplit = Float64Array.from([split[0] / sum, split[1] / sum, split[2] / sum]);
@@ -214,9 +218,11 @@ export class SimSite {
     if (wh > 0) this.importWh += wh;
     else this.exportWh -= wh;
     const s = this.sample;
+    const volts = this.voltageTrace ? this.voltageTrace.at(t) : 230;
     for (let p = 0; p < 3; p++) {
       s.phaseW[p] = phases[p];
-      s.currentA[p] = Math.abs(phases[p]) / 230;
+      s.voltageV[p] = volts;
+      s.currentA[p] = Math.abs(phases[p]) / volts;
     }
     s.importKwh = this.importWh / 1000;
     s.exportKwh = this.exportWh / 1000;

@@ -1,94 +1,651 @@
 /**
- * The device layer the scheduler acts on and reads from, until the platform's device model is specified.
+ * Scheduled actions and trigger values on the site's real devices (docs/points.md).
  *
- * Spec 003's actions name devices and functions (`operate` {method: "FORCESWITCH", ForceSwitch, groupid},
- * `operate_raw` {addr, functionid, value}) but no document defines what they do on the site. So actions write
- * named points here, triggers read them, and the control loop takes one of them as its ESS base setpoint:
- * point (addr = the ESS device id, `ess_setpoint_kw`) is the battery's scheduled power (discharge > 0), which the
- * anti-backflow and demand controllers then constrain. Everything else is kept and readable, not acted on.
- * `transport` (pass-through bytes to a device) is refused with an error code: no transport is defined.
+ * - Addressing: spec 003's `addr` "PORT_UNIT" / `groupid` resolve through the site's `points.devices` (the gateway
+ *   config, src/config/point-devices.ts) to a device, its model's point table (src/devices/point-tables.ts) and its
+ *   link (the RS-485 bus or Modbus TCP), on the transports the control loop already owns.
+ * - Actions (`operate`, `operate_raw`, `transport`) become Modbus requests served between control cycles: the
+ *   control loop calls `serveCycle` after it started a cycle, and each bus takes at most what is left of the period
+ *   after the cycle's own planned traffic. `done` reports success only when the device acknowledged the write (or
+ *   answered the raw PDU); otherwise a numeric errcode of src/schedule/codes.ts with the detail.
+ * - `ess_setpoint_kw` is not a register: it is the ESS base setpoint the control loop starts from (discharge > 0),
+ *   which anti-backflow and demand control then constrain: the grid constraints always win, and the event says so.
+ *   It is persisted (store meta) before it is reported, so a reboot keeps it (item 4).
+ * - Trigger properties (Ua, Ia, P, SoC, ...) are read by this object on the same buses, each at most every
+ *   `pollMs`; a value older than `staleMs` reads as NaN (unknown: EX false, NEX true).
+ *
+ * Steady state (serveCycle, read, essBaseW) allocates nothing: one preallocated transaction for actions, one for
+ * trigger reads, typed-array columns for properties and setpoints. Work at fire rate (execute) may allocate.
  */
-import type { BaseSetpointSource } from "../control/strategy-input";
+import { LogLevel, type Clock, type Log } from "../../hal/types";
+import type { PointDeviceConfig, PointsConfig } from "../config/point-devices";
+import { parseAddr } from "../config/point-devices";
+import type { Counters } from "../core/counters";
+import type { BaseSetpointSource, LinkSpec, StrategySettings } from "../control/strategy-input";
+import { findPoint, findPointTable, type PointDef, type PointTable } from "../devices/point-tables";
+import { newFloatScratch, pointWords, pow10, readPoint, writePoint } from "../devices/points";
+import { exceptionName } from "../modbus/pdu";
+import { rtuRequestBytes, rtuResponseBytes, rtuTransactionMs } from "../modbus/timing";
+import { FunctionCode, ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
+import {
+  ERR_ACTION_PAYLOAD,
+  ERR_BAD_PDU,
+  ERR_BAD_RESPONSE,
+  ERR_BUS_BUSY,
+  ERR_CAPACITY,
+  ERR_DEVICE_TIMEOUT,
+  ERR_MODBUS_EXCEPTION_BASE,
+  ERR_OUT_OF_RANGE,
+  ERR_SAFETY,
+  ERR_STORAGE,
+  ERR_UNKNOWN_DEVICE,
+  ERR_UNKNOWN_POINT,
+} from "../schedule/codes";
 import type { ActionMethod, DeviceActions, PropertySource } from "../schedule/ports";
+import type { GatewayStore } from "../store/index";
 
-/** The point the control loop reads as an ESS's scheduled setpoint, in kW. */
+/** The point the control loop reads as an ESS's scheduled base setpoint, in kW (discharge > 0). */
 export const ESS_SETPOINT_POINT = "ess_setpoint_kw";
+/** Largest |base setpoint| accepted, kW (the control loop clamps to the device's rating anyway). */
+const MAX_SETPOINT_KW = 100_000;
 
-export class DevicePoints implements DeviceActions, PropertySource, BaseSetpointSource {
+/** A transport the control loop owns, with the bus time its cycle needs (RTU; 0 for TCP). */
+export interface PointLink {
+  readonly transport: ModbusTransport;
+  readonly plannedMs: number;
+  /** RTU baud; 0 for TCP (no bus budget). */
+  readonly baud: number;
+}
+
+/** What this object needs of the control loop (ControlLoop implements it). */
+export interface PointBus {
+  readonly config: { readonly options: { readonly periodMs: number }; readonly rtu: { readonly turnaroundMs: number } };
+  /** The transport of `link`, opened when no strategy uses it yet; a string says why it cannot be. */
+  linkTransport(link: LinkSpec): PointLink | string;
+  /** The control groups, to tell whether an ESS is controlled and under which grid constraints. */
+  readonly groups: readonly { readonly devices: readonly { readonly id: number }[]; readonly strategies: readonly StrategySettings[]; readonly core: { readonly meterId: number } }[];
+}
+
+/** Where ESS base setpoints persist (the store's meta numbers in the firmware). */
+export interface SetpointPersistence {
+  /** Every stored setpoint as [spec 000 device id, kW] (boot). */
+  load(): [number, number][];
+  /** Durable when it returns; throws when the store refuses. */
+  save(deviceId: number, kw: number): void;
+}
+
+export interface DevicePointsOptions {
+  clock: Clock;
+  log: Log;
+  counters: Counters;
+  points: PointsConfig;
+  /** The board's RS-485 port (addr "PORT_UNIT" with this PORT and no tcp link is on the bus). */
+  rs485Port: string | number;
+  persistence?: SetpointPersistence | null;
+  /** Trigger properties (default 32) and ESS base setpoints (default 8) kept. */
+  propertyCapacity?: number;
+  setpointCapacity?: number;
+}
+
+type Done = (errcode: string | null, msg?: string) => void;
+
+/** Action states. */
+const IDLE = 0;
+/** Waiting for room on its bus (served by the next cycles, up to busWaitMs). */
+const WAIT_BUS = 1;
+/** Submitted: the transport calls back. */
+const ON_BUS = 2;
+
+/** Transaction tags. */
+const TAG_ACTION = 1;
+const TAG_POLL = 2;
+
+/** Buses one cycle may serve (the control loop's maxTransports is 8). */
+const MAX_BUSES = 8;
+
+export class DevicePoints implements DeviceActions, PropertySource, BaseSetpointSource, ModbusListener {
+  // --- the site's devices (from config, fixed at boot)
+  private readonly addrs: string[] = [];
+  private readonly groupIds: string[] = [];
+  private readonly tables: PointTable[] = [];
+  private readonly links: LinkSpec[] = [];
+  private readonly deviceIds: Int32Array;
+  /** Per device: pt at 2i, ct at 2i+1. */
+  private readonly ratios: Float64Array;
+  private readonly linkCache: (PointLink | null)[] = [];
+  /** Per device: monotonic ms before which a failed link is not asked for again. */
+  private readonly linkRetryMs: Float64Array;
+
+  // --- trigger properties (columns, one row per interned key)
   private readonly keys: string[] = [];
-  private readonly values: Float64Array;
-  /** ESS id -> handle of its setpoint point, so the control loop's per-cycle read builds no key string. */
-  private readonly essHandles = new Map<number, number>();
-  /** Writes refused because the table was full (counted, reported by the caller's status). */
+  private readonly propDevice: Int16Array;
+  private readonly propPoint: Int16Array;
+  private readonly propValue: Float64Array;
+  private readonly propAtMs: Float64Array;
+  /** 10^sf of the property's SunSpec scale factor; NaN until read (1 without one). */
+  private readonly propSf: Float64Array;
+  private readonly propNextMs: Float64Array;
+  private pollCursor = 0;
+  private pollHandle = -1;
+  private pollSf = false;
+  private readonly pollTx: ModbusTransaction;
+
+  // --- ESS base setpoints, kW, by spec 000 device id
+  private readonly setpointIds: Int32Array;
+  private readonly setpointKw: Float64Array;
+  private setpointCount = 0;
+
+  // --- the one action under way (the runner runs one at a time)
+  private readonly actionTx: ModbusTransaction;
+  private actionState = IDLE;
+  private actionDone: Done | null = null;
+  private actionDeadlineMs = 0;
+  /** Devices the action writes, in turn (a group has several); -1 for a raw PDU. */
+  private actionDevices: number[] = [];
+  private actionStep = 0;
+  private actionPoint: PointDef | null = null;
+  private actionValue = 0;
+  private actionLink: LinkSpec | null = null;
+  /** The raw PDU's transport, resolved at its first serve (no key building while it waits). */
+  private actionTransport: PointLink | null = null;
+  private actionWhat = "";
+  private actionLog = "";
+  private actionRaw = false;
+
+  // --- one cycle's bus time, per transport served this cycle
+  private readonly cycleBuses: (ModbusTransport | null)[] = new Array<ModbusTransport | null>(MAX_BUSES).fill(null);
+  private readonly cycleSpentMs = new Float64Array(MAX_BUSES);
+
+  private readonly floatScratch = newFloatScratch();
+  private bus: PointBus | null = null;
+  private readonly cBusBusy: number;
+  private readonly cPollFailures: number;
+  private readonly cActionFailures: number;
+  private readonly cFull: number;
+  /** Keys refused because the property table was full (also counted as `points_table_full`). */
   refusedFull = 0;
 
-  constructor(readonly capacity = 128) {
-    this.values = new Float64Array(capacity).fill(NaN);
+  constructor(private readonly o: DevicePointsOptions) {
+    const devices = o.points.devices;
+    const n = devices.length;
+    this.deviceIds = new Int32Array(n);
+    this.ratios = new Float64Array(2 * n);
+    this.linkRetryMs = new Float64Array(n);
+    devices.forEach((d: PointDeviceConfig, i) => {
+      const [, unit] = parseAddr(d.addr) as [string, number];
+      this.addrs.push(d.addr);
+      this.groupIds.push(d.groupid === undefined ? "" : String(d.groupid));
+      this.tables.push(findPointTable(d.model) as PointTable);
+      this.links.push(d.tcp ? { proto: "tcp", unit, host: d.tcp.host, port: d.tcp.port } : { proto: "rtu", unit, serialPort: o.rs485Port });
+      this.linkCache.push(null);
+      this.deviceIds[i] = d.deviceId ?? -1;
+      this.ratios[2 * i] = d.pt ?? 1;
+      this.ratios[2 * i + 1] = d.ct ?? 1;
+    });
+    const pc = o.propertyCapacity ?? 32;
+    this.propDevice = new Int16Array(pc);
+    this.propPoint = new Int16Array(pc);
+    this.propValue = new Float64Array(pc).fill(NaN);
+    this.propAtMs = new Float64Array(pc).fill(-Infinity);
+    this.propSf = new Float64Array(pc).fill(NaN);
+    this.propNextMs = new Float64Array(pc);
+    const sc = o.setpointCapacity ?? 8;
+    this.setpointIds = new Int32Array(sc);
+    this.setpointKw = new Float64Array(sc);
+    this.pollTx = new ModbusTransaction(2, this);
+    this.pollTx.tag = TAG_POLL;
+    // A raw PDU may read 125 registers or write 123.
+    this.actionTx = new ModbusTransaction(125, this);
+    this.actionTx.tag = TAG_ACTION;
+    const c = o.counters;
+    this.cBusBusy = c.register("points_bus_busy");
+    this.cPollFailures = c.register("points_poll_failures");
+    this.cActionFailures = c.register("points_action_failures");
+    this.cFull = c.register("points_table_full");
+    for (const [id, kw] of o.persistence?.load() ?? []) this.putSetpoint(id, kw);
   }
 
-  /** A handle for (target, id, property); registers the point (value NaN: absent) if it is new. -1 when full. */
+  /** The control loop whose buses this object uses; it calls `serveCycle` every cycle. */
+  attach(bus: PointBus): void {
+    this.bus = bus;
+  }
+
+  // ------------------------------------------------------------------ PropertySource (triggers)
+
+  /** A handle for (target, id, property), interned; -1 when the table is full (counted). Unknown points read NaN. */
   resolve(target: "addr" | "groupid", id: string, property: string): number {
     const key = `${target === "groupid" ? "g" : "a"}:${id}:${property}`;
     const index = this.keys.indexOf(key);
     if (index >= 0) return index;
-    if (this.keys.length === this.capacity) {
+    if (this.keys.length === this.propDevice.length) {
       this.refusedFull++;
+      this.o.counters.add(this.cFull);
       return -1;
     }
-    this.keys.push(key);
-    return this.keys.length - 1;
+    const handle = this.keys.push(key) - 1;
+    const device = this.findDevice(target, id);
+    const point = device < 0 ? -1 : findPoint(this.tables[device], property);
+    this.propDevice[handle] = point < 0 ? -1 : device;
+    this.propPoint[handle] = point;
+    if (point < 0) {
+      const why = device < 0 ? `no device ${target} ${id} in points.devices` : `model ${this.tables[device].model} has no point ${property}`;
+      this.o.log.write(LogLevel.Warn, "points", `trigger property ${target} ${id} ${property}: ${why}; it stays unknown (NEX true)`);
+    } else {
+      this.propSf[handle] = this.tables[device].points[point].sfAddress < 0 ? 1 : NaN;
+    }
+    return handle;
   }
 
+  /** The current value, NaN when unknown: never read, the device silent, or older than staleMs. */
   read(handle: number): number {
-    return handle >= 0 ? this.values[handle] : NaN;
+    if (handle < 0 || this.propDevice[handle] < 0) return NaN;
+    if (this.o.clock.monotonicMs() - this.propAtMs[handle] > this.o.points.staleMs) return NaN;
+    return this.propValue[handle];
   }
 
-  write(target: "addr" | "groupid", id: string, property: string, value: number): boolean {
-    const handle = this.resolve(target, id, property);
-    if (handle < 0) return false;
-    this.values[handle] = value;
+  // ------------------------------------------------------------------ BaseSetpointSource (control loop, per cycle)
+
+  essBaseW(id: number): number {
+    const ids = this.setpointIds;
+    for (let i = 0; i < this.setpointCount; i++) if (ids[i] === id) return this.setpointKw[i] * 1000;
+    return NaN;
+  }
+
+  // ------------------------------------------------------------------ DeviceActions (fire rate)
+
+  execute(method: ActionMethod, payload: Record<string, unknown>, done: Done): void {
+    if (this.actionState !== IDLE) {
+      this.o.counters.add(this.cBusBusy);
+      done(ERR_BUS_BUSY, "another action is still on the bus");
+      return;
+    }
+    const problem = method === "transport" ? this.prepareRaw(payload) : method === "operate_raw" ? this.prepareRaw0(payload) : this.prepareOperate(payload);
+    if (problem === "setpoint") return this.setpoint(payload, done);
+    if (problem !== null) {
+      this.o.counters.add(this.cActionFailures);
+      done(problem[0], problem[1]);
+      return;
+    }
+    this.actionDone = done;
+    this.actionStep = 0;
+    this.actionLog = "";
+    this.actionDeadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
+    this.actionState = WAIT_BUS;
+  }
+
+  /** operate_raw {addr, functionid, value}: one point of one device. */
+  private prepareRaw0(payload: Record<string, unknown>): [string, string] | null | "setpoint" {
+    const { addr, functionid, value } = payload;
+    if (typeof functionid !== "string" || functionid.length === 0) return [ERR_ACTION_PAYLOAD, "operate_raw needs functionid (a point name)"];
+    if (functionid === ESS_SETPOINT_POINT) return "setpoint";
+    if (typeof addr !== "string") return [ERR_ACTION_PAYLOAD, 'operate_raw needs addr ("PORT_UNIT")'];
+    const device = this.findDevice("addr", addr);
+    if (device < 0) return [ERR_UNKNOWN_DEVICE, `no device addr ${addr} in points.devices`];
+    return this.prepareWrite([device], functionid, value, `addr ${addr}`);
+  }
+
+  /** operate {method: NAME, <Name>: value, groupid | addr}: the named operation on a device or a group. */
+  private prepareOperate(payload: Record<string, unknown>): [string, string] | null {
+    const name = payload.method;
+    if (typeof name !== "string" || name.length === 0) return [ERR_ACTION_PAYLOAD, "operate needs method (the operation's name)"];
+    // The value is the field named like the method, case aside (FORCESWITCH -> ForceSwitch), as in the spec.
+    let field = "";
+    for (const key of Object.keys(payload)) if (key !== "method" && key.toLowerCase() === name.toLowerCase()) field = key;
+    if (field === "") return [ERR_ACTION_PAYLOAD, `operate ${name} needs its value in a field named ${name} (e.g. ForceSwitch)`];
+    const hasGroup = payload.groupid !== undefined;
+    const target = hasGroup ? "groupid" : "addr";
+    const raw = hasGroup ? payload.groupid : payload.addr;
+    if (!(typeof raw === "string" || typeof raw === "number")) return [ERR_ACTION_PAYLOAD, `operate ${name} needs groupid or addr`];
+    const id = String(raw);
+    const devices: number[] = [];
+    for (let i = 0; i < this.addrs.length; i++) if (hasGroup ? this.groupIds[i] === id : this.addrs[i] === id) devices.push(i);
+    if (devices.length === 0) return [ERR_UNKNOWN_DEVICE, `no device ${target} ${id} in points.devices`];
+    return this.prepareWrite(devices, field, payload[field], `${target} ${id}`);
+  }
+
+  /** Check the point and value on every device before anything is written. */
+  private prepareWrite(devices: number[], name: string, value: unknown, where: string): [string, string] | null {
+    const number = typeof value === "boolean" ? Number(value) : typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    let point: PointDef | null = null;
+    for (const device of devices) {
+      const table = this.tables[device];
+      const index = findPoint(table, name);
+      if (index < 0) return [ERR_UNKNOWN_POINT, `${where}: model ${table.model} has no point ${name}`];
+      const p = table.points[index];
+      if (p.owner === "control") return [ERR_SAFETY, `${where}: ${p.name} is the control loop's power command; a scheduled ESS power goes through ${ESS_SETPOINT_POINT}, which the grid constraints then limit`];
+      if (p.write === 0) return [ERR_OUT_OF_RANGE, `${where}: ${p.name} is read only`];
+      if (typeof number !== "number" || !Number.isFinite(number)) return [ERR_OUT_OF_RANGE, `${where}: ${p.name} needs a number, got ${JSON.stringify(value)}`];
+      if (number < p.min || number > p.max) return [ERR_OUT_OF_RANGE, `${where}: ${p.name} must be ${p.min}..${p.max}, got ${number}`];
+      if (point !== null && (point.write !== p.write || point.type !== p.type)) return [ERR_UNKNOWN_POINT, `${where}: ${name} differs between the group's models`];
+      point = p;
+    }
+    this.actionRaw = false;
+    this.actionDevices = devices;
+    this.actionValue = number as number;
+    this.actionWhat = `${name}=${number as number} on ${where}`;
+    // Per device the point may sit elsewhere (a group of different models): looked up again at each step.
+    this.actionPoint = point;
+    return null;
+  }
+
+  /** transport {addr | portid + meteraddr, pdu: hex}: one raw request PDU (FC 3, 4, 6, 16) to a port and unit. */
+  private prepareRaw(payload: Record<string, unknown>): [string, string] | null {
+    let addr = payload.addr;
+    if (addr === undefined && payload.portid !== undefined && payload.meteraddr !== undefined) addr = `${String(payload.portid)}_${String(payload.meteraddr)}`;
+    if (typeof addr !== "string") return [ERR_ACTION_PAYLOAD, 'transport needs addr ("PORT_UNIT") or portid and meteraddr'];
+    const parsed = parseAddr(addr);
+    if (parsed === null) return [ERR_ACTION_PAYLOAD, `transport addr "${addr}" is not "PORT_UNIT" with UNIT 1..247`];
+    let link: LinkSpec | null = null;
+    const device = this.findDevice("addr", addr);
+    if (device >= 0) link = this.links[device];
+    else if (parsed[0] === String(this.o.rs485Port)) link = { proto: "rtu", unit: parsed[1], serialPort: this.o.rs485Port };
+    else {
+      // A TCP port id: the link of any configured device on that port id, with this unit.
+      for (let i = 0; i < this.addrs.length && link === null; i++) {
+        const l = this.links[i];
+        if (l.proto === "tcp" && (parseAddr(this.addrs[i]) as [string, number])[0] === parsed[0]) link = { proto: "tcp", unit: parsed[1], host: l.host, port: l.port };
+      }
+    }
+    if (link === null) return [ERR_UNKNOWN_DEVICE, `port ${parsed[0]} is neither the RS-485 port nor a configured TCP port`];
+    const pdu = payload.pdu;
+    if (typeof pdu !== "string") return [ERR_ACTION_PAYLOAD, "transport needs pdu (the request PDU in hex, without unit or CRC)"];
+    const problem = decodeRequestPdu(pdu, this.actionTx, parsed[1]);
+    if (problem !== null) return [ERR_BAD_PDU, problem];
+    this.actionRaw = true;
+    this.actionLink = link;
+    this.actionDevices = [];
+    this.actionWhat = `PDU ${pdu.toLowerCase()} to ${addr}`;
+    return null;
+  }
+
+  /** ess_setpoint_kw: the ESS base setpoint, persisted, then in force at the next control cycle. */
+  private setpoint(payload: Record<string, unknown>, done: Done): void {
+    const fail = (code: string, msg: string) => {
+      this.o.counters.add(this.cActionFailures);
+      done(code, msg);
+    };
+    const { addr, value } = payload;
+    let id = -1;
+    // "N": the spec 000 device id itself; "PORT_UNIT": the configured device's deviceId.
+    if (typeof addr === "string" && /^\d+$/.test(addr)) id = Number(addr);
+    else if (typeof addr === "string") {
+      const device = this.findDevice("addr", addr);
+      if (device < 0) return fail(ERR_UNKNOWN_DEVICE, `no device addr ${addr} in points.devices`);
+      id = this.deviceIds[device];
+      if (id < 0) return fail(ERR_UNKNOWN_DEVICE, `addr ${addr} has no deviceId: which spec 000 ESS it is is unknown`);
+    } else return fail(ERR_ACTION_PAYLOAD, `${ESS_SETPOINT_POINT} needs addr (the ESS's spec 000 id, or "PORT_UNIT")`);
+    const kw = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    if (typeof kw !== "number" || !Number.isFinite(kw) || Math.abs(kw) > MAX_SETPOINT_KW) return fail(ERR_OUT_OF_RANGE, `${ESS_SETPOINT_POINT} must be a number of kW within +-${MAX_SETPOINT_KW}, got ${JSON.stringify(value)}`);
+    const constraint = this.constraintsOn(id);
+    if (constraint === null) return fail(ERR_SAFETY, `no spec 000 strategy controls ESS ${id}: a base setpoint would act on nothing`);
+    if (this.indexOfSetpoint(id) < 0 && this.setpointCount === this.setpointIds.length) return fail(ERR_CAPACITY, `more than ${this.setpointIds.length} ESS base setpoints`);
+    try {
+      this.o.persistence?.save(id, kw);
+    } catch (error) {
+      return fail(ERR_STORAGE, `the store refused ESS ${id}'s setpoint: ${String(error)}`);
+    }
+    this.putSetpoint(id, kw);
+    done(null, `ESS ${id} base setpoint ${kw} kW${constraint === "" ? "" : `; ${constraint} take precedence over it`}`);
+  }
+
+  /** null: no group controls ESS `id`; "": controlled, no grid constraint; else the constraints in force. */
+  private constraintsOn(id: number): string | null {
+    const groups = this.bus?.groups ?? [];
+    for (const group of groups) {
+      if (!group.devices.some((d) => d.id === id)) continue;
+      const rules: string[] = [];
+      for (const s of group.strategies) {
+        if (s.antiBackflow || s.phaseAntiBackflow) rules.push(`anti-backflow (strategy ${s.id}, meter ${group.core.meterId})`);
+        if (s.overDemand) rules.push(`demand control (strategy ${s.id}, meter ${group.core.meterId})`);
+      }
+      return rules.join(" and ");
+    }
+    return null;
+  }
+
+  private indexOfSetpoint(id: number): number {
+    for (let i = 0; i < this.setpointCount; i++) if (this.setpointIds[i] === id) return i;
+    return -1;
+  }
+
+  private putSetpoint(id: number, kw: number): void {
+    let i = this.indexOfSetpoint(id);
+    if (i < 0) {
+      if (this.setpointCount === this.setpointIds.length) return;
+      i = this.setpointCount++;
+      this.setpointIds[i] = id;
+    }
+    this.setpointKw[i] = kw;
+  }
+
+  private findDevice(target: "addr" | "groupid", id: string): number {
+    const list = target === "addr" ? this.addrs : this.groupIds;
+    for (let i = 0; i < list.length; i++) if (list[i] === id) return i;
+    return -1;
+  }
+
+  // ------------------------------------------------------------------ the cycle hook (tick rate: no allocation)
+
+  /** Called by the control loop once per cycle, after the cycle's reads were queued. */
+  serveCycle(nowMs: number): void {
+    const bus = this.bus;
+    if (bus === null) return;
+    for (let i = 0; i < MAX_BUSES; i++) this.cycleBuses[i] = null;
+    if (this.actionState === ON_BUS && this.actionTx.status === TxStatus.Refused) this.actionState = WAIT_BUS; // cancelled by a reconfiguration
+    if (this.actionState === WAIT_BUS) this.serveAction(bus, nowMs);
+    if (this.pollHandle >= 0 && this.pollTx.status === TxStatus.Refused) this.pollHandle = -1;
+    if (this.pollHandle < 0) this.servePoll(bus, nowMs);
+  }
+
+  private serveAction(bus: PointBus, nowMs: number): void {
+    if (nowMs > this.actionDeadlineMs) {
+      this.o.counters.add(this.cBusBusy);
+      this.finishAction(ERR_BUS_BUSY, `no room on the bus for ${this.o.points.busWaitMs} ms (the control cycle's traffic comes first)`);
+      return;
+    }
+    const tx = this.actionTx;
+    let link: PointLink | string;
+    if (this.actionRaw) {
+      link = this.actionTransport ?? bus.linkTransport(this.actionLink as LinkSpec);
+      if (typeof link !== "string") this.actionTransport = link;
+    } else {
+      const device = this.actionDevices[this.actionStep];
+      const table = this.tables[device];
+      const p = table.points[findPoint(table, (this.actionPoint as PointDef).name)];
+      const words = pointWords(p.type);
+      writePoint(tx.registers, 0, p.type, Math.round(this.actionValue / p.scale), this.floatScratch);
+      tx.setWrite(this.links[device].unit, p.address, words, p.write === 6);
+      link = this.linkOf(bus, device, nowMs);
+    }
+    if (typeof link === "string") {
+      this.finishAction(ERR_BUS_BUSY, link);
+      return;
+    }
+    if (!this.fits(bus, link, tx)) return;
+    this.actionState = ON_BUS;
+    if (!link.transport.submit(tx)) this.actionState = WAIT_BUS; // queue full: the next cycle tries again, until the deadline
+  }
+
+  private servePoll(bus: PointBus, nowMs: number): void {
+    const n = this.keys.length;
+    for (let k = 0; k < n; k++) {
+      const handle = (this.pollCursor + k) % n;
+      const device = this.propDevice[handle];
+      if (device < 0 || this.propNextMs[handle] > nowMs) continue;
+      const link = this.linkOf(bus, device, nowMs);
+      if (typeof link === "string") continue;
+      const p = this.tables[device].points[this.propPoint[handle]];
+      const sf = this.propSf[handle] !== this.propSf[handle];
+      const tx = this.pollTx;
+      tx.setRead(this.links[device].unit, p.fc, sf ? p.sfAddress : p.address, sf ? 1 : pointWords(p.type));
+      if (!this.fits(bus, link, tx)) continue;
+      this.pollHandle = handle;
+      this.pollSf = sf;
+      this.pollCursor = (handle + 1) % n;
+      if (!link.transport.submit(tx)) {
+        this.pollHandle = -1;
+        this.propNextMs[handle] = nowMs + this.o.points.pollMs;
+      }
+      return;
+    }
+  }
+
+  /** The request fits this cycle's bus budget (RTU: the cycle's planned time plus what was served, within the period). */
+  private fits(bus: PointBus, link: PointLink, tx: ModbusTransaction): boolean {
+    if (link.baud <= 0) return true;
+    const ms = rtuTransactionMs(link.baud, rtuRequestBytes(tx), rtuResponseBytes(tx), bus.config.rtu.turnaroundMs);
+    let slot = 0;
+    while (slot < MAX_BUSES && this.cycleBuses[slot] !== null && this.cycleBuses[slot] !== link.transport) slot++;
+    if (slot === MAX_BUSES) return false;
+    const spent = this.cycleBuses[slot] === null ? 0 : this.cycleSpentMs[slot];
+    if (link.plannedMs + spent + ms > bus.config.options.periodMs) return false;
+    this.cycleBuses[slot] = link.transport;
+    this.cycleSpentMs[slot] = spent + ms;
     return true;
   }
 
-  execute(method: ActionMethod, payload: Record<string, unknown>, done: (errcode: string | null) => void): void {
-    done(this.apply(method, payload));
+  private linkOf(bus: PointBus, device: number, nowMs: number): PointLink | string {
+    const cached = this.linkCache[device];
+    if (cached !== null) return cached;
+    if (nowMs < this.linkRetryMs[device]) return "the device's link could not be opened";
+    const link = bus.linkTransport(this.links[device]);
+    if (typeof link === "string") {
+      this.linkRetryMs[device] = nowMs + 10_000;
+      this.o.log.write(LogLevel.Warn, "points", `${this.addrs[device]}: ${link}`);
+      return link;
+    }
+    this.linkCache[device] = link;
+    return link;
   }
 
-  /** Read every control cycle: the first call for an ESS registers its point (absent = NaN), later ones allocate nothing. */
-  essBaseW(id: number): number {
-    let handle = this.essHandles.get(id);
-    if (handle === undefined) {
-      handle = this.resolve("addr", String(id), ESS_SETPOINT_POINT);
-      this.essHandles.set(id, handle);
-    }
-    return handle < 0 ? NaN : this.values[handle] * 1000;
+  // ------------------------------------------------------------------ answers
+
+  onModbusDone(tx: ModbusTransaction): void {
+    if (tx.tag === TAG_POLL) this.pollDone(tx);
+    else this.actionAnswered(tx);
   }
 
-  /** null on success, else the error code reported in the run's event. */
-  private apply(method: ActionMethod, payload: Record<string, unknown>): string | null {
-    if (method === "transport") return "transport_unsupported";
-    if (method === "operate_raw") {
-      const { addr, functionid, value } = payload;
-      if (typeof addr !== "string" || typeof functionid !== "string") return "bad_payload";
-      const number = typeof value === "boolean" ? Number(value) : value;
-      if (typeof number !== "number" || !Number.isFinite(number)) return "bad_value";
-      return this.write("addr", addr, functionid, number) ? null : "points_full";
+  private pollDone(tx: ModbusTransaction): void {
+    const handle = this.pollHandle;
+    this.pollHandle = -1;
+    if (handle < 0) return;
+    const now = this.o.clock.monotonicMs();
+    if (tx.status !== TxStatus.Ok) {
+      this.o.counters.add(this.cPollFailures);
+      this.propNextMs[handle] = now + this.o.points.pollMs;
+      return;
     }
-    // operate: {method: NAME, NAME-cased field: value, groupid | addr}
-    const name = payload.method;
-    if (typeof name !== "string") return "bad_payload";
-    const target = typeof payload.groupid === "string" ? "groupid" : "addr";
-    const id = target === "groupid" ? payload.groupid : payload.addr;
-    if (typeof id !== "string") return "bad_payload";
-    let written = false;
-    for (const key of Object.keys(payload)) {
-      if (key === "method" || key === "groupid" || key === "addr") continue;
-      const value = payload[key];
-      const number = typeof value === "boolean" ? Number(value) : value;
-      if (typeof number !== "number" || !Number.isFinite(number)) return "bad_value";
-      if (!this.write(target, id, key, number)) return "points_full";
-      written = true;
+    const device = this.propDevice[handle];
+    const p = this.tables[device].points[this.propPoint[handle]];
+    if (this.pollSf) {
+      // The scale factor first, then the value at once (the next cycle).
+      this.propSf[handle] = pow10((tx.registers[0] << 16) >> 16);
+      return;
     }
-    return written ? null : "bad_payload";
+    const ratio = p.xf === 0 ? 1 : p.xf === 1 ? this.ratios[2 * device] : p.xf === 2 ? this.ratios[2 * device + 1] : this.ratios[2 * device] * this.ratios[2 * device + 1];
+    this.propValue[handle] = readPoint(tx.registers, 0, p.type, this.floatScratch) * p.scale * this.propSf[handle] * ratio;
+    this.propAtMs[handle] = now;
+    this.propNextMs[handle] = now + this.o.points.pollMs;
   }
+
+  private actionAnswered(tx: ModbusTransaction): void {
+    if (this.actionState !== ON_BUS) return;
+    const step = this.actionRaw ? "" : this.addrs[this.actionDevices[this.actionStep]];
+    if (tx.status === TxStatus.Ok) {
+      if (this.actionRaw) {
+        this.finishAction(null, `${this.actionWhat}: response ${responseHex(tx)}`);
+        return;
+      }
+      this.actionLog += `${this.actionLog === "" ? "" : ", "}${step} acknowledged`;
+      this.actionStep++;
+      if (this.actionStep < this.actionDevices.length) {
+        this.actionState = WAIT_BUS;
+        this.actionDeadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
+        return;
+      }
+      this.finishAction(null, `${this.actionWhat}: ${this.actionLog}`);
+      return;
+    }
+    const before = this.actionLog === "" ? "" : ` (${this.actionLog})`;
+    const who = this.actionRaw ? this.actionWhat : `${this.actionWhat}: ${step}`;
+    this.o.counters.add(this.cActionFailures);
+    if (tx.status === TxStatus.Exception) {
+      const extra = this.actionRaw ? `, response ${responseHex(tx)}` : "";
+      this.finishAction(String(ERR_MODBUS_EXCEPTION_BASE + tx.exceptionCode), `${who} answered Modbus exception ${tx.exceptionCode} (${exceptionName(tx.exceptionCode)})${extra}${before}`);
+    } else if (tx.status === TxStatus.Timeout) {
+      this.finishAction(ERR_DEVICE_TIMEOUT, `${who} did not answer after ${tx.attempts} attempt(s)${before}`);
+    } else {
+      this.finishAction(ERR_BAD_RESPONSE, `${who} answered with a malformed frame${before}`);
+    }
+  }
+
+  private finishAction(errcode: string | null, msg: string): void {
+    const done = this.actionDone;
+    this.actionState = IDLE;
+    this.actionDone = null;
+    this.actionLink = null;
+    this.actionTransport = null;
+    if (errcode !== null) this.o.log.write(LogLevel.Warn, "points", msg);
+    if (done) done(errcode, msg);
+  }
+}
+
+/** Parse a hex request PDU into `tx` (unit given); null or the problem. FC 3/4 (read), 6 (one register), 16 (several). */
+export function decodeRequestPdu(hex: string, tx: ModbusTransaction, unit: number): string | null {
+  const clean = hex;
+  if (clean.length < 2 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) return "pdu must be an even number of hex digits (no spaces)";
+  const bytes = clean.length / 2;
+  const byte = (i: number) => parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  const word = (i: number) => (byte(i) << 8) | byte(i + 1);
+  const fc = byte(0);
+  if (fc === FunctionCode.ReadHoldingRegisters || fc === FunctionCode.ReadInputRegisters) {
+    if (bytes !== 5) return `a read PDU (FC ${fc}) is 5 bytes, got ${bytes}`;
+    const count = word(3);
+    if (count < 1 || count > 125) return "a read asks for 1..125 registers";
+    tx.setRead(unit, fc, word(1), count);
+    return null;
+  }
+  if (fc === FunctionCode.WriteSingleRegister) {
+    if (bytes !== 5) return `an FC 6 PDU is 5 bytes, got ${bytes}`;
+    tx.registers[0] = word(3);
+    tx.setWrite(unit, word(1), 1, true);
+    return null;
+  }
+  if (fc === FunctionCode.WriteMultipleRegisters) {
+    const count = bytes >= 6 ? word(3) : 0;
+    if (count < 1 || count > 123 || byte(5) !== 2 * count || bytes !== 6 + 2 * count) return "an FC 16 PDU is fc, address, count (1..123), byte count 2 x count, then the values";
+    for (let i = 0; i < count; i++) tx.registers[i] = word(6 + 2 * i);
+    tx.setWrite(unit, word(1), count, false);
+    return null;
+  }
+  return `function ${fc} is not carried (the gateway's Modbus master speaks FC 3, 4, 6 and 16)`;
+}
+
+/** The answer PDU of a finished transaction, in hex (fire rate: allocates). */
+export function responseHex(tx: ModbusTransaction): string {
+  const hex = (v: number, digits: number) => v.toString(16).padStart(digits, "0");
+  if (tx.status === TxStatus.Exception) return hex(tx.functionCode | 0x80, 2) + hex(tx.exceptionCode, 2);
+  if (tx.isRead) {
+    let out = hex(tx.functionCode, 2) + hex(2 * tx.count, 2);
+    for (let i = 0; i < tx.count; i++) out += hex(tx.registers[tx.base + i], 4);
+    return out;
+  }
+  const second = tx.functionCode === FunctionCode.WriteSingleRegister ? tx.registers[tx.base] : tx.count;
+  return hex(tx.functionCode, 2) + hex(tx.address, 4) + hex(second, 4);
+}
+
+/** ESS base setpoints as store meta numbers "essbase:<id>" (kW): one small record each, written when set. */
+export function storeSetpoints(store: GatewayStore): SetpointPersistence {
+  const PREFIX = "essbase:";
+  return {
+    load() {
+      const out: [number, number][] = [];
+      const all = store.meta.entries();
+      for (const name of Object.keys(all)) if (name.startsWith(PREFIX)) out.push([Number(name.slice(PREFIX.length)), all[name]]);
+      return out;
+    },
+    save(deviceId, kw) {
+      store.transaction((tx) => tx.meta.set(`${PREFIX}${deviceId}`, kw));
+    },
+  };
 }

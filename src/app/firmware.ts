@@ -29,7 +29,7 @@ import { Settings } from "../settings/settings";
 import { StoreSettingsPersistence } from "../settings/store-persistence";
 import { checkTimezone } from "../settings/timezone";
 import { GatewayStore } from "../store/index";
-import { DevicePoints } from "./device-points";
+import { DevicePoints, storeSetpoints } from "./device-points";
 import { LevelLog } from "./level-log";
 import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
@@ -133,7 +133,15 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   desired = new DesiredSession(settings, new MqttDesiredUplink(link.session), new MessageIds(new StoreIdBlocks(store)), hal.clock, counters, hal.log);
   bindDesired(link.dispatcher, desired);
 
-  const points = new DevicePoints();
+  // Scheduled actions and trigger values on the site's devices (docs/points.md); ESS base setpoints persist in meta.
+  const points = new DevicePoints({
+    clock: hal.clock,
+    log: hal.log,
+    counters,
+    points: config.points,
+    rs485Port: config.rs485.port,
+    persistence: storeSetpoints(store),
+  });
   const site = { latitude: values.site_latitude, longitude: values.site_longitude, timezone: values.timezone };
   const repository = new StoreTaskRepository(store);
   const scheduleEventsRefused = counters.register("schedule_events_refused");
@@ -189,6 +197,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     peakStoresFor(store, counters),
     points,
   );
+  points.attach(control);
+  control.cycleGuest = points;
 
   // OTA: after the reboot into a new image, the health check wants the store loaded (done above), the link up and
   // a control cycle run before the image is confirmed; otherwise the bootloader goes back to the previous one.

@@ -2,6 +2,7 @@ import { resolveMqttConfig } from "../mqtt/config";
 import { DEFAULT_MQTT_CONFIG, type MqttConfig } from "../mqtt/config-defaults";
 import { DEFAULT_OTA_CONFIG, resolveOtaConfig, type OtaConfig } from "../ota/config";
 import { ConfigError } from "./config-error";
+import { checkPointsConfig, type PointsConfig } from "./point-devices";
 import { deepFreeze } from "../core/freeze";
 
 export { ConfigError } from "./config-error";
@@ -56,6 +57,8 @@ export interface GatewayConfig {
   mqtt: MqttConfig;
   /** Firmware updates: the image signing key, size limits, health check (src/ota/config.ts, docs/ota.md). */
   ota: OtaConfig;
+  /** The devices spec 003 actions and triggers address, and how often trigger values are read (docs/points.md). */
+  points: PointsConfig;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = deepFreeze({
@@ -75,6 +78,7 @@ export const DEFAULT_CONFIG: GatewayConfig = deepFreeze({
   limits: { maxStrategies: 64, maxTasks: 256 },
   mqtt: { ...DEFAULT_MQTT_CONFIG },
   ota: { ...DEFAULT_OTA_CONFIG },
+  points: { devices: [], pollMs: 1000, staleMs: 5000, busWaitMs: 5000 },
 });
 
 
@@ -134,6 +138,7 @@ export function resolveConfig(...layers: unknown[]): GatewayConfig {
   requireRange(config.limits.maxTasks, "limits.maxTasks", 1, 4096);
   resolveMqttConfig(config.mqtt);
   resolveOtaConfig(config.ota);
+  checkPointsConfig(config.points, config.rs485.port);
   if (config.device.topicScheme !== "wudun" && config.device.topicScheme !== "user") {
     throw new ConfigError("device.topicScheme", `must be "wudun" or "user", got "${config.device.topicScheme}"`);
   }

@@ -93,6 +93,14 @@ export interface ControlStatus {
   }[];
 }
 
+/**
+ * Served once per cycle, after the cycle's reads were queued: scheduled point reads and writes (src/app/device-points.ts)
+ * ride the same transports, within what the cycle's planned bus time leaves of the period.
+ */
+export interface CycleGuest {
+  serveCycle(nowMs: number): void;
+}
+
 const KIND_OF: Record<DeviceKind, Kind> = deepFreeze({ ess: Kind.Ess, pv: Kind.Pv, charger: Kind.Charger });
 const TYPE_KIND: Record<number, DeviceKind> = deepFreeze({ [DeviceType.Ess]: "ess", [DeviceType.Pv]: "pv", [DeviceType.Charger]: "charger" });
 
@@ -118,6 +126,8 @@ export class ControlLoop implements TickService, AlarmListener {
   private readonly solver: Solver;
   /** Float conversion scratch shared by every driver (conversions never overlap). */
   private readonly floatScratch = newFloatScratch();
+  /** Scheduled point requests served after each cycle's start (the firmware sets it). */
+  cycleGuest: CycleGuest | null = null;
 
   constructor(
     private readonly hal: ControlHal,
@@ -162,6 +172,7 @@ export class ControlLoop implements TickService, AlarmListener {
       }
       if (!group.startCycle(nowMs, align)) this.counters.add(this.hBusOverrun);
     }
+    if (this.cycleGuest !== null) this.cycleGuest.serveCycle(nowMs);
   }
 
   get busOverruns(): number {
@@ -181,7 +192,11 @@ export class ControlLoop implements TickService, AlarmListener {
   /** Rebuild groups and drivers from the strategies (command rate). Problems are collected, never thrown. */
   private configure(): void {
     this.version = this.source.version;
-    for (const entry of this.transports) if (entry.transport instanceof RtuMaster) entry.transport.cancelQueued();
+    for (const entry of this.transports) {
+      if (entry.transport instanceof RtuMaster) entry.transport.cancelQueued();
+      // The plan is rebuilt below: without this each reconfiguration added the bus time again.
+      entry.plannedMs = 0;
+    }
     this.groups.length = 0;
     const problems: string[] = [];
     const seenDevices = new Set<number>();
@@ -386,6 +401,15 @@ export class ControlLoop implements TickService, AlarmListener {
     const plan: { key: string; plannedMs: number }[] = [];
     for (const entry of this.transports) if (entry.baud > 0) plan.push({ key: entry.key, plannedMs: entry.plannedMs });
     return plan;
+  }
+
+  /**
+   * The transport of `link`, opened when no strategy uses it yet (a scheduled action on a device outside control):
+   * one owner per bus. The entry is live (its plannedMs follows reconfigurations); a string says why there is none.
+   */
+  linkTransport(link: LinkSpec): { readonly transport: ModbusTransport; readonly plannedMs: number; readonly baud: number } | string {
+    const problems: string[] = [];
+    return this.transportFor(link, `link ${link.proto} unit ${link.unit}`, problems) ?? problems[0];
   }
 
   transport(key: string): ModbusTransport | null {

@@ -106,11 +106,13 @@ export type ActionMethod = "operate" | "operate_raw" | "transport";
 
 /**
  * The device layer's side of a task's actions. `execute` starts one action and calls `done` exactly once, with null
- * on success or the platform error code (string) on failure; it may call `done` before returning. The scheduler runs
- * a task's actions one after the other and gives up on an action that has not finished within its timeout.
+ * on success or the platform error code (a numeric string, src/schedule/codes.ts) on failure, and `msg`: the detail
+ * the run event carries (what was written, what the device answered, which rule refused it); it may call `done`
+ * before returning. The scheduler runs a task's actions one after the other and gives up on an action that has not
+ * finished within its timeout.
  */
 export interface DeviceActions {
-  execute(method: ActionMethod, payload: Record<string, unknown>, done: (errcode: string | null) => void): void;
+  execute(method: ActionMethod, payload: Record<string, unknown>, done: (errcode: string | null, msg?: string) => void): void;
 }
 
 /** The spec-003 `event` message reporting one task run. */
@@ -124,7 +126,8 @@ export interface ScheduleEventMessage {
       code: "schedule";
       addr: string;
       endpoint: "GATEWAY";
-      payload: { res: 0 | 1; errcode: string; task: unknown };
+      /** `msg`: the actions' detail (ours: spec 003 defines none), e.g. a device's answer or the rule that refused. */
+      payload: { res: 0 | 1; errcode: string; msg: string; task: unknown };
     }[];
   };
 }

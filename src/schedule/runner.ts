@@ -38,7 +38,12 @@ interface Run {
   waiting: boolean;
   actionStartedMs: number;
   generation: number;
+  /** The actions' details so far (`msg` of the event), bounded by MAX_MSG_CHARS. */
+  msg: string;
 }
+
+/** The event's `msg` is cut here: the detail of a few actions, never a packet's worth. */
+const MAX_MSG_CHARS = 240;
 
 export class TaskRunner {
   // Both rings are allocated at their first use (a fire, a report the sink refused), at their full size once: a
@@ -89,7 +94,7 @@ export class TaskRunner {
     if (this.queueSize === this.queueCapacity) {
       this.o.counters.add(this.cQueueFull);
       this.o.log.write(LogLevel.Warn, "schedule", `task ${taskId}: run dropped, ${this.queueCapacity} runs already queued`);
-      this.report(taskId, this.snapshot(taskId), 0, ERR_RUN_QUEUE_FULL);
+      this.report(taskId, this.snapshot(taskId), 0, ERR_RUN_QUEUE_FULL, `${this.queueCapacity} runs already queued`);
       return;
     }
     if (this.queue === null) this.queue = new Array<string | null>(this.queueCapacity).fill(null);
@@ -104,6 +109,7 @@ export class TaskRunner {
     if (run !== null && run.waiting && this.o.clock.monotonicMs() - run.actionStartedMs > this.actionTimeoutMs) {
       this.o.counters.add(this.cActionTimeouts);
       run.waiting = false;
+      this.note(run, `action ${run.index}: no result within ${this.actionTimeoutMs} ms`);
       this.finish(run, 0, ERR_ACTION_TIMEOUT);
     }
     if (!this.stepping && (this.current === null ? this.queueSize > 0 : !this.current.waiting)) this.step();
@@ -137,10 +143,10 @@ export class TaskRunner {
           this.queueSize--;
           const task = this.snapshot(taskId);
           if (task === null) {
-            this.report(taskId, null, 0, ERR_TASK_GONE);
+            this.report(taskId, null, 0, ERR_TASK_GONE, "the task was deleted before its run started");
             continue;
           }
-          run = { taskId, task, actions: task.actions as Run["actions"], index: 0, waiting: false, actionStartedMs: 0, generation: ++this.generation };
+          run = { taskId, task, actions: task.actions as Run["actions"], index: 0, waiting: false, actionStartedMs: 0, generation: ++this.generation, msg: "" };
           this.current = run;
         }
         if (run.waiting) return;
@@ -154,10 +160,10 @@ export class TaskRunner {
         run.waiting = true;
         run.actionStartedMs = this.o.clock.monotonicMs();
         try {
-          this.o.actions.execute(action.method, action.payload, (errcode) => this.done(generation, index, errcode));
+          this.o.actions.execute(action.method, action.payload, (errcode, msg) => this.done(generation, index, errcode, msg));
         } catch (error) {
           this.o.log.write(LogLevel.Error, "schedule", `task ${run.taskId}: action ${index} threw: ${String(error)}`);
-          this.done(generation, index, ERR_ACTION_FAILED);
+          this.done(generation, index, ERR_ACTION_FAILED, `threw: ${String(error)}`);
         }
       }
     } finally {
@@ -165,13 +171,14 @@ export class TaskRunner {
     }
   }
 
-  private done(generation: number, index: number, errcode: string | null): void {
+  private done(generation: number, index: number, errcode: string | null, msg?: string): void {
     const run = this.current;
     if (run === null || run.generation !== generation || run.index !== index || !run.waiting) {
       this.o.counters.add(this.cLateDone); // after its timeout, or called twice
       return;
     }
     run.waiting = false;
+    if (msg) this.note(run, run.actions.length > 1 ? `action ${index}: ${msg}` : msg);
     if (errcode !== null && errcode !== "" && errcode !== ERR_NONE) {
       this.o.counters.add(this.cActionFailures);
       this.finish(run, 0, String(errcode));
@@ -181,15 +188,20 @@ export class TaskRunner {
     if (!this.stepping) this.step();
   }
 
+  private note(run: Run, text: string): void {
+    const joined = run.msg === "" ? text : `${run.msg}; ${text}`;
+    run.msg = joined.length > MAX_MSG_CHARS ? `${joined.slice(0, MAX_MSG_CHARS - 3)}...` : joined;
+  }
+
   /** Later actions of a failed run are not attempted: spec 003 runs them "in order", each building on the last. */
   private finish(run: Run, res: 0 | 1, errcode: string): void {
     this.current = null;
     this.completed++;
-    if (res === 0) this.o.log.write(LogLevel.Warn, "schedule", `task ${run.taskId}: run failed at action ${run.index} with ${errcode}`);
-    this.report(run.taskId, run.task, res, errcode);
+    if (res === 0) this.o.log.write(LogLevel.Warn, "schedule", `task ${run.taskId}: run failed at action ${run.index} with ${errcode}${run.msg ? `: ${run.msg}` : ""}`);
+    this.report(run.taskId, run.task, res, errcode, run.msg);
   }
 
-  private report(taskId: string, task: Record<string, unknown> | null, res: 0 | 1, errcode: string): void {
+  private report(taskId: string, task: Record<string, unknown> | null, res: 0 | 1, errcode: string, msg = ""): void {
     const now = Math.floor(this.o.clock.wallMs() / 1000);
     // Unique across reboots while fewer than 1000 reports a second are made.
     const base = now * 1000;
@@ -199,7 +211,7 @@ export class TaskRunner {
       method: "event",
       sn: this.o.sn,
       timestamp: now,
-      payload: { events: [{ code: "schedule", addr: this.o.sn, endpoint: "GATEWAY", payload: { res, errcode, task: task ?? { taskId } } }] },
+      payload: { events: [{ code: "schedule", addr: this.o.sn, endpoint: "GATEWAY", payload: { res, errcode, msg, task: task ?? { taskId } } }] },
     };
     if (this.pendingSize === 0 && this.o.events.post(message)) return;
     if (this.pending === null) this.pending = new Array<ScheduleEventMessage | null>(this.pendingCapacity).fill(null);

@@ -23,7 +23,7 @@ function boot() {
   return { sim, broker, firmware, messages };
 }
 
-test("spec 003: a task added over MQTT is persisted, runs its action on the device layer and reports the run", (t) => {
+test("spec 003: a task added over MQTT is persisted, runs its action on the device layer and reports the run truthfully", (t) => {
   const { sim, broker, firmware, messages } = boot();
   sim.loop.runFor(3000);
   t.is(firmware.link.session.status().state, "connected");
@@ -60,10 +60,14 @@ test("spec 003: a task added over MQTT is persisted, runs its action on the devi
   sim.loop.runFor(60_000);
   const events = messages("schedule/event/post");
   t.true(events.length >= 1, "the run is reported");
-  const event = (events[0].payload as { events: { payload: { res: number; task: { taskId: string } } }[] }).events[0].payload;
-  t.is(event.res, 1);
+  const event = (events[0].payload as { events: { payload: { res: number; errcode: string; msg: string; task: { taskId: string } } }[] }).events[0].payload;
+  // No strategy controls ESS 3 here (no spec 000 command, no site): the base setpoint would act on nothing, so the
+  // run is reported as failed, with the rule in msg, and nothing is kept (test/app/device-points.test.ts: on a site).
+  t.is(event.res, 0);
+  t.is(event.errcode, "5027");
+  t.regex(event.msg, /no spec 000 strategy controls ESS 3/);
   t.is(event.task.taskId, "t1");
-  t.is(firmware.points.essBaseW(3), -20_000, "the action reached the device layer: the ESS base setpoint");
+  t.true(Number.isNaN(firmware.points.essBaseW(3)), "nothing was set");
 });
 
 test("spec 004 set, OTA version and status report share the link", (t) => {
