@@ -55,6 +55,18 @@ const harness = {
     const battery = site.batteries[0];
     reply({ gridW: site.gridW, essW: battery ? battery.model.actualW : null, cycles: firmware.control.cycles, groups: firmware.control.groups.length });
   },
+  /** A spec 003 command handled as from the platform (committed before the reply, as over MQTT); replies the reply. */
+  scheduleCommand(text: string): void {
+    if (!firmware) throw new Error("harness: bootControlledSite first");
+    reply(JSON.parse(firmware.scheduleCommands.handleText(text)));
+  },
+  /** A trigger property's current value as the scheduler reads it (null: unknown), and the meter relay's state. */
+  point(target: "addr" | "groupid", id: string, property: string): void {
+    if (!firmware || !site) throw new Error("harness: bootControlledSite first");
+    const value = firmware.points.read(firmware.points.resolve(target, id, property));
+    const meter = site.meter as { relayClosed?: boolean };
+    reply({ value: Number.isNaN(value) ? null : value, relayClosed: meter.relayClosed ?? null, runs: firmware.scheduler.runner.completed });
+  },
   /** Advance simulated time; every due timer (ticks included) fires. */
   runFor(ms: number): void {
     need().sim.loop.runFor(ms);
