@@ -1,6 +1,7 @@
 /**
  * Control figures: the XS cost of a control period (1 meter, 4 devices on a 115200-baud simulated bus), its heap
- * allocation (target 0), and the scenario suite's control metrics (sim/scenarios/*.json, measured on the simulated
+ * allocation (target 0), the firmware's own cost per cycle with slaves that answer at once (xs_steps_control_cycle,
+ * budget 20,000 steps: test/control/cycle-budget.test.ts), and the scenario suite's control metrics (sim/scenarios/*.json, measured on the simulated
  * physics). XS figures are deterministic; scenario figures are deterministic too (seeded simulation).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -41,6 +42,26 @@ export default async function controlBench(): Promise<Record<string, number>> {
     figures.xs_heap_slots_per_1000_control_ticks = full.heapSlots;
   } finally {
     await xs.close();
+  }
+  // The firmware's own work per cycle, slaves answering at once from recorded frames (test/xs/instant-bus.ts): in
+  // process (polling, decoding, deciding, encoding), with every command rewritten each cycle, and through the RTU
+  // master (its framing, CRC and timers added).
+  const instant = [
+    ["", 2000, true],
+    ["_all_writes", 0, true],
+    ["_rtu", 2000, false],
+  ] as const;
+  for (const [suffix, keepaliveMs, inProcess] of instant) {
+    const worker = (await startXsWithEntry("test/xs/control-entry.ts")).xs;
+    try {
+      await worker.run("control.setup(30)");
+      await worker.run(`control.instantSetup(200, ${keepaliveMs}, ${inProcess})`);
+      const m = await worker.measure("control.instantCycles(0)", "control.instantCycles(1000)");
+      figures[`xs_steps_control_cycle${suffix}`] = Math.round(m.steps / 1000);
+      figures[`xs_heap_slots_per_1000_control_cycles${suffix}`] = m.heapSlots;
+    } finally {
+      await worker.close();
+    }
   }
   const dir = "sim/scenarios";
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".json")).sort()) {

@@ -32,6 +32,11 @@ export class DemandWindow {
   closedMinutes = 0;
   /** Samples that went back in time (a clock adjustment): ignored, counted. */
   backwardSamples = 0;
+  /** recentSum's last answer and what it was for (closedMinutes counts every change of `minutes`). */
+  private cachedCount = -1;
+  private cachedLimitW = NaN;
+  private cachedClosed = -1;
+  private cachedSumW = 0;
 
   /** Forget everything (new meter, reconfiguration). */
   reset(): void {
@@ -43,6 +48,7 @@ export class DemandWindow {
     this.lastSampleMs = NaN;
     this.lastImportW = 0;
     this.lastDemandW = NaN;
+    this.cachedCount = -1;
   }
 
   /**
@@ -111,8 +117,22 @@ export class DemandWindow {
     }
   }
 
-  /** Sum of the newest `count` closed minutes, unseen ones counted at `limitW`. */
+  /**
+   * Sum of the newest `count` closed minutes, unseen ones counted at `limitW`. The window's (14 minutes, limit) sum
+   * is asked for every decision and changes only when a minute closes or the limit moves: it is kept until then
+   * (the loop costs ~400 XS steps, a quarter of a decision's budget).
+   */
   private recentSum(count: number, limitW: number): number {
+    if (count === this.cachedCount && limitW === this.cachedLimitW && this.closedMinutes === this.cachedClosed) return this.cachedSumW;
+    const sum = this.sumRecent(count, limitW);
+    this.cachedCount = count;
+    this.cachedLimitW = limitW;
+    this.cachedClosed = this.closedMinutes;
+    this.cachedSumW = sum;
+    return sum;
+  }
+
+  private sumRecent(count: number, limitW: number): number {
     let sum = 0;
     for (let k = 0; k < count; k++) {
       if (k < this.filled) sum += this.minutes[(this.head + this.filled - 1 - k) % WINDOW_MINUTES];

@@ -210,6 +210,9 @@ export class ControlGroup implements MeterListener, DeviceListener {
       const last = perDevice[SENT_W * cap + i];
       const changed = last !== last || w - last >= o.writeDeadbandW || last - w >= o.writeDeadbandW;
       if (!changed && perDevice[SENT_OK * cap + i] === 1 && now - perDevice[SENT_AT_MS * cap + i] < o.keepaliveMs) continue;
+      // Not acknowledged until the device says so; cleared before sending, since a transport may answer inside it.
+      const wasOk = perDevice[SENT_OK * cap + i];
+      perDevice[SENT_OK * cap + i] = 0;
       if (this.devices[i].command(w)) {
         if (last === last) {
           if ((last > 0 && w < 0) || (last < 0 && w > 0)) this.signChanges++;
@@ -217,8 +220,9 @@ export class ControlGroup implements MeterListener, DeviceListener {
         }
         perDevice[SENT_W * cap + i] = w;
         perDevice[SENT_AT_MS * cap + i] = now;
-        perDevice[SENT_OK * cap + i] = 0;
         this.writes++;
+      } else {
+        perDevice[SENT_OK * cap + i] = wasOk;
       }
     }
   }

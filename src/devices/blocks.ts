@@ -24,9 +24,11 @@ export interface PointRef {
   readonly sf?: PointRef;
 }
 
-/** Block flags in BlockPoller's blockState. */
+/** Block flags in BlockPoller's blockState (SLOW and INIT copied from the map once: no string compare per cycle). */
 const VALID = 1;
 const DUE = 2;
+const SLOW = 4;
+const INIT = 8;
 
 /** Told when every read a cycle started has finished (answered or failed). */
 export interface PollListener {
@@ -90,6 +92,8 @@ export class BlockPoller implements ModbusListener {
     for (let i = 0; i < n; i++) {
       this.blockState[i] = offset;
       offset += blocks[i].count;
+      const when = blocks[i].when;
+      this.blockState[n + i] = when === "slow" ? SLOW : when === "init" ? INIT : 0;
     }
     this.tx = new ModbusTransaction(this.registers, this);
     this.slowCount = slow;
@@ -126,22 +130,28 @@ export class BlockPoller implements ModbusListener {
     let due = 0;
     let slowPicked = false;
     let slowSeen = 0;
-    const blocks = this.blocks;
     const state = this.blockState;
-    const n = blocks.length;
-    for (let i = 0; i < n; i++) {
-      state[n + i] &= ~DUE;
-      const when = blocks[i].when ?? "cycle";
-      if (when === "slow") slowSeen++;
-      if (when === "init" && (state[n + i] & VALID) !== 0) continue;
-      // A device that did not answer last cycle is only probed with its fast blocks: timeouts cost bus time.
-      if (this.silentCycles > 0 && when !== "cycle") continue;
-      if (when === "slow") {
-        if (slowPicked || slowSeen - 1 !== this.slowCursor) continue;
-        slowPicked = true;
+    const n = this.blocks.length;
+    const silent = this.silentCycles > 0;
+    for (let i = n; i < 2 * n; i++) {
+      let flags = state[i] & ~DUE;
+      if ((flags & SLOW) !== 0) slowSeen++;
+      // Init blocks until read once; a device that did not answer last cycle is only probed with its fast blocks
+      // (timeouts cost bus time); one slow block per cycle, in turn.
+      const wanted =
+        (flags & (SLOW | INIT)) === 0
+          ? true
+          : silent
+            ? false
+            : (flags & INIT) !== 0
+              ? (flags & VALID) === 0
+              : !slowPicked && slowSeen - 1 === this.slowCursor;
+      if (wanted) {
+        if ((flags & SLOW) !== 0) slowPicked = true;
+        flags |= DUE;
+        due++;
       }
-      state[n + i] |= DUE;
-      due++;
+      state[i] = flags;
     }
     if (this.slowCount > 0) this.slowCursor = (this.slowCursor + 1) % this.slowCount;
     if (due === 0) return 0;
@@ -208,8 +218,10 @@ export class BlockPoller implements ModbusListener {
 
   /** Raw x scale (x 10^sf) of a point, or NaN when its block (or scale factor) was never read. */
   value(point: PointRef): number {
-    if (!this.isValid(point.block)) return NaN;
-    let value = readPoint(this.registers, this.blockState[point.block] + point.offset, point.type, this.floatScratch) * point.scale;
+    const state = this.blockState;
+    const block = point.block;
+    if ((state[this.blocks.length + block] & VALID) === 0) return NaN;
+    let value = readPoint(this.registers, state[block] + point.offset, point.type, this.floatScratch) * point.scale;
     if (point.sf) {
       const sf = this.value(point.sf);
       value = sf !== sf ? NaN : value * pow10(sf);

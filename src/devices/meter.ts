@@ -80,6 +80,8 @@ export class MeterDriver implements PollListener {
   /** Monotonic ms when the power values were last answered. */
   powerAtMs = -Infinity;
   private readonly powerBlock: number;
+  /** The newest block answer already decoded (monotonic ms): blocks answered later are decoded at the next poll. */
+  private polledAtMs = -Infinity;
 
   constructor(
     readonly id: number,
@@ -103,6 +105,12 @@ export class MeterDriver implements PollListener {
     return this.poller.busy;
   }
 
+  private latestOkMs(okAt: Float64Array): number {
+    let latest = -Infinity;
+    for (let i = 0; i < okAt.length; i++) if (okAt[i] > latest) latest = okAt[i];
+    return latest;
+  }
+
   onPollDone(poller: BlockPoller): void {
     const map = this.map;
     const s = this.scaling;
@@ -120,16 +128,27 @@ export class MeterDriver implements PollListener {
       // A NaN here would be a map bug or a meter answering garbage floats: never count it as a fresh reading.
       if (this.totalW === this.totalW && sum === sum) this.powerAtMs = okAtMs;
     }
+    // The other figures live in slow blocks, read one per cycle in turn: decode only those answered since the last
+    // poll (decoding a point costs about 150 XS steps; a cycle's meter decode is then the power block and one more).
+    const since = this.polledAtMs;
+    const okAt = poller.okAtMs;
     const readings = this.readings;
-    if (map.voltage) for (let i = 0; i < 3; i++) readings[MeterReading.VoltageV + i] = poller.value(map.voltage[i]) * s.voltageFactor;
-    if (map.current) for (let i = 0; i < 3; i++) readings[MeterReading.CurrentA + i] = poller.value(map.current[i]) * s.currentFactor;
-    if (map.importKwh && map.exportKwh) {
+    const voltage = map.voltage;
+    if (voltage) {
+      for (let i = 0; i < 3; i++) if (okAt[voltage[i].block] > since) readings[MeterReading.VoltageV + i] = poller.value(voltage[i]) * s.voltageFactor;
+    }
+    const current = map.current;
+    if (current) {
+      for (let i = 0; i < 3; i++) if (okAt[current[i].block] > since) readings[MeterReading.CurrentA + i] = poller.value(current[i]) * s.currentFactor;
+    }
+    if (map.importKwh && map.exportKwh && (okAt[map.importKwh.block] > since || okAt[map.exportKwh.block] > since)) {
       const imported = poller.value(map.importKwh) * s.factor;
       const exported = poller.value(map.exportKwh) * s.factor;
       this.importKwh = s.sign === 1 ? imported : exported;
       this.exportKwh = s.sign === 1 ? exported : imported;
     }
-    if (map.demandW) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
+    if (map.demandW && okAt[map.demandW.block] > since) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
+    this.polledAtMs = this.latestOkMs(okAt);
     this.listener.onMeterRead(this, fresh && this.powerAtMs === okAtMs);
   }
 }

@@ -94,7 +94,7 @@ export class RtuMaster implements SerialHandlers, ModbusTransport {
     if (tx.busy || this.size === this.queue.length || requestProblem(tx) !== null || this.port === null) {
       // A busy transaction is its owner's bug; a full queue is a bound hit. Either way nothing is sent.
       if (!tx.busy) tx.status = TxStatus.Refused;
-      this.stats.bump(Stat.Refused);
+      this.stats.bump(Stat.Refused, 1);
       return false;
     }
     tx.status = TxStatus.Queued;
@@ -174,7 +174,7 @@ export class RtuMaster implements SerialHandlers, ModbusTransport {
     this.rxLength = 0;
     tx.attempts++;
     tx.status = TxStatus.InFlight;
-    this.stats.bump(Stat.Requests);
+    this.stats.bump(Stat.Requests, 1);
     if (!(this.port as SerialPort).write(frame, 0, this.txLength)) {
       // The driver could not take the whole frame: nothing went out; treat as a failed attempt.
       this.state = State.AwaitAnswer;
@@ -231,10 +231,10 @@ export class RtuMaster implements SerialHandlers, ModbusTransport {
     }
     this.quietUntilMs = this.clock.monotonicMs() + this.gapMs;
     if (result === PduCheck.Exception) {
-      this.stats.bump(Stat.Exceptions);
+      this.stats.bump(Stat.Exceptions, 1);
       this.finish(TxStatus.Exception);
     } else {
-      this.stats.bump(Stat.Ok);
+      this.stats.bump(Stat.Ok, 1);
       this.finish(TxStatus.Ok);
     }
   }
@@ -242,11 +242,11 @@ export class RtuMaster implements SerialHandlers, ModbusTransport {
   /** A timeout or a bad answer: retry while attempts remain, else finish with that status. */
   private attemptFailed(stat: number): void {
     const tx = this.queue[this.head] as ModbusTransaction;
-    this.stats.bump(stat);
+    this.stats.bump(stat, 1);
     // A late or garbled answer may still be on the line: stay quiet a full gap after now.
     this.quietUntilMs = this.clock.monotonicMs() + this.gapMs;
     if (tx.attempts <= this.options.retries) {
-      this.stats.bump(Stat.Retries);
+      this.stats.bump(Stat.Retries, 1);
       tx.status = TxStatus.Queued;
       this.state = State.Idle;
       this.startNext();

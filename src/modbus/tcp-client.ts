@@ -76,7 +76,7 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     const holdingOff = this.state === State.Connecting && this.socket === null;
     if (tx.busy || holdingOff || this.size === this.queue.length || requestProblem(tx) !== null) {
       if (!tx.busy) tx.status = TxStatus.Refused;
-      this.stats.bump(Stat.Refused);
+      this.stats.bump(Stat.Refused, 1);
       return false;
     }
     tx.status = TxStatus.Queued;
@@ -108,7 +108,7 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
       const room = ADU_BYTES - this.rxLength;
       if (room === 0) {
         // A header announcing more than an ADU can hold: the stream is garbage; start over on a new connection.
-        this.stats.bump(Stat.BadResponses);
+        this.stats.bump(Stat.BadResponses, 1);
         this.failConnection();
         return;
       }
@@ -171,12 +171,12 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     frame[6] = tx.unit;
     tx.attempts++;
     tx.status = TxStatus.InFlight;
-    this.stats.bump(Stat.Requests);
+    this.stats.bump(Stat.Requests, 1);
     this.state = State.AwaitAnswer;
     const written = (this.socket as TcpSocket).write(frame, 0, 7 + pduLength);
     if (written !== 7 + pduLength) {
       // A short write would split the ADU; the link is congested or gone.
-      this.stats.bump(Stat.BadResponses);
+      this.stats.bump(Stat.BadResponses, 1);
       this.failConnection();
       return;
     }
@@ -188,7 +188,7 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     while (this.rxLength >= 7) {
       const length = (frame[4] << 8) | frame[5];
       if (frame[2] !== 0 || frame[3] !== 0 || length < 2 || length > 254) {
-        this.stats.bump(Stat.BadResponses);
+        this.stats.bump(Stat.BadResponses, 1);
         this.failConnection();
         return;
       }
@@ -213,10 +213,10 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     if (result === PduCheck.Malformed) {
       this.attemptFailed(Stat.BadResponses);
     } else if (result === PduCheck.Exception) {
-      this.stats.bump(Stat.Exceptions);
+      this.stats.bump(Stat.Exceptions, 1);
       this.finish(TxStatus.Exception);
     } else {
-      this.stats.bump(Stat.Ok);
+      this.stats.bump(Stat.Ok, 1);
       this.finish(TxStatus.Ok);
     }
   }
@@ -237,9 +237,9 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
 
   private attemptFailed(stat: number): void {
     const tx = this.queue[this.head] as ModbusTransaction;
-    this.stats.bump(stat);
+    this.stats.bump(stat, 1);
     if (tx.attempts <= this.options.retries) {
-      this.stats.bump(Stat.Retries);
+      this.stats.bump(Stat.Retries, 1);
       this.state = State.Ready;
       this.send();
       return;
@@ -254,13 +254,13 @@ export class ModbusTcpClient implements TcpHandlers, ModbusTransport {
     const inFlight = this.state === State.AwaitAnswer;
     this.dropConnection();
     if (inFlight) {
-      this.stats.bump(Stat.Timeouts);
+      this.stats.bump(Stat.Timeouts, 1);
       this.finish(TxStatus.Timeout);
     } else if (this.size > 0) {
       // Could not connect: everything queued fails now rather than waiting out a dead device one by one.
       // Only those queued now: a listener may submit again from its callback, and those wait for the next attempt.
       for (let n = this.size; n > 0; n--) {
-        this.stats.bump(Stat.Timeouts);
+        this.stats.bump(Stat.Timeouts, 1);
         this.finish(TxStatus.Timeout);
       }
     }

@@ -11,6 +11,7 @@ import { SimNetwork } from "../../hal/sim/tcp";
 import { DEFAULT_CONTROL_OPTIONS } from "../../src/control/core";
 import { ControlLoop, DEFAULT_LOOP_CONFIG } from "../../src/control/loop";
 import { StaticStrategySource, type ControlStrategy, type DeviceSpec } from "../../src/control/strategy-input";
+import { FakeClock, InstantPort, InstantTransport, RecordingPort } from "./instant-bus";
 
 declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
 
@@ -56,6 +57,15 @@ interface Rig {
   loop: SimLoop;
   site: SimSite;
   control: ControlLoop | null;
+  recorder: RecordingPort | null;
+}
+
+function strategies(): StaticStrategySource {
+  return new StaticStrategySource([
+    strategy(1, 2, [device(3, "sunspec-704", 2, 100_000), device(4, "generic-pcs", 3, 50_000)]),
+    strategy(2, 3, [device(21, "sunspec-123", 5, 80_000)]),
+    strategy(3, 4, [device(41, "generic-charger", 6, 22_000)]),
+  ]);
 }
 
 function build(withControl: boolean): Rig {
@@ -65,18 +75,20 @@ function build(withControl: boolean): Rig {
   const random = new SeededRandom(11);
   const site = new SimSite(SITE, { loop, bus, network, random });
   let control: ControlLoop | null = null;
+  let recorder: RecordingPort | null = null;
   if (withControl) {
     const hal = {
       clock: loop,
       log: { write() {} },
-      openSerial: (config: { port: string | number; baud: number }, handlers: Parameters<SimSerialBus["open"]>[1]) => bus.open(config, handlers),
+      openSerial: (config: { port: string | number; baud: number }, handlers: Parameters<SimSerialBus["open"]>[1]) => {
+        // Recording from the first request: init blocks (scale factors) are read only then.
+        recorder = new RecordingPort(bus.open(config, handlers));
+        recorder.recording = true;
+        return recorder;
+      },
       tcp: network,
     };
-    const source = new StaticStrategySource([
-      strategy(1, 2, [device(3, "sunspec-704", 2, 100_000), device(4, "generic-pcs", 3, 50_000)]),
-      strategy(2, 3, [device(21, "sunspec-123", 5, 80_000)]),
-      strategy(3, 4, [device(41, "generic-charger", 6, 22_000)]),
-    ]);
+    const source = strategies();
     const running = new ControlLoop(hal, source, {
       ...DEFAULT_LOOP_CONFIG,
       baud: 115200,
@@ -87,11 +99,77 @@ function build(withControl: boolean): Rig {
     const tick = loop.createTimer(() => running.tick(loop.monotonicMs()));
     tick.start(PERIOD_MS, PERIOD_MS);
   }
-  return { loop, site, control };
+  // The port is opened at the loop's first tick, after this returns.
+  return {
+    loop,
+    site,
+    control,
+    get recorder() {
+      return recorder;
+    },
+  };
 }
 
 let withControl: Rig | null = null;
 let siteOnly: Rig | null = null;
+
+/** The same loop on slaves that answer at once (instant-bus.ts), every command written every cycle. */
+interface InstantRig {
+  clock: FakeClock;
+  port: InstantPort;
+  /** Set when the drivers were switched from the RTU master to the in-process transport. */
+  transport: InstantTransport | null;
+  control: ControlLoop;
+}
+let instant: InstantRig | null = null;
+
+function buildInstant(recorder: RecordingPort, keepaliveMs: number): InstantRig {
+  const clock = new FakeClock(Date.UTC(2026, 5, 15, 2));
+  const port = new InstantPort(recorder.exchanges, 115200);
+  const hal = {
+    clock,
+    log: { write() {} },
+    openSerial: (_config: { port: string | number; baud: number }, handlers: Parameters<SimSerialBus["open"]>[1]) => {
+      port.attach(handlers);
+      return port;
+    },
+    tcp: new SimNetwork(new SimLoop()),
+  };
+  const control = new ControlLoop(hal, strategies(), {
+    ...DEFAULT_LOOP_CONFIG,
+    baud: 115200,
+    rtu: { ...DEFAULT_LOOP_CONFIG.rtu, turnaroundMs: 10 },
+    // Keep-alive 0: every device's command is encoded and written in every cycle (the costliest cycle there is).
+    keepaliveMs,
+    options: { ...DEFAULT_CONTROL_OPTIONS, periodMs: PERIOD_MS },
+  });
+  return { clock, port, transport: null, control };
+}
+
+/** Switch every driver of the rig from its RTU master to slaves answering inside submit (after a first cycle). */
+function useInstantTransport(rig: InstantRig, recorder: RecordingPort): void {
+  const transport = new InstantTransport(recorder.exchanges, rig.clock);
+  for (const group of rig.control.groups) {
+    group.meter.poller.setTransport(transport);
+    for (const device of group.devices) device.setTransport(transport);
+  }
+  rig.transport = transport;
+}
+
+/** One period of the instant rig: tick, then every answer and timer of the cycle until the next period starts. */
+function instantCycle(rig: InstantRig): void {
+  const clock = rig.clock;
+  const start = clock.nowMs;
+  const end = start + PERIOD_MS;
+  rig.control.tick(start);
+  for (;;) {
+    if (rig.port.deliver()) continue;
+    if (!clock.fireNext(end)) break;
+  }
+  clock.nowMs = end;
+  rig.port.replayIndex++;
+  if (rig.transport) rig.transport.replayIndex++;
+}
 
 function reply(value: unknown): void {
   issueCommand(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
@@ -104,6 +182,45 @@ const control = {
     siteOnly = build(false);
     withControl.loop.runFor(warmupS * 1000);
     siteOnly.loop.runFor(warmupS * 1000);
+    // The answers seen during the warm-up feed the instant rig; recording allocates, so it ends here.
+    const recorder = withControl.recorder as RecordingPort;
+    recorder.recording = false;
+    recorder.closeCurrent();
+  },
+  /** Build the instant rig on the answers recorded during setup (the newest few per request) and warm it up. */
+  instantSetup(warmupPeriods: number, keepaliveMs: number, inProcess: boolean): void {
+    const recorder = (withControl as Rig).recorder as RecordingPort;
+    instant = buildInstant(recorder, keepaliveMs);
+    instantCycle(instant);
+    if (inProcess) useInstantTransport(instant, recorder);
+    for (let i = 1; i < warmupPeriods; i++) instantCycle(instant);
+  },
+  /** `n` periods of the control loop on instant slaves. */
+  instantCycles(n: number): void {
+    const rig = instant as InstantRig;
+    for (let i = 0; i < n; i++) instantCycle(rig);
+  },
+  /** The instant rig itself, for probes that time one part of its cycle. */
+  get instant(): InstantRig | null {
+    return instant;
+  },
+  instantStatus(): void {
+    const rig = instant as InstantRig;
+    const s = rig.control.status();
+    const g = rig.control.groups[0];
+    reply({
+      cycles: s.cycles,
+      busOverruns: s.busOverruns,
+      lateCycles: s.lateCycles,
+      problems: s.problems,
+      alarms: s.groups[0].alarms,
+      safe: s.groups[0].safe,
+      writes: g.writes,
+      forcedDecisions: g.forcedDecisions,
+      exchanges: rig.port.exchangesServed + (rig.transport ? rig.transport.exchangesServed : 0),
+      unanswered: rig.port.unanswered + (rig.transport ? rig.transport.unanswered : 0),
+      devices: s.groups[0].devices,
+    });
   },
   /** Run `n` control periods (site and control). */
   periods(n: number): void {
