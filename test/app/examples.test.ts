@@ -12,6 +12,7 @@ import { SimBroker } from "../mqtt/helpers/sim-broker";
 import { FIXED_PUBLIC_KEY_HEX } from "../ota/fixed-signature";
 import { DEFAULT_DESIRED_OPTIONS } from "../../src/protocol/desired/session";
 import { Rig } from "../protocol/desired-rig";
+import { SimSite, type SiteSpec } from "../../sim/site/site";
 
 const PREFIX = "v1/wudun/pk-demo/GW-0001";
 const SYS = "/sys/pk-demo/GW-0001";
@@ -36,7 +37,7 @@ function boot() {
 test("the examples directory holds the operations of specs 000, 003, 004 and OTA", (t) => {
   const files = (sub: string) => readdirSync(new URL(`${sub}/`, dir)).sort();
   t.deepEqual(files("spec-000"), ["create.json", "delete.json", "sync.json", "update.json", "update_all.json"]);
-  t.deepEqual(files("spec-003"), ["add.json", "clear.json", "delete.json", "enable.json", "enable_all.json", "read.json", "read_all.json", "set.json", "update.json"]);
+  t.deepEqual(files("spec-003"), ["add.json", "clear.json", "delete.json", "enable.json", "enable_all.json", "forceswitch.json", "read.json", "read_all.json", "set.json", "trigger-ua.json", "update.json"]);
   t.deepEqual(files("spec-004"), ["desired-delete-reply.json", "desired-get-reply.json", "property-post-reply.json", "property-set.json"]);
   t.deepEqual(files("ota"), ["upgrade.json"]);
 });
@@ -81,6 +82,51 @@ test("spec 003: ADD, UPDATE, READ, READ_ALL, ENABLE, ENABLE_ALL, DELETE, SET, CL
   t.is(firmware.store.tasks.size, 1);
   run("clear");
   t.is(firmware.store.tasks.size, 0);
+});
+
+test("spec 003 on the site of npm start: forceswitch.json takes the PCS out of service and back; trigger-ua.json disconnects the PV above 245 V and reconnects it below 240 V", (t) => {
+  // The board config of npm start (its points.devices) and its simulated site (the voltage rises from 300 s to 420 s).
+  const board = JSON.parse(readFileSync(new URL("../../boards/host/config.json", import.meta.url), "utf8")) as { config: unknown; partitions: Record<string, { sectorCount: number }> };
+  const siteSpec = JSON.parse(readFileSync(new URL("../../boards/host/site.json", import.meta.url), "utf8")) as SiteSpec;
+  // 00:00:30 UTC: forceswitch.json's tasks fire at even minutes (out of service) and odd minutes (back in service).
+  const sim = createSimHal({ seed: 4, wallStartMs: Date.UTC(2026, 2, 2, 0, 0, 30), partitions: board.partitions });
+  const site = new SimSite(siteSpec, { loop: sim.loop, bus: sim.bus, network: sim.network, random: sim.simRandom });
+  const broker = new SimBroker(sim.network);
+  bootFirmware(sim, resolveConfig(board.config, { mqtt: { broker: "mqtt://broker.sim:1883" } }));
+  sim.loop.runFor(3000);
+  const events = () =>
+    broker.received
+      .filter((m) => m.topic === `${PREFIX}/schedule/event/post`)
+      .map((m) => (JSON.parse(m.payload.toString()) as { payload: { events: { payload: { res: number; msg: string; task: { taskId: string } } }[] } }).payload.events[0].payload);
+  const add = (name: string) => {
+    const before = broker.received.length;
+    broker.publish(`${PREFIX}/schedule/command`, example(`spec-003/${name}.json`), 1);
+    sim.loop.runFor(2000);
+    const replies = broker.received.slice(before).filter((m) => m.topic === `${PREFIX}/schedule/result`);
+    t.is(replies.length, 1, name);
+    t.is((JSON.parse(replies[0].payload.toString()) as { res: number }).res, 1, name);
+  };
+  broker.publish(`${PREFIX}/streaming_overdemand/create/command`, example("spec-000/create.json"), 1);
+  add("forceswitch");
+  add("trigger-ua");
+  const battery = site.batteries[0].model;
+  const pv = site.pvs[0].model;
+  sim.loop.runFor(30_000); // 00:01:05: back in service fired at 00:01:00
+  t.like(events().at(-1), { res: 1, task: { taskId: "pcs-in-service" } });
+  sim.loop.runFor(60_000); // 00:02:05: out of service at 00:02:00
+  t.like(events().at(-1), { res: 1, task: { taskId: "pcs-out-of-service" } });
+  t.true(Math.abs(battery.actualW) < 1000, `the PCS is out of service: ${battery.actualW} W`);
+  sim.loop.runFor(60_000); // 00:03:05
+  t.true(pv.actualW > 1000, `the PV produces before the voltage rise: ${pv.actualW} W`);
+  sim.loop.runFor(150_000); // 305.5 s of simulated time: Ua is 248 V
+  const off = events().find((e) => e.task.taskId === "pv-off-overvoltage");
+  t.is(off?.res, 1, JSON.stringify(events()));
+  t.true(pv.actualW < 1000, `the PV is disconnected: ${pv.actualW} W`);
+  sim.loop.runFor(120_000); // past 420 s: 230 V again
+  t.is(events().filter((e) => e.task.taskId === "pv-on-normal-voltage").length, 2, "below 240 V at the start, and again after the rise");
+  t.true(pv.actualW > 1000, `the PV produces again: ${pv.actualW} W`);
+  t.is(events().filter((e) => e.task.taskId === "pv-off-overvoltage").length, 1, "once per rising edge");
+  t.true(events().every((e) => e.res === 1), JSON.stringify(events().filter((e) => e.res !== 1)));
 });
 
 test("spec 004: the reply to the device's desired get is applied; a property set is answered 200 and applied; delete and post replies are taken", (t) => {
