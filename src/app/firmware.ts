@@ -35,6 +35,8 @@ import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
 import { StatusReporter } from "./status-report";
 import { StoreUplinkJournal } from "./uplink-journal";
+import { ReplyPager } from "./reply-pager";
+import { SinglePage } from "../core/reply-pages";
 import { deepFreeze } from "../core/freeze";
 
 /** Outgoing routes whose QoS 1 uplinks are kept on flash until acknowledged: every command reply, schedule events, OTA results. */
@@ -129,7 +131,9 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     },
   });
 
-  overdemand = createOverdemand(config, hal, store, counters, link);
+  // Replies in several messages (a large READ_ALL or strategy list) go out as the outbox drains (reply-pager.ts).
+  const pager = new ReplyPager(link.session, PLATFORM_QOS, counters, hal.log);
+  overdemand = createOverdemand(config, hal, store, counters, link, pager);
   desired = new DesiredSession(settings, new MqttDesiredUplink(link.session), new MessageIds(new StoreIdBlocks(store)), hal.clock, counters, hal.log);
   bindDesired(link.dispatcher, desired);
 
@@ -171,16 +175,19 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     properties: points,
     clock: hal.clock,
     sn: config.device.uid,
-    maxReplyBytes: config.mqtt.maxPacketBytes - 512,
+    // Each reply message fits one packet (and the outbox): the margin is the MQTT header and topic.
+    maxReplyBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes) - 512,
+    counters,
+    log: hal.log,
   });
   link.dispatcher.on(InRoute.ScheduleCommand, (message) => {
     // The handler commits before it returns: the reply (and the PUBACK) follow the flash commit.
     const problem = payloadProblem(message);
     const reply =
       problem === null
-        ? scheduleCommands.handleText(payloadText(message))
-        : scheduleCommands.refuseText(peekJsonField(payloadPrefixText(message), "msgid"), message.oversizeBytes > 0 ? ERR_CAPACITY : ERR_MALFORMED, problem);
-    link.session.publishText(OutRoute.ScheduleResult, reply, PLATFORM_QOS);
+        ? scheduleCommands.handleCommand(payloadText(message))
+        : new SinglePage(scheduleCommands.refuseText(peekJsonField(payloadPrefixText(message), "msgid"), message.oversizeBytes > 0 ? ERR_CAPACITY : ERR_MALFORMED, problem));
+    pager.send(OutRoute.ScheduleResult, reply.next() as string, reply);
     return MessageResult.Accepted;
   });
 
@@ -262,6 +269,7 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   });
 
   gateway.addService(link.session);
+  gateway.addService(pager);
   gateway.addService(desired);
   gateway.addService(overdemand.active);
   gateway.addService(control);

@@ -102,8 +102,11 @@ export class EnvelopeWriter {
     return ms > 0 ? ms : 1;
   }
 
-  /** A result for command `reply` (its mid). `data` is omitted when undefined. */
-  result(type: string, reply: string, traceId: string | null, code: number, msg: string, data?: unknown): string {
+  /**
+   * A result for command `reply` (its mid). `data` is omitted when undefined. `part`: one message of a result in
+   * several (`part` 1-based, `parts`, `total` items in all), null for an ordinary result.
+   */
+  result(type: string, reply: string, traceId: string | null, code: number, msg: string, data?: unknown, part: MessagePart | null = null): string {
     const out: Record<string, unknown> = {};
     if (traceId !== null) out.trace_id = traceId;
     out.mid = this.uuids.next();
@@ -111,21 +114,38 @@ export class EnvelopeWriter {
     out.reply = reply;
     out.code = code;
     if (data !== undefined) out.data = data;
+    if (part !== null) putPart(out, part);
     out.msg = msg;
     out.device_uid = this.deviceUid;
     out.timestamp = this.timestamp();
     return JSON.stringify(out);
   }
 
-  /** A report of the device's own (e.g. streaming_overdemand_list). */
-  report(type: string, data: unknown, traceId: string | null): string {
+  /** A report of the device's own (e.g. streaming_overdemand_list); `part` as for `result`. */
+  report(type: string, data: unknown, traceId: string | null, part: MessagePart | null = null): string {
     const out: Record<string, unknown> = {};
     if (traceId !== null) out.trace_id = traceId;
     out.mid = this.uuids.next();
     out.type = type;
     out.data = data;
+    if (part !== null) putPart(out, part);
     out.device_uid = this.deviceUid;
     out.timestamp = this.timestamp();
     return JSON.stringify(out);
   }
+}
+
+/** Where one message stands in a reply or report split over several (docs/protocol-000.md). */
+export interface MessagePart {
+  /** 1-based. */
+  part: number;
+  parts: number;
+  /** Items (strategies) in the whole reply. */
+  total: number;
+}
+
+function putPart(out: Record<string, unknown>, part: MessagePart): void {
+  out.part = part.part;
+  out.parts = part.parts;
+  out.total = part.total;
 }

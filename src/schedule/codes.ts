@@ -15,6 +15,8 @@ export const ERR_CAPACITY = "5012";
 export const ERR_STORAGE = "5013";
 /** Not a schedule command: no payload object, unknown `cmd`, `tasks` not an array. */
 export const ERR_MALFORMED = "5014";
+/** The command's `sn` names another gateway: refused, nothing was changed (the reply carries this gateway's sn). */
+export const ERR_WRONG_SN = "5015";
 /** An action did not finish within the action timeout (run events). */
 export const ERR_ACTION_TIMEOUT = "5016";
 /** The run queue was full when the task fired: the run was dropped (run events). */

@@ -6,12 +6,25 @@
  * returned. A failure at any step answers `res: 0` with an error code (codes.ts) and a `msg` naming the field or
  * task, and changes nothing. The payload key may be "payload" or the spec's "payload " (with a trailing space).
  *
- * A successful change is committed together with its reply text, keyed by msgid: a redelivered command (MQTT QoS 1)
- * gets the same reply again without being applied twice. Use `handleText` with the raw MQTT payload so a 64-bit
- * msgid survives to the reply (json-lossless.ts); `handle` takes an already parsed object.
+ * A successful change is committed together with its reply text, keyed by msgid and marked with the command's
+ * identity (its `cmd` and a digest of its text, src/core/command-identity.ts): a redelivered command (MQTT QoS 1)
+ * gets the same reply again without being applied twice, while a reused msgid with another cmd or body (the spec's
+ * examples all share one) is handled as a new command.
+ *
+ * A command whose `sn` is not this gateway's is refused (ERR_WRONG_SN) and changes nothing; every reply carries
+ * the gateway's own sn. DELETE of some unknown ids deletes the known ones and names the others in
+ * `unknownTaskIds` (res 1); when none is known it is refused (ERR_NOT_FOUND). READ and READ_ALL answers larger than
+ * one message are split in parts (`part`, `parts`, `total`; docs/schedule.md), built one at a time.
+ *
+ * Use `handleCommand` with the raw MQTT payload so a 64-bit msgid survives to the reply (json-lossless.ts);
+ * `handleText` is the same for one-message replies, `handle` takes an already parsed object.
  */
-import type { Clock } from "../../hal/types";
-import { ERR_CAPACITY, ERR_DUPLICATE, ERR_INVALID, ERR_MALFORMED, ERR_NONE, ERR_NOT_FOUND, ERR_STORAGE } from "./codes";
+import { LogLevel, type Clock, type Log } from "../../hal/types";
+import { fnv1a32, rememberedReplyFor, rememberedText } from "../core/command-identity";
+import type { Counters } from "../core/counters";
+import { SinglePage, type ReplyPages } from "../core/reply-pages";
+import { utf8Length } from "../protocol/json-values";
+import { ERR_CAPACITY, ERR_DUPLICATE, ERR_INVALID, ERR_MALFORMED, ERR_NONE, ERR_NOT_FOUND, ERR_STORAGE, ERR_WRONG_SN } from "./codes";
 import { parseLossless, RawJsonNumber, stringifyLossless } from "./json-lossless";
 import type { PropertySource, RememberedReply, TaskRecord, TaskRepository } from "./ports";
 import type { Scheduler } from "./scheduler";
@@ -31,6 +44,12 @@ export interface ScheduleReply {
   timestamp: number;
   /** On failure: what was wrong (field path and problem). */
   msg?: string;
+  /** DELETE: the named taskIds that did not exist (the others were deleted). */
+  unknownTaskIds?: string[];
+  /** READ / READ_ALL in several messages: this message's number (1-based), how many there are, how many tasks in all. */
+  part?: number;
+  parts?: number;
+  total?: number;
   /** READ / READ_ALL: the stored task objects. */
   tasks?: unknown[];
 }
@@ -40,12 +59,18 @@ export interface ScheduleCommandOptions {
   repository: TaskRepository;
   properties: PropertySource;
   clock: Clock;
-  /** Gateway serial number, used when the command carries none. */
+  /** Gateway serial number: a command naming another is refused; every reply carries this one. */
   sn: string;
   limits?: TaskLimits;
-  /** Largest READ/READ_ALL reply (JSON characters); a larger one is refused with ERR_CAPACITY. */
+  /** Largest reply message (UTF-8 bytes); a READ/READ_ALL answer beyond it is split into parts of at most this. */
   maxReplyBytes?: number;
+  /** Where reused msgids are counted and logged (optional: tests). */
+  counters?: Counters;
+  log?: Log;
 }
+
+/** Bytes a part adds to its header beyond the tasks: `,"tasks":[` and `]}` (and a margin for part numbers). */
+const PART_FRAME_BYTES = 24;
 
 /** A refusal: the reply's error code and message. */
 class Refusal extends Error {
@@ -67,21 +92,42 @@ export class ScheduleCommandHandler {
   /** The reply being built and its msgid key, for `commit` to remember. */
   private reply: ScheduleReply | null = null;
   private mid: string | null = null;
+  /** The identity of the command being handled: its cmd (index in SCHEDULE_COMMANDS) and text digest. */
+  private kind = 0;
+  private digest = 0;
+  /** The ids a READ / READ_ALL answers with (set by `run`, taken by `process`). */
+  private readIds: string[] | null = null;
+  private readonly cReusedIds: number;
 
   constructor(private readonly o: ScheduleCommandOptions) {
     this.limits = o.limits ?? DEFAULT_TASK_LIMITS;
     this.maxReplyBytes = o.maxReplyBytes ?? 8192;
+    this.cReusedIds = o.counters ? o.counters.register("schedule_reused_msgids") : -1;
   }
 
-  /** The raw command text in, the reply text out (64-bit msgids kept exact). */
-  handleText(text: string): string {
+  /**
+   * The raw command text in, the reply out as one or more messages (64-bit msgids kept exact). Each part's text is
+   * built when the caller asks for it.
+   */
+  handleCommand(text: string): ReplyPages {
     let message: unknown;
     try {
       message = parseLossless(text);
     } catch {
       message = "(not JSON)";
     }
-    return stringifyLossless(this.handle(message));
+    const reply = this.process(message, fnv1a32(text));
+    const ids = this.readIds;
+    this.readIds = null;
+    if (ids === null) return new SinglePage(stringifyLossless(reply));
+    return new TaskPages(reply, ids, this.o.repository, this.maxReplyBytes);
+  }
+
+  /** `handleCommand` for replies of one message (tests, tools); a reply in several parts throws. */
+  handleText(text: string): string {
+    const pages = this.handleCommand(text);
+    if (pages.parts !== 1) throw new Error(`the reply takes ${pages.parts} messages: use handleCommand`);
+    return pages.next() as string;
   }
 
   /**
@@ -102,17 +148,45 @@ export class ScheduleCommandHandler {
     return stringifyLossless(reply);
   }
 
+  /**
+   * An already parsed command in, the reply object out (tests, tools). The digest is taken over the object's JSON
+   * text; a READ / READ_ALL answer in several parts throws (use handleCommand).
+   */
   handle(message: unknown): ScheduleReply {
+    const reply = this.process(message, fnv1a32(message === undefined ? "" : stringifyLossless(message)));
+    const ids = this.readIds;
+    this.readIds = null;
+    if (ids !== null) {
+      const pages = new TaskPages(reply, ids, this.o.repository, this.maxReplyBytes);
+      if (pages.parts !== 1) throw new Error(`the reply takes ${pages.parts} messages: use handleCommand`);
+      reply.tasks = ids.map((taskId) => this.stored(taskId));
+    }
+    return reply;
+  }
+
+  private process(message: unknown, digest: number): ScheduleReply {
     const msgid = isPlainObject(message) ? message.msgid : undefined;
     const mid = msgid instanceof RawJsonNumber ? msgid.digits : typeof msgid === "number" || typeof msgid === "string" ? String(msgid) : null;
+    const payload = isPlainObject(message) ? ("payload" in message ? message.payload : message["payload "]) : undefined;
+    const cmd = isPlainObject(payload) ? payload.cmd : undefined;
+    const kind = (SCHEDULE_COMMANDS as readonly unknown[]).indexOf(cmd);
+    this.kind = kind < 0 ? 255 : kind;
+    this.digest = digest;
+    this.readIds = null;
     if (mid !== null) {
-      const remembered = this.o.repository.recentReply(mid);
+      const stored = this.o.repository.recentReply(mid);
+      const remembered = rememberedReplyFor(stored, this.kind, digest);
       if (remembered !== null) return parseLossless(remembered) as ScheduleReply;
+      if (stored !== null && this.o.counters) {
+        // The platform reused a msgid for another command: handled as new (docs/schedule.md), and counted.
+        this.o.counters.add(this.cReusedIds);
+        this.o.log?.write(LogLevel.Info, "schedule", `msgid ${mid} reused by another command: handled as new`);
+      }
     }
     const reply: ScheduleReply = {
       msgid: isPlainObject(message) ? (message.msgid ?? null) : null,
       method: "schedule",
-      sn: isPlainObject(message) && typeof message.sn === "string" ? message.sn : this.o.sn,
+      sn: this.o.sn,
       res: 1,
       errcode: ERR_NONE,
       timestamp: Math.floor(this.o.clock.wallMs() / 1000),
@@ -122,20 +196,17 @@ export class ScheduleCommandHandler {
     try {
       if (!isPlainObject(message)) throw new Refusal(ERR_MALFORMED, "the command must be a JSON object");
       if (message.method !== undefined && message.method !== "schedule") throw new Refusal(ERR_MALFORMED, `method: "${String(message.method)}" is not "schedule"`);
-      const payload = "payload" in message ? message.payload : message["payload "];
+      // A command for another gateway (a platform routing error) must not touch this one's tasks.
+      if (message.sn !== undefined && message.sn !== this.o.sn) {
+        throw new Refusal(ERR_WRONG_SN, `sn: this gateway is "${this.o.sn}", the command is for ${JSON.stringify(message.sn)}; nothing was changed`);
+      }
       if (!isPlainObject(payload)) throw new Refusal(ERR_MALFORMED, 'payload: missing or not an object ("payload" or "payload ")');
-      const cmd = payload.cmd;
-      if (typeof cmd !== "string" || !(SCHEDULE_COMMANDS as readonly string[]).includes(cmd)) {
+      if (typeof cmd !== "string" || kind < 0) {
         throw new Refusal(ERR_MALFORMED, `payload.cmd: must be one of ${SCHEDULE_COMMANDS.join(", ")}`);
       }
-      const tasks = this.run(cmd as ScheduleCommand, payload);
-      if (tasks) {
-        if (JSON.stringify(tasks).length > this.maxReplyBytes) {
-          throw new Refusal(ERR_CAPACITY, `the reply would exceed ${this.maxReplyBytes} bytes; READ fewer taskIds at a time`);
-        }
-        reply.tasks = tasks;
-      }
+      this.readIds = this.run(cmd as ScheduleCommand, payload);
     } catch (error) {
+      this.readIds = null;
       reply.res = 0;
       if (error instanceof Refusal) {
         reply.errcode = error.errcode;
@@ -153,7 +224,8 @@ export class ScheduleCommandHandler {
     return reply;
   }
 
-  private run(cmd: ScheduleCommand, payload: Record<string, unknown>): unknown[] | null {
+  /** Apply one command; READ / READ_ALL return the ids to answer with (checked to exist), the others null. */
+  private run(cmd: ScheduleCommand, payload: Record<string, unknown>): string[] | null {
     switch (cmd) {
       case "SET":
         return this.set(this.taskList(payload, true));
@@ -172,9 +244,14 @@ export class ScheduleCommandHandler {
         this.o.scheduler.clear();
         return null;
       case "READ_ALL":
-        return this.o.repository.list().map((taskId) => this.stored(taskId));
-      case "READ":
-        return this.idList(payload).map((taskId) => this.stored(taskId));
+        return this.o.repository.list();
+      case "READ": {
+        const ids = this.idList(payload);
+        ids.forEach((taskId, i) => {
+          if (!this.exists(taskId)) throw new Refusal(ERR_NOT_FOUND, `tasks[${i}].taskId: "${taskId}" does not exist`);
+        });
+        return ids;
+      }
     }
   }
 
@@ -223,12 +300,24 @@ export class ScheduleCommandHandler {
     return null;
   }
 
+  /**
+   * DELETE: the known ids are deleted; unknown ones are named in the reply (`unknownTaskIds`, `msg`). After it none
+   * of the named tasks exists, which is what the platform asked; when none existed nothing was done, and that is a
+   * refusal (ERR_NOT_FOUND), never a success.
+   */
   private remove(ids: string[]): null {
-    ids.forEach((taskId, i) => {
-      if (!this.exists(taskId)) throw new Refusal(ERR_NOT_FOUND, `tasks[${i}].taskId: "${taskId}" does not exist`);
-    });
-    this.commit((remember) => this.o.repository.apply([], ids, remember));
-    for (const taskId of ids) this.o.scheduler.remove(taskId);
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (const taskId of ids) (this.exists(taskId) ? known : unknown).push(taskId);
+    if (known.length === 0) {
+      throw new Refusal(ERR_NOT_FOUND, `tasks: ${unknown.map((id) => `"${id}"`).join(", ")} ${unknown.length === 1 ? "does" : "do"} not exist; nothing was deleted`);
+    }
+    if (unknown.length > 0 && this.reply !== null) {
+      this.reply.unknownTaskIds = unknown;
+      this.reply.msg = `tasks: ${unknown.map((id) => `"${id}"`).join(", ")} did not exist; ${known.length} deleted`;
+    }
+    this.commit((remember) => this.o.repository.apply([], known, remember));
+    for (const taskId of known) this.o.scheduler.remove(taskId);
     return null;
   }
 
@@ -325,7 +414,7 @@ export class ScheduleCommandHandler {
 
   /** Run one repository write, giving it the success reply to remember; a throw becomes ERR_STORAGE. */
   private commit(write: (remember: RememberedReply | undefined) => void): void {
-    const remember = this.mid !== null && this.reply !== null ? { mid: this.mid, text: stringifyLossless(this.reply) } : undefined;
+    const remember = this.mid !== null && this.reply !== null ? { mid: this.mid, text: rememberedText(this.kind, this.digest, stringifyLossless(this.reply)) } : undefined;
     try {
       write(remember);
     } catch (error) {
@@ -336,4 +425,56 @@ export class ScheduleCommandHandler {
 
 function record(task: CompiledTask): TaskRecord {
   return { taskId: task.taskId, json: task.json };
+}
+
+/**
+ * A READ / READ_ALL answer: the tasks' stored JSON texts, as many per message as fit `maxBytes`. The plan (which ids
+ * go in which part) is made at once from the stored texts' sizes; each part's text is built from the store when
+ * asked for. A task deleted between the plan and its part is left out of it (the part says so by its shorter list);
+ * one reply of one part carries no part fields, as before.
+ */
+class TaskPages implements ReplyPages {
+  readonly parts: number;
+  /** Index in `ids` where each part starts; one more entry at the end. */
+  private readonly starts: Uint16Array | Uint32Array;
+  private part = 0;
+
+  constructor(
+    private readonly reply: ScheduleReply,
+    private readonly ids: readonly string[],
+    private readonly repository: TaskRepository,
+    maxBytes: number,
+  ) {
+    const headBytes = utf8Length(stringifyLossless({ ...reply, part: ids.length, parts: ids.length, total: ids.length })) + PART_FRAME_BYTES;
+    const room = maxBytes - headBytes;
+    const starts: number[] = [0];
+    let used = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const json = repository.get(ids[i]);
+      const bytes = json === null ? 0 : utf8Length(json) + 1;
+      // A task never shares a part it does not fit in; one larger than a whole part gets a part of its own (task
+      // bodies are bounded far below a packet by the store's record size, so this does not happen in practice).
+      if (used > 0 && used + bytes > room) {
+        starts.push(i);
+        used = 0;
+      }
+      used += bytes;
+    }
+    starts.push(ids.length);
+    this.parts = starts.length - 1;
+    this.starts = ids.length > 0xffff ? Uint32Array.from(starts) : Uint16Array.from(starts);
+  }
+
+  next(): string | null {
+    if (this.part >= this.parts) return null;
+    const index = this.part++;
+    const texts: string[] = [];
+    for (let i = this.starts[index]; i < this.starts[index + 1]; i++) {
+      const json = this.repository.get(this.ids[i]);
+      if (json !== null) texts.push(json);
+    }
+    const head: ScheduleReply = this.parts === 1 ? { ...this.reply } : { ...this.reply, part: index + 1, parts: this.parts, total: this.ids.length };
+    const text = stringifyLossless(head);
+    return `${text.slice(0, -1)},"tasks":[${texts.join(",")}]}`;
+  }
 }

@@ -231,6 +231,25 @@ test("a redelivered set (same id) gets the same reply and is not applied again",
   t.is(rig.counter("desired_sets_duplicate"), 1);
 });
 
+test("a reused set id with other params is a new set: applied, not answered with the earlier set's reply", (t) => {
+  const rig = connected();
+  // The spec's example id "123" twice, with other params the second time.
+  rig.platform.sendRaw(JSON.stringify({ id: "123", version: "1.0", params: { report_interval_s: 15 }, method: "thing.service.property.set" }));
+  rig.pump();
+  rig.platform.sendRaw(JSON.stringify({ id: "123", version: "1.0", params: { report_interval_s: 25 }, method: "thing.service.property.set" }));
+  rig.pump();
+  t.is(rig.device.settings.values.report_interval_s, 25);
+  t.is(rig.platform.setReplies.length, 2);
+  t.like(rig.platform.setReplies[1], { id: "123", code: 200 });
+  t.is(rig.counter("desired_sets_duplicate"), 0);
+  t.is(rig.counter("desired_reused_set_ids"), 1);
+  // The second one redelivered: its own reply, not applied again.
+  rig.platform.sendRaw(JSON.stringify({ id: "123", version: "1.0", params: { report_interval_s: 25 }, method: "thing.service.property.set" }));
+  rig.pump();
+  t.is(rig.counter("desired_sets_duplicate"), 1);
+  t.is(rig.counter("desired_sets_applied"), 2);
+});
+
 test("a store failure answers 400, changes nothing, and a later retry works", (t) => {
   const persistence = new MemorySettingsPersistence();
   const rig = connected(new Rig(persistence));

@@ -5,6 +5,7 @@
 import test from "ava";
 import { MemoryStrategyStore, type StrategyCommit, type StrategyStorePort } from "../../src/protocol/overdemand/store-port";
 import { command, example, rig } from "./helpers";
+import { fnv1a32, rememberedText } from "../../src/core/command-identity";
 
 type Json = Record<string, unknown>;
 
@@ -53,9 +54,11 @@ test("the reply is committed with the change, before it is returned", (t) => {
     },
   };
   const r = rig({ store: spy });
-  const outputs = r.send("create", command("create", "c-1"));
+  const sent = command("create", "c-1");
+  const outputs = r.send("create", sent);
   t.is(commits.length, 1);
-  t.deepEqual(commits[0].reply, { mid: "c-1", text: outputs[0].payload });
+  // The reply is kept under its mid with the command's identity (action 0 = create, digest of the bytes sent).
+  t.deepEqual(commits[0].reply, { mid: "c-1", text: rememberedText(0, fnv1a32(JSON.stringify(sent)), outputs[0].payload) });
   t.is(commits[0].nextId, 2);
   t.is(commits[0].put.length, 1);
 });

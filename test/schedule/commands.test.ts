@@ -3,8 +3,9 @@ import { ScheduleCommandHandler, type ScheduleReply } from "../../src/schedule/c
 import { makeFixture, task, utc, type Fixture } from "./fixture";
 
 function setup(capacity = 32): { f: Fixture; handler: ScheduleCommandHandler; send: (cmd: Record<string, unknown>, key?: string) => ScheduleReply } {
-  const f = makeFixture({ wallStart: utc(2026, 5, 1, 9, 0), capacity, triggerWords: 16 });
-  const handler = new ScheduleCommandHandler({ scheduler: f.scheduler, repository: f.repository, properties: f.properties, clock: f.loop, sn: "GW-0001", maxReplyBytes: 4096 });
+  // The gateway's sn is the spec examples' (a command for another sn is refused: see "sn" below).
+  const f = makeFixture({ wallStart: utc(2026, 5, 1, 9, 0), capacity, triggerWords: 16, sn: "1234567890123" });
+  const handler = new ScheduleCommandHandler({ scheduler: f.scheduler, repository: f.repository, properties: f.properties, clock: f.loop, sn: "1234567890123", maxReplyBytes: 4096, counters: f.counters });
   f.run(1000);
   let msgid = 1000;
   const send = (payload: Record<string, unknown>, key = "payload "): ScheduleReply =>
@@ -102,7 +103,7 @@ test("a stored task runs and is reported with its snapshot (command to event)", 
   t.deepEqual(f.sink.runs(), ["9:1:0"]);
   const event = f.sink.messages[0].payload.events[0];
   t.deepEqual(event.payload.task, JSON.parse(f.repository.get("9")!));
-  t.is(event.addr, "GW-0001");
+  t.is(event.addr, "1234567890123");
   t.is(event.endpoint, "GATEWAY");
 });
 
@@ -125,7 +126,7 @@ test("not found, duplicates, capacity and storage failures change nothing", (t) 
     t.is(JSON.stringify([...f.repository.records]), before);
     t.is(f.scheduler.table.count, 1);
   };
-  t.like(send({ cmd: "DELETE", tasks: [{ taskId: "a" }, { taskId: "zz" }] }), { res: 0, errcode: "5010", msg: 'tasks[1].taskId: "zz" does not exist' });
+  t.like(send({ cmd: "DELETE", tasks: [{ taskId: "zz" }, { taskId: "yy" }] }), { res: 0, errcode: "5010", msg: 'tasks: "zz", "yy" do not exist; nothing was deleted' });
   unchanged();
   t.like(send({ cmd: "UPDATE", tasks: [task("zz", { mode: "cron", cron: "0 0 12 * * ?" })] }), { res: 0, errcode: "5010" });
   t.like(send({ cmd: "ENABLE", tasks: [{ taskId: "zz", enable: 0 }] }), { res: 0, errcode: "5010" });
@@ -142,12 +143,74 @@ test("not found, duplicates, capacity and storage failures change nothing", (t) 
   unchanged();
 });
 
-test("READ_ALL larger than the reply limit is refused, READ of fewer tasks works", (t) => {
-  const { send } = setup();
+test("READ_ALL larger than one message is answered in parts, each a complete reply of at most maxReplyBytes", (t) => {
+  const { handler, send } = setup();
   const big = Array.from({ length: 12 }, (_, i) => task(`big${i}`, { mode: "cron", cron: "0 0 12 * * ?" }, { note: "x".repeat(300) }));
   t.like(send({ cmd: "SET", tasks: big }), { res: 1 });
-  t.like(send({ cmd: "READ_ALL" }), { res: 0, errcode: "5012" });
-  t.is(send({ cmd: "READ", tasks: [{ taskId: "big1" }, { taskId: "big2" }] }).tasks?.length, 2);
+  const pages = handler.handleCommand('{"msgid": 628131887239491584, "method": "schedule", "sn": "1234567890123", "payload ": {"cmd": "READ_ALL"}}');
+  t.true(pages.parts > 1, `${pages.parts} parts`);
+  const ids: string[] = [];
+  for (let part = 1; part <= pages.parts; part++) {
+    const text = pages.next();
+    t.truthy(text, `part ${part}`);
+    t.true(Buffer.byteLength(text as string) <= 4096, `part ${part}: ${Buffer.byteLength(text as string)} bytes`);
+    t.true((text as string).startsWith('{"msgid":628131887239491584,'), "the 64-bit msgid kept exact in every part");
+    const reply = JSON.parse(text as string) as { tasks: { taskId: string }[] };
+    t.like(reply, { method: "schedule", sn: "1234567890123", res: 1, errcode: "0", part, parts: pages.parts, total: 12 });
+    ids.push(...reply.tasks.map((x) => x.taskId));
+  }
+  t.is(pages.next(), null, "no part beyond parts");
+  t.deepEqual(ids.sort(), big.map((x) => x.taskId as string).sort(), "every task exactly once");
+  // One that fits is one message without part fields, as before.
+  const read = send({ cmd: "READ", tasks: [{ taskId: "big1" }, { taskId: "big2" }] });
+  t.is(read.tasks?.length, 2);
+  t.is(read.parts, undefined);
+  // The object API cannot carry several messages: it says so rather than return a part.
+  t.throws(() => send({ cmd: "READ_ALL" }), { message: /use handleCommand/ });
+});
+
+test("DELETE with some unknown ids deletes the known ones and names the unknown in the reply", (t) => {
+  const { f, send } = setup();
+  send({ cmd: "ADD", tasks: [task("125", { mode: "cron", cron: "0 0 12 * * ?" }), task("127", { mode: "cron", cron: "0 0 13 * * ?" })] });
+  const reply = send({ cmd: "DELETE", tasks: [{ taskId: "125" }, { taskId: "126" }] });
+  t.like(reply, { res: 1, errcode: "0", unknownTaskIds: ["126"], msg: 'tasks: "126" did not exist; 1 deleted' });
+  t.deepEqual([...f.repository.records.keys()], ["127"]);
+  t.is(f.scheduler.table.find("125"), -1);
+  t.true(f.scheduler.table.find("127") >= 0);
+});
+
+test("sn: a command for another gateway is refused with 5015 naming sn, changes nothing, and the reply carries this gateway's sn", (t) => {
+  const { f, handler, send } = setup();
+  send({ cmd: "ADD", tasks: [task("a", { mode: "cron", cron: "0 0 12 * * ?" })] });
+  const before = JSON.stringify([...f.repository.records]);
+  for (const cmd of [{ cmd: "CLEAR" }, { cmd: "SET", tasks: [] }, { cmd: "DELETE", tasks: [{ taskId: "a" }] }, { cmd: "READ_ALL" }]) {
+    const reply = handler.handle({ msgid: 9, method: "schedule", sn: "9999999999999", "payload ": cmd });
+    t.like(reply, { res: 0, errcode: "5015", sn: "1234567890123" }, cmd.cmd);
+    t.regex(reply.msg ?? "", /^sn: this gateway is "1234567890123", the command is for "9999999999999"/);
+    t.is(reply.tasks, undefined);
+  }
+  t.like(handler.handle({ msgid: 10, sn: 1234567890123, payload: { cmd: "CLEAR" } }), { res: 0, errcode: "5015" }, "a number is not the sn");
+  t.is(JSON.stringify([...f.repository.records]), before);
+  t.is(f.scheduler.table.count, 1);
+  // Without sn the command is taken as this gateway's (the spec's table does not require it).
+  t.like(handler.handle({ msgid: 11, payload: { cmd: "READ_ALL" } }), { res: 1, sn: "1234567890123" });
+});
+
+test("a reused msgid: the same command again gets the remembered reply; another cmd or body under it is a new command", (t) => {
+  const { f, handler } = setup();
+  const text = (payload: Record<string, unknown>) => JSON.stringify({ msgid: 628131887239491584, method: "schedule", sn: "1234567890123", timestamp: 1638869990, "payload ": payload });
+  const add = text({ cmd: "ADD", tasks: [task("124", { mode: "cron", cron: "0 0/15 * * * ?" })] });
+  t.like(JSON.parse(handler.handleText(add)), { res: 1 });
+  t.like(JSON.parse(handler.handleText(add)), { res: 1 }, "a redelivery: the remembered reply, not 5011");
+  t.is(f.repository.writes, 1, "applied once");
+  // The same msgid with another cmd (the spec's examples all share one): applied.
+  const readAll = JSON.parse(handler.handleText(text({ cmd: "READ_ALL" })));
+  t.like(readAll, { res: 1 });
+  t.is(readAll.tasks.length, 1, "READ_ALL answered with the tasks, not with the ADD's reply");
+  // The same msgid and cmd with another body: applied as a new command.
+  t.like(JSON.parse(handler.handleText(text({ cmd: "ADD", tasks: [task("125", { mode: "cron", cron: "0 0 12 * * ?" })] }))), { res: 1 });
+  t.deepEqual([...f.repository.records.keys()].sort(), ["124", "125"]);
+  t.is(f.counters.value("schedule_reused_msgids"), 2);
 });
 
 test("a bad task is refused with its field named, and nothing changes", (t) => {

@@ -11,7 +11,7 @@ const open = (chip: SimNorFlash): GatewayStore => GatewayStore.open(chip, { maxS
 function boot(chip: SimNorFlash, wallStart: number, loop?: Fixture["loop"]): { f: Fixture; handler: ScheduleCommandHandler; repository: StoreTaskRepository } {
   const repository = new StoreTaskRepository(open(chip));
   const f = makeFixture({ wallStart, loop, repository: repository as never });
-  const handler = new ScheduleCommandHandler({ scheduler: f.scheduler, repository, properties: f.properties, clock: f.loop, sn: "GW-0001" });
+  const handler = new ScheduleCommandHandler({ scheduler: f.scheduler, repository, properties: f.properties, clock: f.loop, sn: "1234567890123" });
   return { f, handler, repository };
 }
 

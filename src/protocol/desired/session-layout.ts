@@ -81,6 +81,7 @@ export const Counter = deepFreeze({
   PendingEvicted: 17,
   PublishFailures: 18,
   IdPersistFailures: 19,
+  ReusedIds: 20,
 } as const);
 /** Literal names (in the preloaded module's constants, not built at boot), registered in this order. */
 export const COUNTER_NAMES = deepFreeze([
@@ -104,12 +105,13 @@ export const COUNTER_NAMES = deepFreeze([
   "desired_pending_evicted",
   "desired_publish_failures",
   "desired_id_persist_failures",
+  "desired_reused_set_ids",
 ]);
 
 /**
  * Layout of the session's one Float64Array of state (one backing store instead of a dozen small arrays and an
  * object of counter handles): per property the highest version seen and the superseded flag, the counter handles,
- * then columns for the pending requests (kind, deadline, id) and the recent sets (id, code), whose offsets
+ * then columns for the pending requests (kind, deadline, id) and the recent sets (id, code, digest), whose offsets
  * depend on the options.
  */
 export const FETCHED = 0;

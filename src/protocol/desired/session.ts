@@ -22,10 +22,13 @@ import { parseMessageId } from "./message-ids";
 import { encodeSetReply, parseObject } from "./messages";
 import { Counter, DELETE_ANY, DesiredOut, FETCHED, NOT_DELETED, PENDING_KINDS, Pending, SUPERSEDED, Sync } from "./session-layout";
 import { DesiredSync } from "./sync";
+import { fnv1a32 } from "../../core/command-identity";
 
 export * from "./session-layout";
 
 export class DesiredSession extends DesiredSync implements TickService {
+  /** Digest of the set being handled, remembered with its answer (answerSet). */
+  protected setDigest = 0;
   /** True once this connection's desired state has been fetched and handled. */
   get synced(): boolean {
     return this.sync === Sync.Synced;
@@ -130,7 +133,13 @@ export class DesiredSession extends DesiredSync implements TickService {
     if (hasOwn(request, "method") && request.method !== Method.PropertySet) {
       return this.refuseSet(idText, version, ack, Code.ParameterError, `method: must be "${Method.PropertySet}" on this topic, got ${shortJson(request.method)}`);
     }
-    const recent = this.recentIndex(id);
+    const digest = fnv1a32(text);
+    const recent = this.recentIndex(id, digest);
+    if (recent === -2) {
+      // The platform reused an id for another set: applied as new (docs/protocol-004.md), and counted.
+      this.count(Counter.ReusedIds);
+      this.log.write(LogLevel.Info, "desired", `set id ${idText} reused with other params: handled as new`);
+    }
     if (recent >= 0) {
       // A redelivery (QoS 1 after a lost PUBACK): answering again is right, applying again could undo a later set.
       this.count(Counter.SetsDuplicate);
@@ -139,6 +148,7 @@ export class DesiredSession extends DesiredSync implements TickService {
       return true;
     }
     const params = request.params;
+    this.setDigest = digest;
     if (!isPlainObject(params)) return this.answerSet(id, idText, version, ack, Code.ParameterError, `params: must be an object of property values, got ${shortJson(params)}`);
     const keys = Object.keys(params);
     if (keys.length === 0) return this.answerSet(id, idText, version, ack, Code.ParameterError, "params: no property to set");
@@ -194,6 +204,7 @@ export class DesiredSession extends DesiredSync implements TickService {
       const slot = this.recentNext;
       this.state[this.recentIdsAt + slot] = id;
       this.state[this.recentCodesAt + slot] = code;
+      this.state[this.recentDigestsAt + slot] = this.setDigest;
       if (this.recentMessages === null) this.recentMessages = new Array<string>(this.recentCount).fill("");
       this.recentMessages[slot] = message;
       this.recentNext = (slot + 1) % this.recentCount;

@@ -28,9 +28,14 @@ export abstract class DesiredSync {
   protected readonly deadlinesAt: number;
   protected readonly idsAt: number;
   protected readonly recentCount: number;
-  /** Recent sets' columns: message id (-1: none), the code it was answered with (the message: recentMessages). */
+  /**
+   * Recent sets' columns: message id (-1: none), the code it was answered with (the message: recentMessages), and
+   * the FNV-1a digest of the set's text (src/core/command-identity.ts): a redelivery matches id and digest, a reused
+   * id with other params is a new set.
+   */
   protected readonly recentIdsAt: number;
   protected readonly recentCodesAt: number;
+  protected readonly recentDigestsAt: number;
   /** Answers of the recent sets, made at the first set. */
   protected recentMessages: string[] | null = null;
   protected sync: Sync = Sync.Offline;
@@ -59,7 +64,8 @@ export abstract class DesiredSync {
     this.idsAt = this.deadlinesAt + this.pendingCount;
     this.recentIdsAt = this.idsAt + this.pendingCount;
     this.recentCodesAt = this.recentIdsAt + this.recentCount;
-    const state = new Float64Array(this.recentCodesAt + this.recentCount);
+    this.recentDigestsAt = this.recentCodesAt + this.recentCount;
+    const state = new Float64Array(this.recentDigestsAt + this.recentCount);
     state.fill(NO_VERSION, FETCHED, FETCHED + PROPERTY_COUNT);
     for (let i = 0; i < COUNTER_NAMES.length; i++) state[COUNTERS + i] = counters.register(COUNTER_NAMES[i]);
     state.fill(-1, this.recentIdsAt, this.recentIdsAt + this.recentCount);
@@ -298,10 +304,18 @@ export abstract class DesiredSync {
     this.state.fill(Pending.Free, PENDING_KINDS, PENDING_KINDS + this.pendingCount);
   }
 
-  /** The recent-set record holding message id `id`, or -1. */
-  protected recentIndex(id: number): number {
-    for (let i = 0; i < this.recentCount; i++) if (this.state[this.recentIdsAt + i] === id) return i;
-    return -1;
+  /**
+   * The recent-set record of this very set (message id `id`, text digest `digest`), or -1; -2 when the id was
+   * answered for another text (a reused id: handled as a new set).
+   */
+  protected recentIndex(id: number, digest: number): number {
+    let reused = -1;
+    for (let i = 0; i < this.recentCount; i++) {
+      if (this.state[this.recentIdsAt + i] !== id) continue;
+      if (this.state[this.recentDigestsAt + i] === digest) return i;
+      reused = -2;
+    }
+    return reused;
   }
 
   // ---- small helpers --------------------------------------------------------------------------------------------

@@ -3,15 +3,20 @@
  * and the device's own streaming_overdemand/list/post report. Sans-I/O: a command's payload text goes in, the
  * messages to publish come out (topic suffix + payload text); the caller owns the MQTT session and the topic prefix.
  *
- * Contract, in this order for a changing command: envelope checked -> duplicate? (same mid: the remembered reply,
- * nothing re-applied) -> data validated against the field tables -> bounds checked (count, one meter per device
- * type, list fits one packet) -> reply text built -> ONE store transaction with the change AND that reply ->
+ * The strategy list (the list report, the sync result) is one message when it fits one packet, else several, each
+ * a complete message with `part`, `parts` and `total` (ListPages below): the set is never refused for its size.
+ *
+ * Contract, in this order for a changing command: envelope checked -> duplicate? (same mid, same action and the same
+ * payload digest: the remembered reply, nothing re-applied; a reused mid with another action or body is a new
+ * command, src/core/command-identity.ts) -> data validated against the field tables -> bounds checked (count, one meter per device
+ * type, each strategy fits one packet) -> reply text built -> ONE store transaction with the change AND that reply ->
  * only then the RAM view changes, listeners run, and the 200 reply plus a fresh list report are returned.
  * Any refusal is a 400 naming the field, with nothing changed.
  */
 import { LogLevel, type Clock, type Log, type RandomSource } from "../../../hal/types";
 import type { Counters } from "../../core/counters";
-import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand } from "../envelope";
+import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand, type MessagePart } from "../envelope";
+import type { ReplyPages } from "../../core/reply-pages";
 import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
@@ -19,6 +24,7 @@ import { entryOf, sortById, stage, withIdFirst, type StrategyEntry } from "./str
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
 import { checkPatch, checkStrategy } from "./validate";
 import { deepFreeze } from "../../core/freeze";
+import { fnv1a32, rememberedReplyFor, rememberedText } from "../../core/command-identity";
 
 export type OverdemandAction = "create" | "update" | "delete" | "update_all" | "sync";
 export const OVERDEMAND_ACTIONS: readonly OverdemandAction[] = deepFreeze(["create", "update", "delete", "update_all", "sync"]);
@@ -42,6 +48,11 @@ export interface OverdemandOutput {
   payload: string;
   /** A result's code (200 / 400); 0 for the list report. */
   code: number;
+  /**
+   * When the message is the first of several (a strategy list larger than one packet): the rest, each part built
+   * when asked for. Null for a message on its own.
+   */
+  rest: ReplyPages | null;
 }
 
 /**
@@ -81,12 +92,21 @@ export class OverdemandHandler {
   private nextId = 1;
   private readonly writer: EnvelopeWriter;
   private readonly listeners: (() => void)[] = [];
-  private readonly rejected: { mid: string; text: string }[] = [];
+  /**
+   * Recent 400 replies, a ring of `rejectedCapacity`: per slot the mid and reply text, and the identity as numbers
+   * (action index, payload digest) in typed arrays.
+   */
+  private readonly rejectedMids: string[] = [];
+  private readonly rejectedTexts: string[] = [];
+  private readonly rejectedKinds: Uint8Array;
+  private readonly rejectedDigests: Uint32Array;
+  private rejectedNext = 0;
   private readonly rejectedCapacity: number;
   readonly listBudgetBytes: number;
   private readonly cCommands: number;
   private readonly cRejected: number;
   private readonly cDuplicates: number;
+  private readonly cReusedMids: number;
   private readonly cStoreErrors: number;
   private readonly cLimitHits: number;
   private readonly cRejectedEvictions: number;
@@ -94,11 +114,14 @@ export class OverdemandHandler {
   constructor(private readonly options: OverdemandHandlerOptions) {
     this.writer = new EnvelopeWriter(options.deviceUid, options.clock, options.random);
     this.rejectedCapacity = options.rejectedReplyCapacity ?? 8;
+    this.rejectedKinds = new Uint8Array(this.rejectedCapacity);
+    this.rejectedDigests = new Uint32Array(this.rejectedCapacity);
     this.listBudgetBytes = options.maxPacketBytes - LIST_ENVELOPE_RESERVE_BYTES - utf8Length(options.deviceUid);
     const counters = options.counters;
     this.cCommands = counters.register("overdemand_commands");
     this.cRejected = counters.register("overdemand_rejected");
     this.cDuplicates = counters.register("overdemand_duplicates");
+    this.cReusedMids = counters.register("overdemand_reused_mids");
     this.cStoreErrors = counters.register("overdemand_store_errors");
     this.cLimitHits = counters.register("overdemand_limit_hits");
     this.cRejectedEvictions = counters.register("overdemand_rejected_cache_evictions");
@@ -153,24 +176,32 @@ export class OverdemandHandler {
     const { counters } = this.options;
     counters.add(this.cCommands);
     const type = commandType(action);
+    // The identity of this command beside its mid: a redelivery has the same action and the same bytes.
+    const kind = OVERDEMAND_ACTIONS.indexOf(action);
+    const digest = fnv1a32(payload);
     const parsed = parseCommand(payload, type, this.options.deviceUid);
-    if (!parsed.ok) return [this.reject(action, parsed.mid, parsed.traceId, parsed.msg)];
+    if (!parsed.ok) return [this.reject(action, parsed.mid, parsed.traceId, parsed.msg, kind, digest)];
     const { mid, traceId, data } = parsed.command;
-    const remembered = this.rememberedReply(mid);
+    const refused = this.rejectedSlot(mid, kind, digest);
+    if (refused >= 0) {
+      counters.add(this.cDuplicates);
+      return [{ topicSuffix: resultTopicSuffix(action), payload: this.rejectedTexts[refused], code: CODE_BAD_REQUEST, rest: null }];
+    }
+    const remembered = this.rememberedReply(mid, kind, digest);
     if (remembered !== null) {
       counters.add(this.cDuplicates);
-      // Only committed changes are remembered on flash (200); refusals come from the RAM list (400).
-      return [{ topicSuffix: resultTopicSuffix(action), payload: remembered, code: this.rejectedCode(mid) }];
+      // Only committed changes are remembered on flash (200); refusals come from the RAM ring (400, above).
+      return [{ topicSuffix: resultTopicSuffix(action), payload: remembered, code: CODE_OK, rest: null }];
     }
     if (action === "sync") {
       // Read-only: a duplicate is answered again with the current list (see docs/protocol-000.md).
-      return [{ topicSuffix: resultTopicSuffix(action), payload: this.writer.result(type, mid, traceId, CODE_OK, "", this.listData()), code: CODE_OK }];
+      return [this.listOutput(resultTopicSuffix(action), CODE_OK, (data, part) => this.writer.result(type, mid, traceId, CODE_OK, "", data, part))];
     }
     const plan = this.plan(action, data);
-    if (typeof plan === "string") return [this.reject(action, mid, traceId, plan)];
+    if (typeof plan === "string") return [this.reject(action, mid, traceId, plan, kind, digest)];
     const text = this.writer.result(type, mid, traceId, CODE_OK, "", plan.resultData);
     try {
-      this.options.store.commit({ ...plan.commit, reply: { mid, text } });
+      this.options.store.commit({ ...plan.commit, reply: { mid, text: rememberedText(kind, digest, text) } });
     } catch (error) {
       counters.add(this.cStoreErrors);
       this.options.log.write(LogLevel.Error, "overdemand", `${action} ${mid}: store commit failed: ${String(error)}`);
@@ -183,12 +214,12 @@ export class OverdemandHandler {
         this.options.log.write(LogLevel.Error, "overdemand", `reload after failed commit: ${String(reloadError)}`);
       }
       const reason = String(error);
-      return [this.reject(action, mid, traceId, `store: the change could not be saved (${reason.length > 60 ? reason.slice(0, 60) + "..." : reason})`)];
+      return [this.reject(action, mid, traceId, `store: the change could not be saved (${reason.length > 60 ? reason.slice(0, 60) + "..." : reason})`, kind, -1)];
     }
     this.entries = plan.entries;
     this.nextId = plan.commit.nextId;
     this.notify();
-    return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK }, this.listReport(traceId)];
+    return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK, rest: null }, this.listReport(traceId)];
   }
 
   /**
@@ -197,35 +228,72 @@ export class OverdemandHandler {
    */
   refuse(action: OverdemandAction, mid: string, problem: string): OverdemandOutput {
     this.options.counters.add(this.cCommands);
-    return this.reject(action, mid.length <= MAX_MID_LENGTH ? mid : "", null, problem);
+    // Not remembered (digest -1): the payload was not read whole, and refusing it again costs nothing.
+    return this.reject(action, mid.length <= MAX_MID_LENGTH ? mid : "", null, problem, 0, -1);
   }
 
   /** The device's streaming_overdemand_list report: after connecting, and after every change. */
   listReport(traceId: string | null = null): OverdemandOutput {
-    return { topicSuffix: LIST_TOPIC_SUFFIX, payload: this.writer.report(LIST_TYPE, this.listData(), traceId), code: 0 };
+    return this.listOutput(LIST_TOPIC_SUFFIX, 0, (data, part) => this.writer.report(LIST_TYPE, data, traceId, part));
   }
 
   /** Every strategy as the platform sees it: stored body, current_over_demand_condition set for this local month. */
   listData(): StrategyBody[] {
+    return this.listBodies(this.entries, 0, this.entries.length);
+  }
+
+  /** The bodies of entries[from, to) as listData gives them. */
+  private listBodies(entries: readonly StrategyEntry[], from: number, to: number): StrategyBody[] {
+    const out: StrategyBody[] = [];
+    for (let i = from; i < to; i++) out.push(this.listBody(entries[i].id));
+    return out;
+  }
+
+  /** One strategy as the list shows it: the stored body with this local month's current_over_demand_condition. */
+  listBody(id: number): StrategyBody {
     const clock = this.options.clock;
     const month = clock.wallSynced() ? this.options.calendar.month(clock.wallMs()) : 0;
-    const out: StrategyBody[] = [];
-    for (const entry of this.entries) {
-      const body = this.body(entry.id);
-      if (month > 0) body.current_over_demand_condition = (body.over_demand_condition as number[])[month - 1];
-      out.push(body);
-    }
-    return out;
+    const body = this.body(id);
+    if (month > 0) body.current_over_demand_condition = (body.over_demand_condition as number[])[month - 1];
+    return body;
+  }
+
+  /** Whether strategy `id` is in force now. */
+  has(id: number): boolean {
+    for (const entry of this.entries) if (entry.id === id) return true;
+    return false;
+  }
+
+  /** The list as one message, or the first of several with the rest to follow (`rest`). */
+  private listOutput(topicSuffix: string, code: number, envelope: (data: StrategyBody[], part: MessagePart | null) => string): OverdemandOutput {
+    const pages = new ListPages(this, this.entries, this.listBudgetBytes, envelope);
+    return { topicSuffix, payload: pages.next() as string, code, rest: pages.parts > 1 ? pages : null };
   }
 
   private notify(): void {
     for (const listener of this.listeners) listener();
   }
 
-  private rememberedReply(mid: string): string | null {
-    for (const entry of this.rejected) if (entry.mid === mid) return entry.text;
+  /** The RAM ring slot of a refusal of this very command (same mid, action and digest), or -1. */
+  private rejectedSlot(mid: string, kind: number, digest: number): number {
+    const mids = this.rejectedMids;
+    for (let i = 0; i < mids.length; i++) {
+      if (mids[i] === mid && this.rejectedKinds[i] === kind && this.rejectedDigests[i] === digest) return i;
+    }
+    return -1;
+  }
+
+  /** The committed reply remembered for this very command, or null (none, or the mid was used by another command). */
+  private rememberedReply(mid: string, kind: number, digest: number): string | null {
     try {
-      return this.options.store.recentReply(mid);
+      const stored = this.options.store.recentReply(mid);
+      const reply = rememberedReplyFor(stored, kind, digest);
+      if (stored !== null && reply === null) {
+        // The platform reused a mid for another command: handled as new (docs/protocol-000.md), and counted.
+        this.options.counters.add(this.cReusedMids);
+        this.options.log.write(LogLevel.Info, "overdemand", `mid ${mid} reused by another command: handled as new`);
+      }
+      return reply;
     } catch (error) {
       // An unreadable remembered reply (CRC failure) must not stop the command: it is handled as new, and counted.
       this.options.counters.add(this.cStoreErrors);
@@ -234,23 +302,24 @@ export class OverdemandHandler {
     }
   }
 
-  private rejectedCode(mid: string): number {
-    for (const entry of this.rejected) if (entry.mid === mid) return CODE_BAD_REQUEST;
-    return CODE_OK;
-  }
-
-  private reject(action: OverdemandAction, mid: string, traceId: string | null, msg: string): OverdemandOutput {
+  /**
+   * A 400 reply. Remembered in the RAM ring under (mid, action, digest) so a redelivery gets the same answer, unless
+   * `digest` is -1 (a payload not read whole, a store failure that a redelivery may get past).
+   */
+  private reject(action: OverdemandAction, mid: string, traceId: string | null, msg: string, kind: number, digest: number): OverdemandOutput {
     this.options.counters.add(this.cRejected);
     this.options.log.write(LogLevel.Warn, "overdemand", `${action} ${mid || "(no mid)"}: 400 ${msg}`);
     const text = this.writer.result(commandType(action), mid, traceId, CODE_BAD_REQUEST, msg);
-    if (mid !== "") {
-      if (this.rejected.length === this.rejectedCapacity) {
-        this.rejected.shift();
-        this.options.counters.add(this.cRejectedEvictions);
-      }
-      this.rejected.push({ mid, text });
+    if (mid !== "" && digest >= 0 && this.rejectedCapacity > 0) {
+      const slot = this.rejectedNext;
+      if (slot < this.rejectedMids.length) this.options.counters.add(this.cRejectedEvictions);
+      this.rejectedMids[slot] = mid;
+      this.rejectedTexts[slot] = text;
+      this.rejectedKinds[slot] = kind;
+      this.rejectedDigests[slot] = digest;
+      this.rejectedNext = (slot + 1) % this.rejectedCapacity;
     }
-    return { topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_BAD_REQUEST };
+    return { topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_BAD_REQUEST, rest: null };
   }
 
   private plan(action: Exclude<OverdemandAction, "sync">, data: unknown): Plan | string {
@@ -383,16 +452,18 @@ export class OverdemandHandler {
     return `${path}.ele_meter_id: strategy ${clash.id} already covers meter ${entry.limits.meterId} for device_type ${entry.limits.deviceType}`;
   }
 
-  /** Count and size bounds of a candidate set, or the problem. */
+  /**
+   * Count and size bounds of a candidate set, or the problem. The whole list may take several messages; each
+   * strategy must fit one.
+   */
   private checkBounds(entries: readonly StrategyEntry[]): string | null {
     const max = this.options.maxStrategies;
     if (entries.length > max) return this.limit(`data: at most ${max} strategies (limits.maxStrategies)`);
-    let bytes = 2;
-    for (let i = 0; i < entries.length; i++) bytes += entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + (i > 0 ? 1 : 0);
-    if (bytes > this.listBudgetBytes) {
-      return this.limit(
-        `data: the strategy list would need ${bytes} bytes, a report carries at most ${this.listBudgetBytes} (mqtt.maxPacketBytes)`,
-      );
+    for (let i = 0; i < entries.length; i++) {
+      const bytes = entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + 2;
+      if (bytes > this.listBudgetBytes) {
+        return this.limit(`data: strategy ${entries[i].id} would need ${bytes} bytes, a report carries at most ${this.listBudgetBytes} (mqtt.maxPacketBytes)`);
+      }
     }
     return null;
   }
@@ -400,5 +471,52 @@ export class OverdemandHandler {
   private limit(message: string): string {
     this.options.counters.add(this.cLimitHits);
     return message;
+  }
+}
+
+/**
+ * The strategy list in as many messages as it takes: parts planned at once from the entries' stored sizes (plus the
+ * month's current_over_demand_condition), each part's bodies read from the store and its text built only when
+ * asked for. `entries` is the handler's view at the time of the command (replaced, never mutated, on change), so
+ * every part comes from the same set; a strategy deleted before its part is built is left out of it.
+ */
+class ListPages implements ReplyPages {
+  readonly parts: number;
+  private readonly starts: Uint16Array;
+  private part = 0;
+
+  constructor(
+    private readonly handler: OverdemandHandler,
+    private readonly entries: readonly StrategyEntry[],
+    budgetBytes: number,
+    private readonly envelope: (data: StrategyBody[], part: MessagePart | null) => string,
+  ) {
+    const starts: number[] = [0];
+    let used = 2;
+    for (let i = 0; i < entries.length; i++) {
+      const bytes = entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + 1;
+      if (used > 2 && used + bytes > budgetBytes) {
+        starts.push(i);
+        used = 2;
+      }
+      used += bytes;
+    }
+    starts.push(entries.length);
+    this.parts = starts.length - 1;
+    this.starts = Uint16Array.from(starts);
+  }
+
+  next(): string | null {
+    if (this.part >= this.parts) return null;
+    const index = this.part++;
+    const from = this.starts[index];
+    const to = this.starts[index + 1];
+    const bodies: StrategyBody[] = [];
+    for (let i = from; i < to; i++) {
+      const id = this.entries[i].id;
+      // Deleted since the plan: left out (its own delete result and the next list report say so).
+      if (this.handler.has(id)) bodies.push(this.handler.listBody(id));
+    }
+    return this.envelope(bodies, this.parts === 1 ? null : { part: index + 1, parts: this.parts, total: this.entries.length });
   }
 }

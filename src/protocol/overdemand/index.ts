@@ -9,7 +9,7 @@ import type { GatewayStore } from "../../store/index";
 import { ActiveStrategies } from "./active-strategy";
 import { OverdemandHandler } from "./handler";
 import { PosixCalendar } from "./local-month";
-import { OverdemandMqttBinding, type OverdemandDispatcher, type OverdemandPublisher } from "./mqtt-binding";
+import { OverdemandMqttBinding, type OverdemandDispatcher, type OverdemandPager, type OverdemandPublisher } from "./mqtt-binding";
 import { GatewayStrategyStore } from "./store-adapter";
 
 export { ActiveStrategies } from "./active-strategy";
@@ -35,6 +35,8 @@ export function createOverdemand(
   db: GatewayStore,
   counters: Counters,
   link: { session: OverdemandPublisher; dispatcher: OverdemandDispatcher },
+  /** Sends lists of several parts as the outbox drains (src/app/reply-pager.ts); null: all parts at once. */
+  pager: OverdemandPager | null = null,
 ): Overdemand {
   const calendar = PosixCalendar.fromTz(config.site.timezone);
   const handler = new OverdemandHandler({
@@ -46,11 +48,11 @@ export function createOverdemand(
     counters,
     log: hal.log,
     maxStrategies: config.limits.maxStrategies,
-    // The list report must fit what the session can send, and be held in its outbox.
+    // Each part of the list must fit what the session can send, and be held in its outbox.
     maxPacketBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes),
   });
   const active = new ActiveStrategies(handler, hal.clock, calendar);
-  const binding = new OverdemandMqttBinding(handler, link.session, counters, hal.log);
+  const binding = new OverdemandMqttBinding(handler, link.session, counters, hal.log, pager);
   binding.attach(link.dispatcher);
   return { handler, active, binding };
 }

@@ -12,10 +12,16 @@ import { CODE_OK } from "../envelope";
 import { LIST_TOPIC_SUFFIX, resultTopicSuffix, type OverdemandAction, type OverdemandHandler, type OverdemandOutput } from "./handler";
 import { deepFreeze } from "../../core/freeze";
 import { payloadPrefixText, payloadProblem, peekJsonField } from "../payload-check";
+import type { ReplyPages } from "../../core/reply-pages";
 
 /** What the binding needs of the MQTT session. */
 export interface OverdemandPublisher {
   publishText(route: number, payload: string, qos: number): PublishResult;
+}
+
+/** Sends a message that may be the first of several (src/app/reply-pager.ts). */
+export interface OverdemandPager {
+  send(route: number, first: string, rest: ReplyPages | null): PublishResult;
 }
 
 /** What the binding needs of the route dispatcher. */
@@ -54,6 +60,8 @@ export class OverdemandMqttBinding {
     private readonly publisher: OverdemandPublisher,
     private readonly counters: Counters,
     private readonly log: Log,
+    /** Where a list in several parts goes; without one (tests) every part is queued at once. */
+    private readonly pager: OverdemandPager | null = null,
   ) {
     this.cPublishFailed = counters.register("overdemand_publish_failed");
   }
@@ -80,11 +88,22 @@ export class OverdemandMqttBinding {
 
   private publish(output: OverdemandOutput): void {
     const route = OUT_ROUTES[output.topicSuffix];
-    const result = this.publisher.publishText(route, output.payload, OVERDEMAND_QOS);
+    let result: PublishResult;
+    if (this.pager !== null) result = this.pager.send(route, output.payload, output.rest);
+    else {
+      result = this.publisher.publishText(route, output.payload, OVERDEMAND_QOS);
+      for (let part = output.rest !== null ? output.rest.next() : null; part !== null; part = (output.rest as ReplyPages).next()) {
+        this.report(output.topicSuffix, this.publisher.publishText(route, part, OVERDEMAND_QOS));
+      }
+    }
+    this.report(output.topicSuffix, result);
+  }
+
+  private report(topicSuffix: string, result: PublishResult): void {
     if (result !== PublishResult.Queued && result !== PublishResult.Sent) {
       // The change (if any) is committed and its reply remembered: a redelivered command gets it again.
       this.counters.add(this.cPublishFailed);
-      this.log.write(LogLevel.Error, "overdemand", `publish ${output.topicSuffix}: ${PUBLISH_RESULT_NAMES[result]}`);
+      this.log.write(LogLevel.Error, "overdemand", `publish ${topicSuffix}: ${PUBLISH_RESULT_NAMES[result]}`);
     }
   }
 }

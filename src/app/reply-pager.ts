@@ -1,0 +1,115 @@
+/**
+ * Sends replies that take several MQTT messages (src/core/reply-pages.ts) without overrunning the session's QoS 1
+ * outbox. The outbox makes room for a new uplink by dropping its oldest one, so queueing every part of a large
+ * READ_ALL at once (42 tasks are ~3 parts of 8 KiB against a 16 KiB outbox) would lose the first parts. Instead
+ * the first part is queued at once, like any reply (the journal keeps it on flash, docs/mqtt.md), and each further
+ * part when the outbox holds no unacknowledged uplink, checked at every tick: a part is built only then, so at most
+ * one part's text exists at a time.
+ *
+ * Bounds: at most `capacity` replies wait for their remaining parts; one more abandons the oldest, whose unsent
+ * parts are counted in `reply_parts_dropped`, as are parts the session refuses. A reboot forgets the parts not yet
+ * queued (a read changes nothing: the platform asks again, docs/schedule.md).
+ */
+import { LogLevel, type Log } from "../../hal/types";
+import type { Counters } from "../core/counters";
+import type { ReplyPages } from "../core/reply-pages";
+import { PUBLISH_RESULT_NAMES, PublishResult } from "../mqtt/session";
+import type { TickService } from "./service";
+
+/** What the pager needs of the MQTT session. */
+export interface PagerSession {
+  publishText(route: number, payload: string, qos: number): PublishResult;
+  /** QoS 1 uplinks held (in flight + queued): the next part goes when this is 0. */
+  readonly queuedUplinks: number;
+}
+
+export class ReplyPager implements TickService {
+  readonly name = "reply-pager";
+  private readonly pending: (ReplyPages | null)[];
+  /** Per waiting reply: its outgoing route and the parts already sent. */
+  private readonly routes: Int32Array;
+  private readonly sent: Int32Array;
+  private head = 0;
+  private count = 0;
+  private readonly cPartsSent: number;
+  private readonly cPartsDropped: number;
+  private readonly cSplit: number;
+
+  constructor(
+    private readonly session: PagerSession,
+    private readonly qos: number,
+    private readonly counters: Counters,
+    private readonly log: Log,
+    readonly capacity = 4,
+  ) {
+    this.pending = new Array<ReplyPages | null>(capacity).fill(null);
+    this.routes = new Int32Array(capacity);
+    this.sent = new Int32Array(capacity);
+    this.cPartsSent = counters.register("reply_parts_sent");
+    this.cPartsDropped = counters.register("reply_parts_dropped");
+    this.cSplit = counters.register("replies_in_parts");
+  }
+
+  /** Replies still waiting to send parts. */
+  get waiting(): number {
+    return this.count;
+  }
+
+  /**
+   * Queue `first` now and the rest of `pages` (null: none; `first` was its part 1) as the outbox drains. Returns
+   * the first part's publish result.
+   */
+  send(route: number, first: string, pages: ReplyPages | null): PublishResult {
+    const result = this.publish(route, first);
+    if (pages === null || pages.parts <= 1) return result;
+    this.counters.add(this.cSplit);
+    this.counters.add(this.cPartsSent);
+    if (this.count === this.capacity) this.abandonOldest();
+    const slot = (this.head + this.count) % this.capacity;
+    this.pending[slot] = pages;
+    this.routes[slot] = route;
+    this.sent[slot] = 1;
+    this.count++;
+    return result;
+  }
+
+  tick(): void {
+    while (this.count > 0 && this.session.queuedUplinks === 0) {
+      const slot = this.head;
+      const pages = this.pending[slot] as ReplyPages;
+      const text = pages.next();
+      if (text === null) {
+        this.release();
+        continue;
+      }
+      this.sent[slot]++;
+      this.counters.add(this.cPartsSent);
+      this.publish(this.routes[slot], text);
+      if (this.sent[slot] >= pages.parts) this.release();
+    }
+  }
+
+  private publish(route: number, text: string): PublishResult {
+    const result = this.session.publishText(route, text, this.qos);
+    if (result !== PublishResult.Queued && result !== PublishResult.Sent) {
+      this.counters.add(this.cPartsDropped);
+      this.log.write(LogLevel.Error, "reply", `a reply part was not queued: ${PUBLISH_RESULT_NAMES[result]}`);
+    }
+    return result;
+  }
+
+  private abandonOldest(): void {
+    const slot = this.head;
+    const pages = this.pending[slot] as ReplyPages;
+    const left = pages.parts - this.sent[slot];
+    this.counters.add(this.cPartsDropped, left);
+    this.log.write(LogLevel.Warn, "reply", `${left} parts of a reply abandoned: more than ${this.capacity} replies in parts waiting`);
+    this.release();
+  }
+
+  private release(): void {
+    this.pending[this.head] = null;
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+  }
+}
