@@ -14,10 +14,17 @@
 
 const MINUTE_MS = 60_000;
 export const WINDOW_MINUTES = 15;
+/** Where recentSum keeps its last window sum, the limit it was for, and closedMinutes when it was made. */
+const CACHE_SUM = WINDOW_MINUTES;
+const CACHE_LIMIT = WINDOW_MINUTES + 1;
+const CACHE_CLOSED = WINDOW_MINUTES + 2;
 
 export class DemandWindow {
-  /** Average import of each closed minute, W, as a ring (oldest at `head`). */
-  private readonly minutes = new Float64Array(WINDOW_MINUTES);
+  /**
+   * Average import of each closed minute, W, as a ring (oldest at `head`) in [0, WINDOW_MINUTES); after it,
+   * recentSum's cache (CACHE_*): elements of an existing typed array cost no XS slots, fields do.
+   */
+  private readonly minutes = new Float64Array(WINDOW_MINUTES + 3).fill(NaN, WINDOW_MINUTES);
   private head = 0;
   /** Closed minutes held (0..15). */
   private filled = 0;
@@ -32,11 +39,6 @@ export class DemandWindow {
   closedMinutes = 0;
   /** Samples that went back in time (a clock adjustment): ignored, counted. */
   backwardSamples = 0;
-  /** recentSum's last answer and what it was for (closedMinutes counts every change of `minutes`). */
-  private cachedCount = -1;
-  private cachedLimitW = NaN;
-  private cachedClosed = -1;
-  private cachedSumW = 0;
 
   /** Forget everything (new meter, reconfiguration). */
   reset(): void {
@@ -48,7 +50,7 @@ export class DemandWindow {
     this.lastSampleMs = NaN;
     this.lastImportW = 0;
     this.lastDemandW = NaN;
-    this.cachedCount = -1;
+    this.minutes[CACHE_CLOSED] = NaN;
   }
 
   /**
@@ -123,12 +125,13 @@ export class DemandWindow {
    * (the loop costs ~400 XS steps, a quarter of a decision's budget).
    */
   private recentSum(count: number, limitW: number): number {
-    if (count === this.cachedCount && limitW === this.cachedLimitW && this.closedMinutes === this.cachedClosed) return this.cachedSumW;
+    if (count !== WINDOW_MINUTES - 1) return this.sumRecent(count, limitW);
+    const m = this.minutes;
+    if (limitW === m[CACHE_LIMIT] && this.closedMinutes === m[CACHE_CLOSED]) return m[CACHE_SUM];
     const sum = this.sumRecent(count, limitW);
-    this.cachedCount = count;
-    this.cachedLimitW = limitW;
-    this.cachedClosed = this.closedMinutes;
-    this.cachedSumW = sum;
+    m[CACHE_LIMIT] = limitW;
+    m[CACHE_CLOSED] = this.closedMinutes;
+    m[CACHE_SUM] = sum;
     return sum;
   }
 

@@ -57,6 +57,11 @@ export function resolveMeterScaling(input: MeterScalingInput): MeterScaling | st
 
 /** Where each phase's figures start in MeterDriver.readings (phase p at + p, p = 0..2). */
 export const MeterReading = deepFreeze({ PhaseW: 0, VoltageV: 3, CurrentA: 6 } as const);
+/**
+ * After the nine figures, the driver's own bookkeeping: the newest block answer already decoded (monotonic ms;
+ * blocks answered later are decoded at the next poll). In the array rather than a field: no extra XS slot.
+ */
+const POLLED_AT_MS = 9;
 
 export interface MeterListener {
   /** The cycle's reads finished; `fresh` says whether the power block was answered in it. */
@@ -71,7 +76,7 @@ export class MeterDriver implements PollListener {
    * Per-phase figures in one array (one typed array costs about 7 XS slots): at MeterReading.PhaseW + p the active
    * power, W; at VoltageV + p the voltage, V; at CurrentA + p the current, A (NaN until read).
    */
-  readonly readings = new Float64Array(9).fill(NaN);
+  readonly readings = new Float64Array(10).fill(NaN);
   /** Energy from the grid / to the grid, kWh primary (swapped when the meter is reversed). */
   importKwh = NaN;
   exportKwh = NaN;
@@ -80,8 +85,6 @@ export class MeterDriver implements PollListener {
   /** Monotonic ms when the power values were last answered. */
   powerAtMs = -Infinity;
   private readonly powerBlock: number;
-  /** The newest block answer already decoded (monotonic ms): blocks answered later are decoded at the next poll. */
-  private polledAtMs = -Infinity;
 
   constructor(
     readonly id: number,
@@ -130,7 +133,7 @@ export class MeterDriver implements PollListener {
     }
     // The other figures live in slow blocks, read one per cycle in turn: decode only those answered since the last
     // poll (decoding a point costs about 150 XS steps; a cycle's meter decode is then the power block and one more).
-    const since = this.polledAtMs;
+    const since = this.readings[POLLED_AT_MS] === this.readings[POLLED_AT_MS] ? this.readings[POLLED_AT_MS] : -Infinity;
     const okAt = poller.okAtMs;
     const readings = this.readings;
     const voltage = map.voltage;
@@ -148,7 +151,7 @@ export class MeterDriver implements PollListener {
       this.exportKwh = s.sign === 1 ? exported : imported;
     }
     if (map.demandW && okAt[map.demandW.block] > since) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
-    this.polledAtMs = this.latestOkMs(okAt);
+    readings[POLLED_AT_MS] = this.latestOkMs(okAt);
     this.listener.onMeterRead(this, fresh && this.powerAtMs === okAtMs);
   }
 }
