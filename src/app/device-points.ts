@@ -385,7 +385,9 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       return fail(ERR_STORAGE, `the store refused ESS ${id}'s setpoint: ${String(error)}`);
     }
     this.putSetpoint(id, kw);
-    done(null, `ESS ${id} base setpoint ${kw} kW${constraint === "" ? "" : `; ${constraint} take precedence over it`}`);
+    const msg = `ESS ${id} base setpoint ${kw} kW${constraint === "" ? "" : `; ${constraint} take precedence over it`}`;
+    this.o.log.write(LogLevel.Info, "points", msg);
+    done(null, msg);
   }
 
   /** null: no group controls ESS `id`; "": controlled, no grid constraint; else the constraints in force. */
@@ -585,7 +587,8 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     this.actionDone = null;
     this.actionLink = null;
     this.actionTransport = null;
-    if (errcode !== null) this.o.log.write(LogLevel.Warn, "points", msg);
+    // Successes too: a scheduled write to a device is an event worth a line (fire rate).
+    this.o.log.write(errcode === null ? LogLevel.Info : LogLevel.Warn, "points", errcode === null ? msg : `${errcode}: ${msg}`);
     if (done) done(errcode, msg);
   }
 }
