@@ -10,6 +10,7 @@
  */
 import { ConfigError } from "./config-error";
 import { findPointTable } from "../devices/point-tables";
+import { deepFreeze } from "../core/freeze";
 
 export interface PointDeviceConfig {
   addr: string;
@@ -48,7 +49,7 @@ function isPlain(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const KEYS = ["addr", "model", "groupid", "deviceId", "tcp", "pt", "ct"];
+const KEYS: readonly string[] = deepFreeze(["addr", "model", "groupid", "deviceId", "tcp", "pt", "ct"]);
 
 /** Throws ConfigError naming the first wrong entry. `rs485Port`: the board's bus, the only port without `tcp`. */
 export function checkPointsConfig(points: PointsConfig, rs485Port: string | number): void {
