@@ -5,13 +5,14 @@
  * of manifest.json that takes the probed bundle, with heaps large enough that nothing runs out, and run until it
  * is online. It prints, per boot step, the live chunk bytes and slots it added.
  *
- *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX] [--strategies N]
+ *   npm run moddable:boot-memory -- [--broker mqtt://127.0.0.1:1883] [--seconds 15] [--in REGEX] [--strategies N] [--set-tasks N]
  *
  * --in probes another function instead: the first line of the bundle matching REGEX (--nth N: the Nth) starts it (for example
  * --in '^  static open\(flash' for GatewayStore.open; see dist/device/gateway.js for the lines).
  * --strategies N: once online, create N strategies (spec 000, each on its own meter and PCS), one after another, so a
  * probe in command-rate code (for example --in '^  makeGroup\(strategy') shows what one strategy costs. The flash
  * state starts empty on every run.
+ * --set-tasks N: then one spec 003 SET of N tasks (the command's transient memory: --in '^  set\(raw\)').
  *
  * Slots are counted (a slot is 32 bytes in the simulator, 16 on the ESP32); chunk bytes are the simulator's, a
  * little more than the ESP32's (array items are slots there too).
@@ -24,7 +25,7 @@ import { HOST_SLOT_BYTES, SimRun } from "./run-sim";
 import { findSdk, hasCommand, simulatorPath, ToolMissing } from "./sdk";
 import { spawn, spawnSync } from "node:child_process";
 import { DEVICE_PREFIX, Platform, startMosquitto } from "./sim-session";
-import { envelope, strategy } from "./commands";
+import { envelope, scheduleCommand, strategy, task } from "./commands";
 
 
 /**
@@ -108,7 +109,7 @@ export function probedManifest(gatewayPath: string, broker: string, stateDir: st
 
 async function main(): Promise<void> {
   const { values: o } = parseArgs({
-    options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" }, nth: { type: "string" }, strategies: { type: "string" } },
+    options: { broker: { type: "string" }, seconds: { type: "string" }, in: { type: "string" }, nth: { type: "string" }, strategies: { type: "string" }, "set-tasks": { type: "string" } },
     strict: true,
   });
   const sdk = findSdk();
@@ -150,6 +151,19 @@ async function main(): Promise<void> {
           rows.push({ label: `--- strategy ${i} created (code ${result.code})`, chunk: NaN, slots: NaN });
           await run.wait(1000);
         }
+      } finally {
+        await platform.close();
+      }
+    }
+    const setTasks = Number(o["set-tasks"] ?? 0);
+    if (setTasks > 0) {
+      const platform = await Platform.connect(broker);
+      try {
+        if (strategies === 0) await platform.waitFor("streaming_overdemand/list/post", 30000);
+        const since = Date.now();
+        await platform.publish(`${DEVICE_PREFIX}schedule/command`, scheduleCommand("SET", Array.from({ length: setTasks }, (_, i) => task(i))));
+        const result = (await platform.waitFor("schedule/result", 20000, undefined, since)).json as { res?: number; errcode?: number };
+        rows.push({ label: `--- SET of ${setTasks} tasks answered res ${String(result.res)} errcode ${String(result.errcode)}`, chunk: NaN, slots: NaN });
       } finally {
         await platform.close();
       }

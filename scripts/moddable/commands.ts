@@ -23,3 +23,24 @@ export function strategy(i: number): Record<string, unknown> {
 export function envelope(type: string, data: unknown, mid: string): string {
   return JSON.stringify({ mid, type, device_uid: "GW-0001", timestamp: 1795000000000, data });
 }
+
+/** A spec 003 task that fires hourly (minute i % 60). */
+export function task(i: number): Record<string, unknown> {
+  return {
+    taskId: `t${i}`,
+    enable: 1,
+    priority: 1,
+    startTime: "",
+    endTime: "",
+    cycle: { mode: "cron", dstEnable: 1, cron: `0 ${i % 60} * * * ?` },
+    actions: [{ method: "operate_raw", payload: { addr: "3", portid: "1", meteraddr: "1", functionid: "ess_setpoint_kw", value: -20 } }],
+  };
+}
+
+/** Spec 003 msgids are 64-bit numbers on the wire: counted as BigInt and written unquoted. */
+let msgid = 628131887239491584n;
+export function scheduleCommand(cmd: string, tasks: unknown[]): string {
+  msgid += 1n;
+  const id = msgid.toString();
+  return JSON.stringify({ msgid: id, method: "schedule", sn: "GW-0001", timestamp: 1772409630, "payload ": { cmd, tasks } }).replace(`"${id}"`, id);
+}

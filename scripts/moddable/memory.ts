@@ -29,7 +29,7 @@ import { buildForSimulator, DEVICE_PREFIX, Platform, runSimulator, simulatorUnav
 import { spawn } from "node:child_process";
 import { hasCommand } from "./sdk";
 import { HOST_SLOT_BYTES, type SimStatus } from "./run-sim";
-import { envelope, strategy } from "./commands";
+import { envelope, scheduleCommand, strategy, task } from "./commands";
 
 const { values: o } = parseArgs({
   options: {
@@ -52,25 +52,6 @@ const longSeconds = Number(o["long-s"] ?? 60);
 
 const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
 const limits = manifest.config.limits as { maxStrategies: number; maxTasks: number };
-function task(i: number): Record<string, unknown> {
-  return {
-    taskId: `t${i}`,
-    enable: 1,
-    priority: 1,
-    startTime: "",
-    endTime: "",
-    cycle: { mode: "cron", dstEnable: 1, cron: `0 ${i % 60} * * * ?` },
-    actions: [{ method: "operate_raw", payload: { addr: "3", portid: "1", meteraddr: "1", functionid: "ess_setpoint_kw", value: -20 } }],
-  };
-}
-
-let msgid = 628131887239491584n;
-function scheduleCommand(cmd: string, tasks: unknown[]): string {
-  msgid += 1n;
-  const id = msgid.toString();
-  return JSON.stringify({ msgid: id, method: "schedule", sn: "GW-0001", timestamp: 1772409630, "payload ": { cmd, tasks } }).replace(`"${id}"`, id);
-}
-
 
 /**
  * --live: the same app with scripts/moddable/main-gc.js as its main, which collects garbage every 500 ms, so the

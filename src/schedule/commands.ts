@@ -29,6 +29,7 @@ import { parseLossless, RawJsonNumber, stringifyLossless } from "./json-lossless
 import type { PropertySource, RememberedReply, TaskRecord, TaskRepository } from "./ports";
 import type { Scheduler } from "./scheduler";
 import { compileTask, DEFAULT_TASK_LIMITS, type CompiledTask, type TaskLimits } from "./task";
+import { ArrayTaskSource, splitTaskCommand, TaskBatch, type TaskSource } from "./task-batch";
 import { TaskError } from "./task-error";
 import { deepFreeze } from "../core/freeze";
 
@@ -98,6 +99,8 @@ export class ScheduleCommandHandler {
   /** The ids a READ / READ_ALL answers with (set by `run`, taken by `process`). */
   private readIds: string[] | null = null;
   private readonly cReusedIds: number;
+  /** The tasks of the command being handled when they were left in its text (handleCommand); else null. */
+  private taskSource: TaskSource | null = null;
 
   constructor(private readonly o: ScheduleCommandOptions) {
     this.limits = o.limits ?? DEFAULT_TASK_LIMITS;
@@ -111,12 +114,21 @@ export class ScheduleCommandHandler {
    */
   handleCommand(text: string): ReplyPages {
     let message: unknown;
+    // The tasks stay in the text and are parsed one at a time (task-batch.ts: a whole 30-task SET parsed at once does
+    // not fit the device's heap); texts the scanner declines are parsed whole, as before.
+    const split = splitTaskCommand(text, this.o.scheduler.table.capacity);
     try {
-      message = parseLossless(text);
+      message = parseLossless(split === null ? text : split.envelope);
     } catch {
       message = "(not JSON)";
     }
-    const reply = this.process(message, fnv1a32(text));
+    this.taskSource = split === null ? null : split.tasks;
+    let reply: ScheduleReply;
+    try {
+      reply = this.process(message, fnv1a32(text));
+    } finally {
+      this.taskSource = null;
+    }
     const ids = this.readIds;
     this.readIds = null;
     if (ids === null) return new SinglePage(stringifyLossless(reply));
@@ -257,37 +269,36 @@ export class ScheduleCommandHandler {
 
   // ---------------------------------------------------------------- commands
 
-  private set(raw: unknown[]): null {
-    const tasks = this.compileAll(raw);
-    this.checkCapacity(tasks.length, this.triggerWords(tasks));
-    this.commit((remember) => this.o.repository.replaceAll(tasks.map(record), remember));
+  private set(source: TaskSource): null {
+    const batch = this.compileAll(source);
+    this.checkCapacity(batch.length, batch.triggerNodes);
+    this.commit((remember) => this.o.repository.replaceAll(batch.records, remember));
     const scheduler = this.o.scheduler;
     scheduler.clear();
     // The table grows (if it must) once for the whole set rather than task by task.
-    scheduler.table.reserveFor(tasks);
-    for (const task of tasks) scheduler.install(task);
+    scheduler.table.reserveForCounts(batch.length, batch.words, batch.triggerNodes);
+    this.installAll(batch);
     return null;
   }
 
-  private add(raw: unknown[]): null {
-    const tasks = this.compileAll(raw);
-    tasks.forEach((task, i) => {
-      if (this.exists(task.taskId)) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${task.taskId}" already exists (use UPDATE)`);
+  private add(source: TaskSource): null {
+    const batch = this.compileAll(source);
+    batch.records.forEach(({ taskId }, i) => {
+      if (this.exists(taskId)) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${taskId}" already exists (use UPDATE)`);
     });
     const table = this.o.scheduler.table;
-    this.checkCapacity(table.count + tasks.length, table.triggerUsed + this.triggerWords(tasks));
-    this.commit((remember) => this.o.repository.apply(tasks.map(record), [], remember));
-    this.o.scheduler.table.reserveFor(tasks);
-    for (const task of tasks) this.o.scheduler.install(task);
+    this.checkCapacity(table.count + batch.length, table.triggerUsed + batch.triggerNodes);
+    this.commit((remember) => this.o.repository.apply(batch.records, [], remember));
+    table.reserveForCounts(batch.length, batch.words, batch.triggerNodes);
+    this.installAll(batch);
     return null;
   }
 
-  private update(raw: unknown[]): null {
-    const tasks = this.compileAll(raw);
+  private update(source: TaskSource): null {
     const table = this.o.scheduler.table;
     let triggerWords = table.triggerUsed;
     let count = table.count;
-    tasks.forEach((task, i) => {
+    const batch = this.compileAll(source, (task, i) => {
       const slot = table.find(task.taskId);
       if (slot < 0 && !this.exists(task.taskId)) throw new Refusal(ERR_NOT_FOUND, `tasks[${i}].taskId: "${task.taskId}" does not exist (use ADD)`);
       // A stored task missing from the table (refused at boot) comes back into it.
@@ -295,8 +306,8 @@ export class ScheduleCommandHandler {
       triggerWords += (task.trigger ? task.trigger.length : 0) - (slot >= 0 ? table.triggerLength[slot] : 0);
     });
     this.checkCapacity(count, triggerWords);
-    this.commit((remember) => this.o.repository.apply(tasks.map(record), [], remember));
-    for (const task of tasks) this.o.scheduler.install(task);
+    this.commit((remember) => this.o.repository.apply(batch.records, [], remember));
+    this.installAll(batch);
     return null;
   }
 
@@ -321,9 +332,9 @@ export class ScheduleCommandHandler {
     return null;
   }
 
-  private enable(raw: unknown[]): null {
+  private enable(source: TaskSource): null {
     const changes: { taskId: string; enable: 0 | 1 }[] = [];
-    raw.forEach((entry, i) => {
+    elementsOf(source).forEach((entry, i) => {
       if (!isPlainObject(entry)) throw new TaskError(`tasks[${i}]`, "must be an object");
       const taskId = this.taskId(entry.taskId, `tasks[${i}].taskId`);
       const enable = entry.enable;
@@ -358,15 +369,16 @@ export class ScheduleCommandHandler {
 
   // ---------------------------------------------------------------- helpers
 
-  private taskList(payload: Record<string, unknown>, emptyAllowed: boolean): unknown[] {
+  private taskList(payload: Record<string, unknown>, emptyAllowed: boolean): TaskSource {
     const tasks = payload.tasks;
     if (!Array.isArray(tasks)) throw new Refusal(ERR_MALFORMED, "payload.tasks: must be an array");
-    if (!emptyAllowed && tasks.length === 0) throw new TaskError("payload.tasks", "must not be empty");
-    return tasks;
+    const source = this.taskSource ?? new ArrayTaskSource(tasks);
+    if (!emptyAllowed && source.length === 0) throw new TaskError("payload.tasks", "must not be empty");
+    return source;
   }
 
   private idList(payload: Record<string, unknown>): string[] {
-    const ids = this.taskList(payload, false).map((entry, i) => {
+    const ids = elementsOf(this.taskList(payload, false)).map((entry, i) => {
       if (!isPlainObject(entry)) throw new TaskError(`tasks[${i}]`, "must be an object with a taskId");
       return this.taskId(entry.taskId, `tasks[${i}].taskId`);
     });
@@ -382,18 +394,32 @@ export class ScheduleCommandHandler {
     return value;
   }
 
-  private compileAll(raw: unknown[]): CompiledTask[] {
-    const tasks = raw.map((task, i) => compileTask(task, `tasks[${i}]`, this.o.properties, this.limits));
-    tasks.forEach((task, i) => {
-      if (tasks.findIndex((other) => other.taskId === task.taskId) !== i) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${task.taskId}" appears twice`);
-    });
-    return tasks;
+  /**
+   * Validate and compile the command's tasks one at a time, keeping their records only (task-batch.ts); `check`
+   * sees each compiled task before it is dropped. An element that is not JSON is refused like a malformed command.
+   */
+  private compileAll(source: TaskSource, check?: (task: CompiledTask, index: number) => void): TaskBatch {
+    let batch: TaskBatch;
+    try {
+      batch = TaskBatch.compile(source, (raw, i) => {
+        const task = compileTask(raw, `tasks[${i}]`, this.o.properties, this.limits);
+        if (check) check(task, i);
+        return task;
+      });
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`);
+      throw error;
+    }
+    const i = batch.duplicateAt;
+    if (i >= 0) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${batch.records[i].taskId}" appears twice`);
+    return batch;
   }
 
-  private triggerWords(tasks: CompiledTask[]): number {
-    let words = 0;
-    for (const task of tasks) words += task.trigger ? task.trigger.length : 0;
-    return words;
+  /** Install a committed batch: each record compiled again, one at a time, so no list of compiled tasks is held. */
+  private installAll(batch: TaskBatch): void {
+    for (const { taskId, json } of batch.records) {
+      this.o.scheduler.install(compileTask(JSON.parse(json), `task ${taskId}`, this.o.properties, this.limits));
+    }
   }
 
   private checkCapacity(count: number, triggerWords: number): void {
@@ -423,8 +449,16 @@ export class ScheduleCommandHandler {
   }
 }
 
-function record(task: CompiledTask): TaskRecord {
-  return { taskId: task.taskId, json: task.json };
+/** Every element of a small tasks list (DELETE, ENABLE, READ: ids and flags only) as one array. */
+function elementsOf(source: TaskSource): unknown[] {
+  const list: unknown[] = [];
+  try {
+    for (let i = 0; i < source.length; i++) list.push(source.at(i));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`);
+    throw error;
+  }
+  return list;
 }
 
 /**

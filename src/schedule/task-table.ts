@@ -45,7 +45,7 @@ const TWO_POW_32 = 4294967296;
 type Index = Uint16Array | Uint32Array;
 
 /** Words a compiled task keeps in the pool: its day filter (trigger), plus its offset (sun), or its cron prefix. */
-function wordsOf(kind: number, flags: number): number {
+export function wordsOf(kind: number, flags: number): number {
   if (kind === KIND_TRIGGER) return DAY_FILTER_WORDS;
   if (kind === KIND_SUNRISE || kind === KIND_SUNSET) return DAY_FILTER_WORDS + 1;
   return cronWordsUsed(flags);
@@ -150,13 +150,22 @@ export class TaskTable {
 
   /** reserve() for adding `tasks` to what the table holds (SET after clear(), ADD). */
   reserveFor(tasks: readonly CompiledTask[]): void {
-    let words = this.wordsUsed;
-    let nodes = this.triggerUsed;
+    let words = 0;
+    let nodes = 0;
     for (const task of tasks) {
       words += wordsOf(task.kind, task.words[W_FLAGS]);
       nodes += TaskTable.triggerWords(task);
     }
-    this.reserve(Math.min(this.count + tasks.length, this.capacity), Math.min(words, this.capacity * CRON_WORDS), Math.min(nodes, this.triggerCapacity));
+    this.reserveForCounts(tasks.length, words, nodes);
+  }
+
+  /** reserveFor from a batch's totals (TaskBatch): `tasks` more tasks taking `words` pool words and `nodes` trigger nodes. */
+  reserveForCounts(tasks: number, words: number, nodes: number): void {
+    this.reserve(
+      Math.min(this.count + tasks, this.capacity),
+      Math.min(this.wordsUsed + words, this.capacity * CRON_WORDS),
+      Math.min(this.triggerUsed + nodes, this.triggerCapacity),
+    );
   }
 
   /** Reallocate the per-slot arrays for `size` slots as views over one new backing store; contents are kept. */

@@ -56,8 +56,11 @@ export interface CompiledTask {
   /** Cron words: the full expression (time, cron) or only the day filter (sun, trigger). */
   words: Int32Array;
   trigger: TriggerProgram | null;
-  /** The normalised task object. */
-  task: Record<string, unknown>;
+  /**
+   * The normalised task as JSON text (what the store keeps). The normalised object itself is not kept: a command
+   * compiles all its tasks before it commits, and one object tree per task is what a 30-task SET cannot afford in
+   * the device's 4,000 heap slots.
+   */
   json: string;
 }
 
@@ -130,7 +133,6 @@ export function compileTask(raw: unknown, path: string, properties: PropertySour
     sunOffset: 0,
     words: new Int32Array(CRON_WORDS),
     trigger: null,
-    task,
     json: "",
   };
   compileCycle(raw.cycle, `${path}.cycle`, compiled, properties);
