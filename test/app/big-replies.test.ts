@@ -72,7 +72,7 @@ test("READ_ALL of 42 tasks: several complete replies of at most one packet, ever
 });
 
 test("a spec 000 strategy list larger than one packet: the list report and the sync result in parts, every strategy once", (t) => {
-  const { sim, broker, firmware, counters } = boot();
+  const { sim, broker, counters } = boot();
   const strategy = (fixture("000-list-post").data as Json[])[0];
   // Six of the spec's list strategy (two devices each, ~2.3 KB), on six meters: ~14 KB of list.
   const set = Array.from({ length: 6 }, (_, i) => ({ ...strategy, id: i + 1, ele_meter_id: 10 + i, ele_meter: { ...(strategy.ele_meter as Json), id: 10 + i } }));

@@ -270,7 +270,7 @@ test("spec 004: the property set is answered with the spec's reply shape; the de
 });
 
 test("item 5 with spec 003's shared msgid: SET, READ_ALL, DELETE, CLEAR under one msgid are each applied as their own command", (t) => {
-  const { firmware, schedule, send } = boot();
+  const { firmware, schedule } = boot();
   const SHARED_MSGID = "628131887239491584";
   const shared = (name: string) => text(name).replace(/"msgid": \d+/, `"msgid": ${SHARED_MSGID}`);
   t.like(schedule(shared("003-set")), { res: 1, msgid: Number(SHARED_MSGID) });
