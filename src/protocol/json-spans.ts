@@ -138,3 +138,61 @@ export function elementSpans(text: string, at: number, end: number, maxElements:
   }
   return null;
 }
+
+/** The elements of a JSON array, one at a time: parsed when asked for, or already parsed. */
+export interface JsonElements {
+  readonly length: number;
+  /** Element `i`, parsed now (a fresh tree each call for text). Throws SyntaxError for an element that is not JSON. */
+  at(i: number): unknown;
+}
+
+/** An array parsed whole (messages parsed by the caller, texts the scanner declined). */
+export class ArrayElements implements JsonElements {
+  constructor(private readonly list: readonly unknown[]) {}
+  get length(): number {
+    return this.list.length;
+  }
+  at(i: number): unknown {
+    return this.list[i];
+  }
+}
+
+/** Elements still in their text: `spans` holds [start, end) per element. */
+export class TextElements implements JsonElements {
+  constructor(
+    private readonly text: string,
+    private readonly spans: Uint32Array,
+  ) {}
+  get length(): number {
+    return this.spans.length >>> 1;
+  }
+  at(i: number): unknown {
+    return JSON.parse(this.text.slice(this.spans[2 * i], this.spans[2 * i + 1]));
+  }
+}
+
+/** A message text split into its envelope (the array member written as `[]`) and the array's elements. */
+export interface SplitMessage {
+  envelope: string;
+  elements: TextElements;
+}
+
+/**
+ * Split `text` (a JSON object) at the array reached through `path`: each step a member key, with an optional second
+ * spelling (spec 003's "payload" / "payload "). Null when any step is missing, doubled or escaped, the array has
+ * more than `maxElements` elements, or the scanner is unsure: the caller then parses the whole text, which reports
+ * any error as before.
+ */
+export function splitArrayMember(text: string, path: readonly (readonly string[])[], maxElements: number): SplitMessage | null {
+  let at = 0;
+  while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+  let span: [number, number] | null = null;
+  for (const [key, alsoKey] of path) {
+    span = memberSpan(text, span === null ? at : span[0], key, alsoKey ?? key);
+    if (span === null) return null;
+  }
+  if (span === null) return null;
+  const spans = elementSpans(text, span[0], span[1], maxElements);
+  if (spans === null) return null;
+  return { envelope: `${text.slice(0, span[0])}[]${text.slice(span[1])}`, elements: new TextElements(text, spans) };
+}

@@ -29,7 +29,8 @@ import { parseLossless, RawJsonNumber, stringifyLossless } from "./json-lossless
 import type { PropertySource, RememberedReply, TaskRecord, TaskRepository } from "./ports";
 import type { Scheduler } from "./scheduler";
 import { compileTask, DEFAULT_TASK_LIMITS, type CompiledTask, type TaskLimits } from "./task";
-import { ArrayTaskSource, splitTaskCommand, TaskBatch, type TaskSource } from "./task-batch";
+import { ArrayElements } from "../protocol/json-spans";
+import { splitTaskCommand, TaskBatch, type TaskSource } from "./task-batch";
 import { TaskError } from "./task-error";
 import { deepFreeze } from "../core/freeze";
 
@@ -122,7 +123,7 @@ export class ScheduleCommandHandler {
     } catch {
       message = "(not JSON)";
     }
-    this.taskSource = split === null ? null : split.tasks;
+    this.taskSource = split === null ? null : split.elements;
     let reply: ScheduleReply;
     try {
       reply = this.process(message, fnv1a32(text));
@@ -372,7 +373,7 @@ export class ScheduleCommandHandler {
   private taskList(payload: Record<string, unknown>, emptyAllowed: boolean): TaskSource {
     const tasks = payload.tasks;
     if (!Array.isArray(tasks)) throw new Refusal(ERR_MALFORMED, "payload.tasks: must be an array");
-    const source = this.taskSource ?? new ArrayTaskSource(tasks);
+    const source = this.taskSource ?? new ArrayElements(tasks);
     if (!emptyAllowed && source.length === 0) throw new TaskError("payload.tasks", "must not be empty");
     return source;
   }

@@ -10,64 +10,25 @@
  * again, one at a time. Compiling twice costs XS steps at command rate; it saves a task's compiled form (~20 slots)
  * for every task of the command.
  */
-import { elementSpans, memberSpan } from "../protocol/json-spans";
+import { deepFreeze } from "../core/freeze";
+import { splitArrayMember, type JsonElements, type SplitMessage } from "../protocol/json-spans";
 import type { TaskRecord } from "./ports";
 import type { CompiledTask } from "./task";
 import { W_FLAGS } from "./cron";
 import { wordsOf } from "./task-table";
 
-/** The tasks array of a command, element by element. */
-export interface TaskSource {
-  readonly length: number;
-  /** Element `i`, parsed now (a fresh tree each call). Throws SyntaxError for an element that is not JSON. */
-  at(i: number): unknown;
-}
+/** The tasks array of a command, element by element (json-spans.ts). */
+export type TaskSource = JsonElements;
 
-/** A command parsed whole (tests, tools, texts the scanner declined). */
-export class ArrayTaskSource implements TaskSource {
-  constructor(private readonly list: readonly unknown[]) {}
-  get length(): number {
-    return this.list.length;
-  }
-  at(i: number): unknown {
-    return this.list[i];
-  }
-}
-
-/** Elements still in the command text: `spans` holds [start, end) per element. */
-export class TextTaskSource implements TaskSource {
-  constructor(
-    private readonly text: string,
-    private readonly spans: Uint32Array,
-  ) {}
-  get length(): number {
-    return this.spans.length >>> 1;
-  }
-  at(i: number): unknown {
-    return JSON.parse(this.text.slice(this.spans[2 * i], this.spans[2 * i + 1]));
-  }
-}
-
-/** A spec 003 command text split into its envelope (with `payload.tasks` as `[]`) and its tasks. */
-export interface SplitCommand {
-  envelope: string;
-  tasks: TextTaskSource;
-}
+/** Spec 003's tasks: `payload.tasks`, the payload key also spelled "payload " as in the spec's examples. */
+const TASKS_PATH = deepFreeze([["payload", "payload "], ["tasks"]]);
 
 /**
- * Split when the command has one `payload` (or "payload ") object with one `tasks` array of at most `maxTasks`
- * elements, written plainly; otherwise null, and the caller parses the whole text (which then reports any error).
+ * Split a command text into its envelope and its tasks when the scanner is sure of it (json-spans.ts); null: parse
+ * the whole text, as before.
  */
-export function splitTaskCommand(text: string, maxTasks: number): SplitCommand | null {
-  let at = 0;
-  while (at < text.length && text.charCodeAt(at) <= 0x20) at++;
-  const payload = memberSpan(text, at, "payload", "payload ");
-  if (payload === null) return null;
-  const tasks = memberSpan(text, payload[0], "tasks");
-  if (tasks === null) return null;
-  const spans = elementSpans(text, tasks[0], tasks[1], maxTasks);
-  if (spans === null) return null;
-  return { envelope: `${text.slice(0, tasks[0])}[]${text.slice(tasks[1])}`, tasks: new TextTaskSource(text, spans) };
+export function splitTaskCommand(text: string, maxTasks: number): SplitMessage | null {
+  return splitArrayMember(text, TASKS_PATH, maxTasks);
 }
 
 /** What a batch needs of the table and the store, gathered while its tasks are compiled one by one. */

@@ -22,7 +22,8 @@ import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
 import { entryOf, sortById, stage, withIdFirst, type StrategyEntry } from "./strategy-set";
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
-import { checkPatch, checkStrategy } from "./validate";
+import { checkPatch, checkStrategy, type Checked } from "./validate";
+import { ArrayElements, splitArrayMember, TextElements, type JsonElements } from "../json-spans";
 import { deepFreeze } from "../../core/freeze";
 import { fnv1a32, rememberedReplyFor, rememberedText } from "../../core/command-identity";
 
@@ -62,6 +63,19 @@ export interface OverdemandOutput {
 export const LIST_ENVELOPE_RESERVE_BYTES = 640;
 /** Bytes a strategy may grow by when the report rewrites current_over_demand_condition. */
 const CURRENT_CONDITION_RESERVE_BYTES = 40;
+/** update_all's strategies: the command's `data` array. */
+const DATA_PATH = deepFreeze([["data"]]);
+
+/** Item `i` of update_all's data, parsed (when still text) and checked. */
+function checkItem(items: JsonElements, i: number): Checked {
+  let item: unknown;
+  try {
+    item = items.at(i);
+  } catch {
+    return { ok: false, msg: `data[${i}]: not valid JSON` };
+  }
+  return checkStrategy(item, `data[${i}]`);
+}
 
 export interface OverdemandHandlerOptions {
   /** config.device.uid: the device_uid of every message. */
@@ -179,9 +193,14 @@ export class OverdemandHandler {
     // The identity of this command beside its mid: a redelivery has the same action and the same bytes.
     const kind = OVERDEMAND_ACTIONS.indexOf(action);
     const digest = fnv1a32(payload);
-    const parsed = parseCommand(payload, type, this.options.deviceUid);
+    // update_all's strategies stay in the text and are parsed one at a time (planUpdateAll): parsed whole, with their
+    // validated copies, eight strategies are ~1,000 of the device's 4,000 heap slots. Texts the scanner is not sure
+    // of are parsed whole, as before (src/protocol/json-spans.ts).
+    const split = action === "update_all" ? splitArrayMember(payload, DATA_PATH, this.options.maxStrategies) : null;
+    const parsed = parseCommand(split === null ? payload : split.envelope, type, this.options.deviceUid);
     if (!parsed.ok) return [this.reject(action, parsed.mid, parsed.traceId, parsed.msg, kind, digest)];
-    const { mid, traceId, data } = parsed.command;
+    const { mid, traceId } = parsed.command;
+    const data = split === null ? parsed.command.data : split.elements;
     const refused = this.rejectedSlot(mid, kind, digest);
     if (refused >= 0) {
       counters.add(this.cDuplicates);
@@ -386,36 +405,40 @@ export class OverdemandHandler {
   }
 
   private planUpdateAll(data: unknown): Plan | string {
-    if (!Array.isArray(data)) return `data: must be an array of strategies, got ${shortJson(data)}`;
+    if (!(data instanceof TextElements) && !Array.isArray(data)) return `data: must be an array of strategies, got ${shortJson(data)}`;
+    const items = data instanceof TextElements ? data : new ArrayElements(data);
     const max = this.options.maxStrategies;
-    if (data.length > max) return this.limit(`data: at most ${max} strategies (limits.maxStrategies), got ${data.length}`);
-    const bodies: StrategyBody[] = [];
-    const explicitAt = new Map<number, number>();
+    if (items.length > max) return this.limit(`data: at most ${max} strategies (limits.maxStrategies), got ${items.length}`);
+    // Two passes over the items, each parsing and checking one at a time: the first finds the explicit ids (fresh
+    // ids are given past the largest), the second stages each body. No list of bodies is held.
+    const explicitIds: number[] = [];
     let maxExplicit = 0;
-    for (let i = 0; i < data.length; i++) {
-      const checked = checkStrategy(data[i], `data[${i}]`);
+    for (let i = 0; i < items.length; i++) {
+      const checked = checkItem(items, i);
       if (!checked.ok) return checked.msg;
       const id = checked.value.id;
       if (typeof id === "number") {
-        const other = explicitAt.get(id);
-        if (other !== undefined) return `data[${i}].id: same id as data[${other}].id (${id})`;
-        explicitAt.set(id, i);
+        const other = explicitIds.indexOf(id);
+        if (other >= 0) return `data[${i}].id: same id as data[${other}].id (${id})`;
         if (id > maxExplicit) maxExplicit = id;
       }
-      bodies.push(checked.value);
+      explicitIds.push(typeof id === "number" ? id : -1);
     }
     // Items without an id get fresh ones; explicit ids (a re-sent sync list) are kept, and the counter moves past
     // them so a later create cannot collide.
     let next = Math.max(this.nextId, maxExplicit + 1);
     const entries: StrategyEntry[] = [];
     const put: { id: number; json: string }[] = [];
-    for (let i = 0; i < bodies.length; i++) {
-      let id = bodies[i].id;
+    for (let i = 0; i < items.length; i++) {
+      const checked = checkItem(items, i);
+      if (!checked.ok) return checked.msg;
+      const body = checked.value;
+      let id = body.id;
       if (typeof id !== "number") {
         if (next > MAX_ID) return this.limit(`data[${i}]: no strategy id left (ids are never reused)`);
         id = next++;
       }
-      const { entry, json } = stage(withIdFirst(id as number, bodies[i]));
+      const { entry, json } = stage(withIdFirst(id as number, body));
       const clash = this.meterClash(entries, entry, -1);
       if (clash !== null) return `data[${i}].ele_meter_id: same meter (${entry.limits.meterId}) and device_type (${entry.limits.deviceType}) as data[${entries.indexOf(clash)}]`;
       entries.push(entry);
