@@ -18,6 +18,7 @@ export class SimNetwork implements TcpConnector {
   /** Connections are refused while true (broker down, no route). */
   refuseConnections = false;
   connectAttempts = 0;
+  /** The links accepted and not known to be closed (closed ones are dropped at the next accept). */
   readonly connections: SimConnection[] = [];
   private readonly listeners = new Map<string, SimAcceptor>();
 
@@ -44,6 +45,8 @@ export class SimNetwork implements TcpConnector {
         return;
       }
       connection.server = acceptor(connection);
+      // Forget the links already closed: a week of reconnects (the soak) would otherwise keep every one of them.
+      for (let i = this.connections.length - 1; i >= 0; i--) if (this.connections[i].closed) this.connections.splice(i, 1);
       this.connections.push(connection);
       handlers.onConnect();
     });

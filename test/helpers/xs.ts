@@ -15,6 +15,11 @@ export interface XsRun {
   compute: number;
   /** Heap slots in use at the end (live after the last gc() plus allocated since). */
   heapSlots: number;
+  /**
+   * Bytes the engine has taken from the system for slots and chunks (XS `allocatedSpace`): a high-water mark that
+   * only grows, not live use (xsnap reports no live chunk figure).
+   */
+  allocatedBytes: number;
   /** Messages the code sent with issueCommand, parsed as JSON. */
   replies: unknown[];
 }
@@ -49,6 +54,7 @@ export async function startXs(options: { echo?: boolean } = {}): Promise<XsWorke
     return {
       compute: Number(result.meterUsage.compute),
       heapSlots: Number(result.meterUsage.currentHeapCount),
+      allocatedBytes: Number(result.meterUsage.allocate),
       replies,
     };
   };

@@ -1,0 +1,36 @@
+/**
+ * The soak inside the real XS engine (sim/soak-xs.ts), the CI length of `npm run soak` (one simulated day): the
+ * firmware's live heap slots after a collection, at the start (the first half day's quiet end) and at the end, are
+ * within the documented bound (HEAP_GROWTH_BOUND_SLOTS, docs/soak.md); the run is the same as in Node, command for
+ * command; and the figure does see a leak (a firmware service keeping an object per tick is not flat).
+ * XS heap counts are deterministic, so they may be asserted.
+ */
+import test from "ava";
+import { readFileSync } from "node:fs";
+import { runSoak, type SoakMetrics } from "../../sim/soak";
+import { HEAP_GROWTH_BOUND_SLOTS, runSoakXs } from "../../sim/soak-xs";
+
+const site = JSON.parse(readFileSync(new URL("../../boards/host/site.json", import.meta.url), "utf8"));
+const strategy = JSON.parse(readFileSync(new URL("../../docs/examples/spec-000/create.json", import.meta.url), "utf8")).data;
+const counts = (m: SoakMetrics) => ({ ...m, heap: undefined });
+
+test("one simulated day in XS: heap flat from the first half day to the end, the same run as in Node", async (t) => {
+  // One XS day is minutes of interpretation (far more on a loaded machine): the per-test timeout, not the global one.
+  t.timeout(30 * 60_000);
+  const xs = await runSoakXs({ seed: 3, days: 1, site, strategy });
+  t.log(JSON.stringify(xs.heap));
+  t.is(xs.repliesLost, 0);
+  t.is(xs.duplicatesApplied, 0);
+  t.true(xs.heap.startSlots > 10_000, `${xs.heap.startSlots} live slots: the firmware and its simulated world were measured`);
+  t.true(xs.heap.maxGrowthSlots <= HEAP_GROWTH_BOUND_SLOTS, `grew ${xs.heap.maxGrowthSlots} slots (bound ${HEAP_GROWTH_BOUND_SLOTS}): ${JSON.stringify(xs.heap)}`);
+  t.true(xs.heap.flat);
+  t.deepEqual(counts(xs), counts(runSoak({ seed: 3, days: 1, site, strategy })), "XS and Node ran the same soak");
+});
+
+test("the XS heap figure sees a leak: a firmware service keeping an object per tick is not flat", async (t) => {
+  t.timeout(30 * 60_000);
+  const leaky = await runSoakXs({ seed: 3, days: 2 / 24, warmMs: 3_600_000, site, strategy, leakingService: true });
+  t.log(JSON.stringify(leaky.heap));
+  t.false(leaky.heap.flat);
+  t.true(leaky.heap.growthSlots > 10 * HEAP_GROWTH_BOUND_SLOTS, `grew ${leaky.heap.growthSlots} slots in the leaking hour`);
+});
