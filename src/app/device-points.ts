@@ -100,8 +100,45 @@ const ON_BUS = 2;
 const TAG_ACTION = 1;
 const TAG_POLL = 2;
 
-/** Buses one cycle may serve (the control loop's maxTransports is 8). */
-const MAX_BUSES = 8;
+/** Per device in DevicePoints.num: spec 000 id (-1 none), pt, ct, link retry time. */
+const DEV = 4;
+const D_ID = 0;
+const D_PT = 1;
+const D_CT = 2;
+const D_RETRY = 3;
+/** Per property, columns of DevicePoints.num: device (-1 unknown), point index, value, read at, 10^sf (NaN until read), next read. */
+const P_DEVICE = 0;
+const P_POINT = 1;
+const P_VALUE = 2;
+const P_AT = 3;
+const P_SF = 4;
+const P_NEXT = 5;
+const P_COLUMNS = 6;
+
+/** The action under way: made at the first action, reused for every later one. */
+class PointAction {
+  state = IDLE;
+  done: Done | null = null;
+  deadlineMs = 0;
+  /** Devices the action writes, in turn (a group has several); empty for a raw PDU. */
+  devices: number[] = [];
+  step = 0;
+  point: PointDef | null = null;
+  value = 0;
+  link: LinkSpec | null = null;
+  /** The raw PDU's transport, resolved at its first serve (no key building while it waits). */
+  transport: PointLink | null = null;
+  what = "";
+  log = "";
+  raw = false;
+  /** A raw PDU may read 125 registers or write 123. */
+  readonly tx: ModbusTransaction;
+
+  constructor(listener: ModbusListener) {
+    this.tx = new ModbusTransaction(125, listener);
+    this.tx.tag = TAG_ACTION;
+  }
+}
 
 export class DevicePoints implements DeviceActions, PropertySource, BaseSetpointSource, ModbusListener {
   // --- the site's devices (from config, fixed at boot)
@@ -109,68 +146,51 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   private readonly groupIds: string[] = [];
   private readonly tables: PointTable[] = [];
   private readonly links: LinkSpec[] = [];
-  private readonly deviceIds: Int32Array;
-  /** Per device: pt at 2i, ct at 2i+1. */
-  private readonly ratios: Float64Array;
   private readonly linkCache: (PointLink | null)[] = [];
-  /** Per device: monotonic ms before which a failed link is not asked for again. */
-  private readonly linkRetryMs: Float64Array;
+  /**
+   * Every number in one Float64Array (each typed array costs XS slots; the instance's fields too): per device i at
+   * DEV * i + D_*, per property handle h at pBase + P_* x capacity + h, per ESS setpoint j at sBase + 2j (id, kW).
+   */
+  private readonly num: Float64Array;
+  private readonly pBase: number;
+  private readonly sBase: number;
+  private readonly capacity: number;
 
-  // --- trigger properties (columns, one row per interned key)
+  // --- trigger properties (rows of `num`, keys interned here)
   private readonly keys: string[] = [];
-  private readonly propDevice: Int16Array;
-  private readonly propPoint: Int16Array;
-  private readonly propValue: Float64Array;
-  private readonly propAtMs: Float64Array;
-  /** 10^sf of the property's SunSpec scale factor; NaN until read (1 without one). */
-  private readonly propSf: Float64Array;
-  private readonly propNextMs: Float64Array;
   private pollCursor = 0;
   private pollHandle = -1;
   private pollSf = false;
-  private readonly pollTx: ModbusTransaction;
-
-  // --- ESS base setpoints, kW, by spec 000 device id
-  private readonly setpointIds: Int32Array;
-  private readonly setpointKw: Float64Array;
+  /** Made at the first trigger read (a gateway without trigger properties never pays for it). */
+  private pollTxOrNull: ModbusTransaction | null = null;
   private setpointCount = 0;
+  private readonly setpointCapacity: number;
 
-  // --- the one action under way (the runner runs one at a time)
-  private readonly actionTx: ModbusTransaction;
-  private actionState = IDLE;
-  private actionDone: Done | null = null;
-  private actionDeadlineMs = 0;
-  /** Devices the action writes, in turn (a group has several); -1 for a raw PDU. */
-  private actionDevices: number[] = [];
-  private actionStep = 0;
-  private actionPoint: PointDef | null = null;
-  private actionValue = 0;
-  private actionLink: LinkSpec | null = null;
-  /** The raw PDU's transport, resolved at its first serve (no key building while it waits). */
-  private actionTransport: PointLink | null = null;
-  private actionWhat = "";
-  private actionLog = "";
-  private actionRaw = false;
+  /** The one action under way (the runner runs one at a time); made at the first action. */
+  private act: PointAction | null = null;
+  /** The bus of this cycle's action request and its bus time (at most an action and a trigger read per cycle). */
+  private cycleBus: ModbusTransport | null = null;
+  private cycleBusMs = 0;
 
-  // --- one cycle's bus time, per transport served this cycle
-  private readonly cycleBuses: (ModbusTransport | null)[] = new Array<ModbusTransport | null>(MAX_BUSES).fill(null);
-  private readonly cycleSpentMs = new Float64Array(MAX_BUSES);
-
-  private readonly floatScratch = newFloatScratch();
+  private floatScratchOrNull: DataView | null = null;
   private bus: PointBus | null = null;
   private readonly cBusBusy: number;
   private readonly cPollFailures: number;
   private readonly cActionFailures: number;
   private readonly cFull: number;
-  /** Keys refused because the property table was full (also counted as `points_table_full`). */
-  refusedFull = 0;
 
   constructor(private readonly o: DevicePointsOptions) {
     const devices = o.points.devices;
     const n = devices.length;
-    this.deviceIds = new Int32Array(n);
-    this.ratios = new Float64Array(2 * n);
-    this.linkRetryMs = new Float64Array(n);
+    const pc = o.propertyCapacity ?? 32;
+    const sc = o.setpointCapacity ?? 8;
+    this.capacity = pc;
+    this.setpointCapacity = sc;
+    this.pBase = DEV * n;
+    this.sBase = this.pBase + P_COLUMNS * pc;
+    const num = (this.num = new Float64Array(this.sBase + 2 * sc));
+    num.fill(NaN, this.pBase + P_VALUE * pc, this.pBase + (P_SF + 1) * pc); // value, at and sf unknown
+    num.fill(-Infinity, this.pBase + P_AT * pc, this.pBase + (P_AT + 1) * pc);
     devices.forEach((d: PointDeviceConfig, i) => {
       const [, unit] = parseAddr(d.addr) as [string, number];
       this.addrs.push(d.addr);
@@ -178,31 +198,45 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       this.tables.push(findPointTable(d.model) as PointTable);
       this.links.push(d.tcp ? { proto: "tcp", unit, host: d.tcp.host, port: d.tcp.port } : { proto: "rtu", unit, serialPort: o.rs485Port });
       this.linkCache.push(null);
-      this.deviceIds[i] = d.deviceId ?? -1;
-      this.ratios[2 * i] = d.pt ?? 1;
-      this.ratios[2 * i + 1] = d.ct ?? 1;
+      num[DEV * i + D_ID] = d.deviceId ?? -1;
+      num[DEV * i + D_PT] = d.pt ?? 1;
+      num[DEV * i + D_CT] = d.ct ?? 1;
+      num[DEV * i + D_RETRY] = 0;
     });
-    const pc = o.propertyCapacity ?? 32;
-    this.propDevice = new Int16Array(pc);
-    this.propPoint = new Int16Array(pc);
-    this.propValue = new Float64Array(pc).fill(NaN);
-    this.propAtMs = new Float64Array(pc).fill(-Infinity);
-    this.propSf = new Float64Array(pc).fill(NaN);
-    this.propNextMs = new Float64Array(pc);
-    const sc = o.setpointCapacity ?? 8;
-    this.setpointIds = new Int32Array(sc);
-    this.setpointKw = new Float64Array(sc);
-    this.pollTx = new ModbusTransaction(2, this);
-    this.pollTx.tag = TAG_POLL;
-    // A raw PDU may read 125 registers or write 123.
-    this.actionTx = new ModbusTransaction(125, this);
-    this.actionTx.tag = TAG_ACTION;
     const c = o.counters;
     this.cBusBusy = c.register("points_bus_busy");
     this.cPollFailures = c.register("points_poll_failures");
     this.cActionFailures = c.register("points_action_failures");
     this.cFull = c.register("points_table_full");
     for (const [id, kw] of o.persistence?.load() ?? []) this.putSetpoint(id, kw);
+  }
+
+  private get pollTx(): ModbusTransaction {
+    if (this.pollTxOrNull === null) {
+      this.pollTxOrNull = new ModbusTransaction(2, this);
+      this.pollTxOrNull.tag = TAG_POLL;
+    }
+    return this.pollTxOrNull;
+  }
+
+  private get actionTx(): ModbusTransaction {
+    return this.a.tx;
+  }
+
+  private get floatScratch(): DataView {
+    if (this.floatScratchOrNull === null) this.floatScratchOrNull = newFloatScratch();
+    return this.floatScratchOrNull;
+  }
+
+  /** The action record, made at the first action. */
+  private get a(): PointAction {
+    if (this.act === null) this.act = new PointAction(this);
+    return this.act;
+  }
+
+  /** Index in `num` of property column `column` of `handle`. */
+  private pi(column: number, handle: number): number {
+    return this.pBase + column * this.capacity + handle;
   }
 
   /** The control loop whose buses this object uses; it calls `serveCycle` every cycle. */
@@ -217,44 +251,44 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     const key = `${target === "groupid" ? "g" : "a"}:${id}:${property}`;
     const index = this.keys.indexOf(key);
     if (index >= 0) return index;
-    if (this.keys.length === this.propDevice.length) {
-      this.refusedFull++;
+    if (this.keys.length === this.capacity) {
       this.o.counters.add(this.cFull);
       return -1;
     }
     const handle = this.keys.push(key) - 1;
     const device = this.findDevice(target, id);
     const point = device < 0 ? -1 : findPoint(this.tables[device], property);
-    this.propDevice[handle] = point < 0 ? -1 : device;
-    this.propPoint[handle] = point;
+    this.num[this.pi(P_DEVICE, handle)] = point < 0 ? -1 : device;
+    this.num[this.pi(P_POINT, handle)] = point;
     if (point < 0) {
       const why = device < 0 ? `no device ${target} ${id} in points.devices` : `model ${this.tables[device].model} has no point ${property}`;
       this.o.log.write(LogLevel.Warn, "points", `trigger property ${target} ${id} ${property}: ${why}; it stays unknown (NEX true)`);
     } else {
-      this.propSf[handle] = this.tables[device].points[point].sfAddress < 0 ? 1 : NaN;
+      this.num[this.pi(P_SF, handle)] = this.tables[device].points[point].sfAddress < 0 ? 1 : NaN;
     }
     return handle;
   }
 
   /** The current value, NaN when unknown: never read, the device silent, or older than staleMs. */
   read(handle: number): number {
-    if (handle < 0 || this.propDevice[handle] < 0) return NaN;
-    if (this.o.clock.monotonicMs() - this.propAtMs[handle] > this.o.points.staleMs) return NaN;
-    return this.propValue[handle];
+    if (handle < 0 || this.num[this.pi(P_DEVICE, handle)] < 0) return NaN;
+    if (this.o.clock.monotonicMs() - this.num[this.pi(P_AT, handle)] > this.o.points.staleMs) return NaN;
+    return this.num[this.pi(P_VALUE, handle)];
   }
 
   // ------------------------------------------------------------------ BaseSetpointSource (control loop, per cycle)
 
   essBaseW(id: number): number {
-    const ids = this.setpointIds;
-    for (let i = 0; i < this.setpointCount; i++) if (ids[i] === id) return this.setpointKw[i] * 1000;
+    const num = this.num;
+    const base = this.sBase;
+    for (let i = 0; i < this.setpointCount; i++) if (num[base + 2 * i] === id) return num[base + 2 * i + 1] * 1000;
     return NaN;
   }
 
   // ------------------------------------------------------------------ DeviceActions (fire rate)
 
   execute(method: ActionMethod, payload: Record<string, unknown>, done: Done): void {
-    if (this.actionState !== IDLE) {
+    if (this.a.state !== IDLE) {
       this.o.counters.add(this.cBusBusy);
       done(ERR_BUS_BUSY, "another action is still on the bus");
       return;
@@ -266,11 +300,11 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       done(problem[0], problem[1]);
       return;
     }
-    this.actionDone = done;
-    this.actionStep = 0;
-    this.actionLog = "";
-    this.actionDeadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
-    this.actionState = WAIT_BUS;
+    this.a.done = done;
+    this.a.step = 0;
+    this.a.log = "";
+    this.a.deadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
+    this.a.state = WAIT_BUS;
   }
 
   /** operate_raw {addr, functionid, value}: one point of one device. */
@@ -319,12 +353,12 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       if (point !== null && (point.write !== p.write || point.type !== p.type)) return [ERR_UNKNOWN_POINT, `${where}: ${name} differs between the group's models`];
       point = p;
     }
-    this.actionRaw = false;
-    this.actionDevices = devices;
-    this.actionValue = number as number;
-    this.actionWhat = `${name}=${number as number} on ${where}`;
+    this.a.raw = false;
+    this.a.devices = devices;
+    this.a.value = number as number;
+    this.a.what = `${name}=${number as number} on ${where}`;
     // Per device the point may sit elsewhere (a group of different models): looked up again at each step.
-    this.actionPoint = point;
+    this.a.point = point;
     return null;
   }
 
@@ -351,10 +385,10 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     if (typeof pdu !== "string") return [ERR_ACTION_PAYLOAD, "transport needs pdu (the request PDU in hex, without unit or CRC)"];
     const problem = decodeRequestPdu(pdu, this.actionTx, parsed[1]);
     if (problem !== null) return [ERR_BAD_PDU, problem];
-    this.actionRaw = true;
-    this.actionLink = link;
-    this.actionDevices = [];
-    this.actionWhat = `PDU ${pdu.toLowerCase()} to ${addr}`;
+    this.a.raw = true;
+    this.a.link = link;
+    this.a.devices = [];
+    this.a.what = `PDU ${pdu.toLowerCase()} to ${addr}`;
     return null;
   }
 
@@ -371,14 +405,14 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     else if (typeof addr === "string") {
       const device = this.findDevice("addr", addr);
       if (device < 0) return fail(ERR_UNKNOWN_DEVICE, `no device addr ${addr} in points.devices`);
-      id = this.deviceIds[device];
+      id = this.num[DEV * device + D_ID];
       if (id < 0) return fail(ERR_UNKNOWN_DEVICE, `addr ${addr} has no deviceId: which spec 000 ESS it is is unknown`);
     } else return fail(ERR_ACTION_PAYLOAD, `${ESS_SETPOINT_POINT} needs addr (the ESS's spec 000 id, or "PORT_UNIT")`);
     const kw = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
     if (typeof kw !== "number" || !Number.isFinite(kw) || Math.abs(kw) > MAX_SETPOINT_KW) return fail(ERR_OUT_OF_RANGE, `${ESS_SETPOINT_POINT} must be a number of kW within +-${MAX_SETPOINT_KW}, got ${JSON.stringify(value)}`);
     const constraint = this.constraintsOn(id);
     if (constraint === null) return fail(ERR_SAFETY, `no spec 000 strategy controls ESS ${id}: a base setpoint would act on nothing`);
-    if (this.indexOfSetpoint(id) < 0 && this.setpointCount === this.setpointIds.length) return fail(ERR_CAPACITY, `more than ${this.setpointIds.length} ESS base setpoints`);
+    if (this.indexOfSetpoint(id) < 0 && this.setpointCount === this.setpointCapacity) return fail(ERR_CAPACITY, `more than ${this.setpointCapacity} ESS base setpoints`);
     try {
       this.o.persistence?.save(id, kw);
     } catch (error) {
@@ -406,18 +440,18 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   }
 
   private indexOfSetpoint(id: number): number {
-    for (let i = 0; i < this.setpointCount; i++) if (this.setpointIds[i] === id) return i;
+    for (let i = 0; i < this.setpointCount; i++) if (this.num[this.sBase + 2 * i] === id) return i;
     return -1;
   }
 
   private putSetpoint(id: number, kw: number): void {
     let i = this.indexOfSetpoint(id);
     if (i < 0) {
-      if (this.setpointCount === this.setpointIds.length) return;
+      if (this.setpointCount === this.setpointCapacity) return;
       i = this.setpointCount++;
-      this.setpointIds[i] = id;
+      this.num[this.sBase + 2 * i] = id;
     }
-    this.setpointKw[i] = kw;
+    this.num[this.sBase + 2 * i + 1] = kw;
   }
 
   private findDevice(target: "addr" | "groupid", id: string): number {
@@ -432,30 +466,34 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   serveCycle(nowMs: number): void {
     const bus = this.bus;
     if (bus === null) return;
-    for (let i = 0; i < MAX_BUSES; i++) this.cycleBuses[i] = null;
-    if (this.actionState === ON_BUS && this.actionTx.status === TxStatus.Refused) this.actionState = WAIT_BUS; // cancelled by a reconfiguration
-    if (this.actionState === WAIT_BUS) this.serveAction(bus, nowMs);
+    this.cycleBus = null;
+    const act = this.act;
+    if (act !== null) {
+      if (act.state === ON_BUS && this.actionTx.status === TxStatus.Refused) act.state = WAIT_BUS; // cancelled by a reconfiguration
+      if (act.state === WAIT_BUS) this.serveAction(bus, nowMs);
+    }
+    if (this.keys.length === 0) return;
     if (this.pollHandle >= 0 && this.pollTx.status === TxStatus.Refused) this.pollHandle = -1;
     if (this.pollHandle < 0) this.servePoll(bus, nowMs);
   }
 
   private serveAction(bus: PointBus, nowMs: number): void {
-    if (nowMs > this.actionDeadlineMs) {
+    if (nowMs > this.a.deadlineMs) {
       this.o.counters.add(this.cBusBusy);
       this.finishAction(ERR_BUS_BUSY, `no room on the bus for ${this.o.points.busWaitMs} ms (the control cycle's traffic comes first)`);
       return;
     }
     const tx = this.actionTx;
     let link: PointLink | string;
-    if (this.actionRaw) {
-      link = this.actionTransport ?? bus.linkTransport(this.actionLink as LinkSpec);
-      if (typeof link !== "string") this.actionTransport = link;
+    if (this.a.raw) {
+      link = this.a.transport ?? bus.linkTransport(this.a.link as LinkSpec);
+      if (typeof link !== "string") this.a.transport = link;
     } else {
-      const device = this.actionDevices[this.actionStep];
+      const device = this.a.devices[this.a.step];
       const table = this.tables[device];
-      const p = table.points[findPoint(table, (this.actionPoint as PointDef).name)];
+      const p = table.points[findPoint(table, (this.a.point as PointDef).name)];
       const words = pointWords(p.type);
-      writePoint(tx.registers, 0, p.type, Math.round(this.actionValue / p.scale), this.floatScratch);
+      writePoint(tx.registers, 0, p.type, Math.round(this.a.value / p.scale), this.floatScratch);
       tx.setWrite(this.links[device].unit, p.address, words, p.write === 6);
       link = this.linkOf(bus, device, nowMs);
     }
@@ -464,20 +502,20 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       return;
     }
     if (!this.fits(bus, link, tx)) return;
-    this.actionState = ON_BUS;
-    if (!link.transport.submit(tx)) this.actionState = WAIT_BUS; // queue full: the next cycle tries again, until the deadline
+    this.a.state = ON_BUS;
+    if (!link.transport.submit(tx)) this.a.state = WAIT_BUS; // queue full: the next cycle tries again, until the deadline
   }
 
   private servePoll(bus: PointBus, nowMs: number): void {
     const n = this.keys.length;
     for (let k = 0; k < n; k++) {
       const handle = (this.pollCursor + k) % n;
-      const device = this.propDevice[handle];
-      if (device < 0 || this.propNextMs[handle] > nowMs) continue;
+      const device = this.num[this.pi(P_DEVICE, handle)];
+      if (device < 0 || this.num[this.pi(P_NEXT, handle)] > nowMs) continue;
       const link = this.linkOf(bus, device, nowMs);
       if (typeof link === "string") continue;
-      const p = this.tables[device].points[this.propPoint[handle]];
-      const sf = this.propSf[handle] !== this.propSf[handle];
+      const p = this.tables[device].points[this.num[this.pi(P_POINT, handle)]];
+      const sf = this.num[this.pi(P_SF, handle)] !== this.num[this.pi(P_SF, handle)];
       const tx = this.pollTx;
       tx.setRead(this.links[device].unit, p.fc, sf ? p.sfAddress : p.address, sf ? 1 : pointWords(p.type));
       if (!this.fits(bus, link, tx)) continue;
@@ -486,7 +524,7 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
       this.pollCursor = (handle + 1) % n;
       if (!link.transport.submit(tx)) {
         this.pollHandle = -1;
-        this.propNextMs[handle] = nowMs + this.o.points.pollMs;
+        this.num[this.pi(P_NEXT, handle)] = nowMs + this.o.points.pollMs;
       }
       return;
     }
@@ -496,23 +534,23 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   private fits(bus: PointBus, link: PointLink, tx: ModbusTransaction): boolean {
     if (link.baud <= 0) return true;
     const ms = rtuTransactionMs(link.baud, rtuRequestBytes(tx), rtuResponseBytes(tx), bus.config.rtu.turnaroundMs);
-    let slot = 0;
-    while (slot < MAX_BUSES && this.cycleBuses[slot] !== null && this.cycleBuses[slot] !== link.transport) slot++;
-    if (slot === MAX_BUSES) return false;
-    const spent = this.cycleBuses[slot] === null ? 0 : this.cycleSpentMs[slot];
+    // At most two point requests a cycle: the action's (first) and a trigger read, which adds to it on the same bus.
+    const spent = this.cycleBus === link.transport ? this.cycleBusMs : 0;
     if (link.plannedMs + spent + ms > bus.config.options.periodMs) return false;
-    this.cycleBuses[slot] = link.transport;
-    this.cycleSpentMs[slot] = spent + ms;
+    if (this.cycleBus === null) {
+      this.cycleBus = link.transport;
+      this.cycleBusMs = ms;
+    }
     return true;
   }
 
   private linkOf(bus: PointBus, device: number, nowMs: number): PointLink | string {
     const cached = this.linkCache[device];
     if (cached !== null) return cached;
-    if (nowMs < this.linkRetryMs[device]) return "the device's link could not be opened";
+    if (nowMs < this.num[DEV * device + D_RETRY]) return "the device's link could not be opened";
     const link = bus.linkTransport(this.links[device]);
     if (typeof link === "string") {
-      this.linkRetryMs[device] = nowMs + 10_000;
+      this.num[DEV * device + D_RETRY] = nowMs + 10_000;
       this.o.log.write(LogLevel.Warn, "points", `${this.addrs[device]}: ${link}`);
       return link;
     }
@@ -534,45 +572,45 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     const now = this.o.clock.monotonicMs();
     if (tx.status !== TxStatus.Ok) {
       this.o.counters.add(this.cPollFailures);
-      this.propNextMs[handle] = now + this.o.points.pollMs;
+      this.num[this.pi(P_NEXT, handle)] = now + this.o.points.pollMs;
       return;
     }
-    const device = this.propDevice[handle];
-    const p = this.tables[device].points[this.propPoint[handle]];
+    const device = this.num[this.pi(P_DEVICE, handle)];
+    const p = this.tables[device].points[this.num[this.pi(P_POINT, handle)]];
     if (this.pollSf) {
       // The scale factor first, then the value at once (the next cycle).
-      this.propSf[handle] = pow10((tx.registers[0] << 16) >> 16);
+      this.num[this.pi(P_SF, handle)] = pow10((tx.registers[0] << 16) >> 16);
       return;
     }
-    const ratio = p.xf === 0 ? 1 : p.xf === 1 ? this.ratios[2 * device] : p.xf === 2 ? this.ratios[2 * device + 1] : this.ratios[2 * device] * this.ratios[2 * device + 1];
-    this.propValue[handle] = readPoint(tx.registers, 0, p.type, this.floatScratch) * p.scale * this.propSf[handle] * ratio;
-    this.propAtMs[handle] = now;
-    this.propNextMs[handle] = now + this.o.points.pollMs;
+    const ratio = p.xf === 0 ? 1 : p.xf === 1 ? this.num[DEV * device + D_PT] : p.xf === 2 ? this.num[DEV * device + D_CT] : this.num[DEV * device + D_PT] * this.num[DEV * device + D_CT];
+    this.num[this.pi(P_VALUE, handle)] = readPoint(tx.registers, 0, p.type, this.floatScratch) * p.scale * this.num[this.pi(P_SF, handle)] * ratio;
+    this.num[this.pi(P_AT, handle)] = now;
+    this.num[this.pi(P_NEXT, handle)] = now + this.o.points.pollMs;
   }
 
   private actionAnswered(tx: ModbusTransaction): void {
-    if (this.actionState !== ON_BUS) return;
-    const step = this.actionRaw ? "" : this.addrs[this.actionDevices[this.actionStep]];
+    if (this.a.state !== ON_BUS) return;
+    const step = this.a.raw ? "" : this.addrs[this.a.devices[this.a.step]];
     if (tx.status === TxStatus.Ok) {
-      if (this.actionRaw) {
-        this.finishAction(null, `${this.actionWhat}: response ${responseHex(tx)}`);
+      if (this.a.raw) {
+        this.finishAction(null, `${this.a.what}: response ${responseHex(tx)}`);
         return;
       }
-      this.actionLog += `${this.actionLog === "" ? "" : ", "}${step} acknowledged`;
-      this.actionStep++;
-      if (this.actionStep < this.actionDevices.length) {
-        this.actionState = WAIT_BUS;
-        this.actionDeadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
+      this.a.log += `${this.a.log === "" ? "" : ", "}${step} acknowledged`;
+      this.a.step++;
+      if (this.a.step < this.a.devices.length) {
+        this.a.state = WAIT_BUS;
+        this.a.deadlineMs = this.o.clock.monotonicMs() + this.o.points.busWaitMs;
         return;
       }
-      this.finishAction(null, `${this.actionWhat}: ${this.actionLog}`);
+      this.finishAction(null, `${this.a.what}: ${this.a.log}`);
       return;
     }
-    const before = this.actionLog === "" ? "" : ` (${this.actionLog})`;
-    const who = this.actionRaw ? this.actionWhat : `${this.actionWhat}: ${step}`;
+    const before = this.a.log === "" ? "" : ` (${this.a.log})`;
+    const who = this.a.raw ? this.a.what : `${this.a.what}: ${step}`;
     this.o.counters.add(this.cActionFailures);
     if (tx.status === TxStatus.Exception) {
-      const extra = this.actionRaw ? `, response ${responseHex(tx)}` : "";
+      const extra = this.a.raw ? `, response ${responseHex(tx)}` : "";
       this.finishAction(String(ERR_MODBUS_EXCEPTION_BASE + tx.exceptionCode), `${who} answered Modbus exception ${tx.exceptionCode} (${exceptionName(tx.exceptionCode)})${extra}${before}`);
     } else if (tx.status === TxStatus.Timeout) {
       this.finishAction(ERR_DEVICE_TIMEOUT, `${who} did not answer after ${tx.attempts} attempt(s)${before}`);
@@ -582,11 +620,11 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   }
 
   private finishAction(errcode: string | null, msg: string): void {
-    const done = this.actionDone;
-    this.actionState = IDLE;
-    this.actionDone = null;
-    this.actionLink = null;
-    this.actionTransport = null;
+    const done = this.a.done;
+    this.a.state = IDLE;
+    this.a.done = null;
+    this.a.link = null;
+    this.a.transport = null;
     // Successes too: a scheduled write to a device is an event worth a line (fire rate).
     this.o.log.write(errcode === null ? LogLevel.Info : LogLevel.Warn, "points", errcode === null ? msg : `${errcode}: ${msg}`);
     if (done) done(errcode, msg);
