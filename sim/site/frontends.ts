@@ -28,6 +28,8 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
   static readonly M713 = 40300;
   /** Model 703 (Enter Service): ES at +2, 1 in service (the default), 0 cease to energize. */
   static readonly M703 = 40270;
+  /** Model 702 (DER Capacity): WMax at +26 with W_SF at +45 (the rating a gateway reads when none is configured). */
+  static readonly M702 = 40310;
   static readonly W_SF = 1;
   static readonly PCT_SF = -1;
   readonly slave: SimModbusSlave;
@@ -44,7 +46,7 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
     const b = SimSunSpecPcs.BASE;
-    const r = (this.regs = this.slave.holding.add(b, 320));
+    const r = (this.regs = this.slave.holding.add(b, 370));
     r[0] = SUNS[0];
     r[1] = SUNS[1];
     header(r, 2, 1, 66);
@@ -53,6 +55,9 @@ export class SimSunSpecPcs implements SimFrontEnd, SlaveWriteListener {
     header(r, SimSunSpecPcs.M713 - b, 713, 7);
     header(r, SimSunSpecPcs.M703 - b, 703, 17);
     r[SimSunSpecPcs.M703 - b + 2] = 1;
+    header(r, SimSunSpecPcs.M702 - b, 702, 50);
+    putU16(r, SimSunSpecPcs.M702 - b + 26, battery.options.maxDischargeW / 10 ** SimSunSpecPcs.W_SF);
+    putI16(r, SimSunSpecPcs.M702 - b + 45, SimSunSpecPcs.W_SF);
     r[SimSunSpecPcs.M713 - b + 9] = 0xffff;
     putI16(r, SimSunSpecPcs.M701 - b + 116, SimSunSpecPcs.W_SF);
     putI16(r, SimSunSpecPcs.M704 - b + 55, 0);
@@ -111,9 +116,10 @@ export class SimGenericPcs implements SimFrontEnd, SlaveWriteListener {
   ) {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
-    // 0x1000 the power command, 0x1001 on/off (1 on, the default).
-    this.command = this.slave.holding.add(0x1000, 2);
+    // 0x1000 the power command, 0x1001 on/off (1 on, the default), 0x1002 the rated power in 100 W.
+    this.command = this.slave.holding.add(0x1000, 3);
     this.command[1] = 1;
+    putU16(this.command, 2, battery.options.maxDischargeW / 100);
     this.status = this.slave.input.add(0x2000, 2);
   }
 
@@ -132,6 +138,8 @@ export class SimSunSpecPv implements SimFrontEnd, SlaveWriteListener {
   static readonly BASE = 40000;
   static readonly M103 = 40069;
   static readonly M123 = 40121;
+  /** Model 121 (Basic Settings): WMax at +2 with WMax_SF at +22. */
+  static readonly M121 = 40147;
   readonly slave: SimModbusSlave;
   reverts = 0;
   private readonly regs: Uint16Array;
@@ -145,7 +153,7 @@ export class SimSunSpecPv implements SimFrontEnd, SlaveWriteListener {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
     const b = SimSunSpecPv.BASE;
-    const r = (this.regs = this.slave.holding.add(b, 160));
+    const r = (this.regs = this.slave.holding.add(b, 180));
     r[0] = SUNS[0];
     r[1] = SUNS[1];
     header(r, SimSunSpecPv.M103 - b, 103, 50);
@@ -154,6 +162,9 @@ export class SimSunSpecPv implements SimFrontEnd, SlaveWriteListener {
     putI16(r, SimSunSpecPv.M123 - b + 23, -1);
     putU16(r, SimSunSpecPv.M123 - b + 5, 1000);
     putU16(r, SimSunSpecPv.M123 - b + 4, 1); // Conn: connected
+    header(r, SimSunSpecPv.M121 - b, 121, 30);
+    putU16(r, SimSunSpecPv.M121 - b + 2, pv.ratedW / 10);
+    putI16(r, SimSunSpecPv.M121 - b + 22, 1);
   }
 
   onRegistersWritten(_slave: SimModbusSlave, address: number, count: number): void {
@@ -203,9 +214,16 @@ export class SimGenericLimited implements SimFrontEnd, SlaveWriteListener {
   ) {
     this.slave = new SimModbusSlave(unit);
     this.slave.writeListener = this;
-    // commandAddress the limit, +1 on/off (1 on, the default).
-    this.limit = this.slave.holding.add(commandAddress, 2);
+    // commandAddress the limit, +1 on/off (1 on, the default), +2 the rated power in 100 W.
+    this.limit = this.slave.holding.add(commandAddress, 3);
     this.limit[1] = 1;
+    putU16(this.limit, 2, device.ratedW / 100);
+    if (currentAddress >= 0) {
+      // A charger: its maximum current per phase (0.1 A) and nominal voltage (0.1 V) at 0x4020, 3 phases.
+      const rating = this.slave.holding.add(0x4020, 2);
+      putU16(rating, 0, (device.ratedW / 3 / 230) * 10);
+      putU16(rating, 1, 2300);
+    }
     this.current = currentAddress >= 0 ? this.slave.holding.add(currentAddress, 1) : null;
     this.power = this.slave.input.add(powerAddress, 1);
     putU16(this.limit, 0, device.ratedW / 100);

@@ -531,15 +531,18 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   }
 
   /** The request fits this cycle's bus budget (RTU: the cycle's planned time plus what was served, within the period). */
-  private fits(bus: PointBus, link: PointLink, tx: ModbusTransaction): boolean {
+  fits(bus: PointBus, link: PointLink, tx: ModbusTransaction): boolean {
     if (link.baud <= 0) return true;
     const ms = rtuTransactionMs(link.baud, rtuRequestBytes(tx), rtuResponseBytes(tx), bus.config.rtu.turnaroundMs);
-    // At most two point requests a cycle: the action's (first) and a trigger read, which adds to it on the same bus.
+    // Few point requests a cycle (an action's, a trigger read, a rating read): the first one's bus is tracked and
+    // later requests on it add up; a request on another bus is checked against its own plan only.
     const spent = this.cycleBus === link.transport ? this.cycleBusMs : 0;
     if (link.plannedMs + spent + ms > bus.config.options.periodMs) return false;
     if (this.cycleBus === null) {
       this.cycleBus = link.transport;
       this.cycleBusMs = ms;
+    } else if (this.cycleBus === link.transport) {
+      this.cycleBusMs += ms;
     }
     return true;
   }

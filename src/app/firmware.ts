@@ -30,6 +30,7 @@ import { StoreSettingsPersistence } from "../settings/store-persistence";
 import { checkTimezone } from "../settings/timezone";
 import { GatewayStore } from "../store/index";
 import { DevicePoints, storeSetpoints } from "./device-points";
+import { DeviceRatings } from "./device-ratings";
 import { LevelLog } from "./level-log";
 import { Gateway } from "./gateway";
 import { peakStoresFor } from "./peak-store";
@@ -66,6 +67,7 @@ export interface Firmware {
   scheduleCommands: ScheduleCommandHandler;
   control: ControlLoop;
   points: DevicePoints;
+  ratings: DeviceRatings;
   reporter: StatusReporter;
   ota: OtaManager;
 }
@@ -191,9 +193,12 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     return MessageResult.Accepted;
   });
 
+  // The loop reads the strategies through the ratings: a device sent without rated_power is rated from its own
+  // registers before it is controlled (device-ratings.ts).
+  const ratings = new DeviceRatings(overdemand.active, points, hal.clock, hal.log, counters);
   const control = new ControlLoop(
     hal,
-    overdemand.active,
+    ratings,
     {
       ...DEFAULT_LOOP_CONFIG,
       serialPort: config.rs485.port,
@@ -205,7 +210,14 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     points,
   );
   points.attach(control);
-  control.cycleGuest = points;
+  ratings.attach(control);
+  // Between cycles: the scheduled points, then the rating reads, sharing the bus budget (points.fits).
+  control.cycleGuest = {
+    serveCycle(nowMs: number) {
+      points.serveCycle(nowMs);
+      ratings.serveCycle(nowMs);
+    },
+  };
 
   // OTA: after the reboot into a new image, the health check wants the store loaded (done above), the link up and
   // a control cycle run before the image is confirmed; otherwise the bootloader goes back to the previous one.
@@ -238,6 +250,7 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
         tasks: store.tasks.size,
         store: store.records.stats(),
         ota: otaManager.status(),
+        ratings: ratings.status(),
       }),
     },
     {
@@ -279,5 +292,5 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
   gateway.addService({ name: "ota-health", tick: () => (control.cycles > 0 ? otaManager.noteControlTick() : undefined) });
   link.session.start();
   gateway.start();
-  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points, reporter, ota };
+  return { gateway, store, settings, link, overdemand, desired, scheduler, scheduleCommands, control, points, ratings, reporter, ota };
 }

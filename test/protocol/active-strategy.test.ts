@@ -120,12 +120,13 @@ test("strategies or devices that cannot be reached are left out, each with its p
   t.is(r.reply("create", command("create", "c", rtu)).code, 200);
   t.deepEqual(active.problems, [
     "strategy 1: no meter object (ele_meter) describes meter 9",
-    "strategy 2 devices[0] (device 3): no rated power (rated_power, kW): spec 000 does not carry it",
     "strategy 3 devices[0] (device 3): proto_type 5 is neither 1 (Modbus TCP) nor 2 (Modbus RTU)",
   ]);
   t.deepEqual(active.strategies().map((s) => s.id), [2, 3]);
   t.deepEqual(active.forMeter(12)!.meter.link, { proto: "rtu", unit: 7, serialPort: 2, baud: 9600 });
-  t.deepEqual(active.forMeter(11)!.devices, []);
+  // No rated_power is not a problem here: the device comes with ratedW 0 and is rated from its registers
+  // (src/app/device-ratings.ts, test/app/device-ratings.test.ts).
+  t.deepEqual(active.forMeter(11)!.devices.map((d) => [d.id, d.ratedW]), [[3, 0]]);
 });
 
 test("committed changes give a new version and new objects; refused commands change nothing", (t) => {

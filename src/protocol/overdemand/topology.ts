@@ -66,7 +66,8 @@ export function linkOf(object: Plain): LinkSpec | string {
 /**
  * The default reading: the meter from the strategy's `ele_meter` object (model = ele_device_type.name; rate, pt,
  * ct, direction as given), devices from `devices[]` (id, link; register map from an optional `map` field, else by
- * device_type; rated power from an optional `rated_power` field in kW, which spec 000 does not define).
+ * device_type; rated power from an optional `rated_power` field in kW, which spec 000 does not define; 0 without
+ * it: read from the device, src/app/device-ratings.ts).
  */
 export const SPEC_TOPOLOGY: Topology = deepFreeze({
   meter(body, meterId) {
@@ -106,13 +107,11 @@ export const SPEC_TOPOLOGY: Topology = deepFreeze({
         problems.push(`${where} (device ${id}): ${link}`);
         continue;
       }
+      // rated_power (kW) is ours, not the spec's: without it ratedW is 0 and the gateway reads the rating from the
+      // device before controlling it (src/app/device-ratings.ts); a rated_power that is sent overrides.
       const ratedKw = num(device, "rated_power");
-      if (ratedKw === undefined || !(ratedKw > 0)) {
-        problems.push(`${where} (device ${id}): no rated power (rated_power, kW): spec 000 does not carry it`);
-        continue;
-      }
       const map = text(device, "map") || DEFAULT_DEVICE_MAP[deviceType] || "";
-      out.push({ id, map, link, ratedW: ratedKw * 1000 });
+      out.push({ id, map, link, ratedW: ratedKw !== undefined && ratedKw > 0 ? ratedKw * 1000 : 0 });
     }
     return out;
   },
