@@ -20,7 +20,8 @@ export interface ScenarioGoal {
 
 export function evaluateGoals(scenario: Scenario & { goals?: ScenarioGoal[] }, m: ScenarioMetrics): GoalResult[] {
   const out: GoalResult[] = [];
-  const periodS = m.controlPeriodMs / 1000;
+  // In the periods the cycles really ran at (a bus plan may stretch the configured one: src/control/bus-plan.ts).
+  const periodS = (m.effectivePeriodMs > 0 ? m.effectivePeriodMs : m.controlPeriodMs) / 1000;
   if (scenario.strategies.some((s) => s.streaming_status === 1 || s.individual_phase_streaming_status === 1)) {
     out.push({
       goal: `no export above ${m.exportThresholdW} W for more than 2 control periods (${2 * periodS} s) in a row`,

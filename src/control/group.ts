@@ -20,6 +20,9 @@ const SENT_W = 0;
 const SENT_AT_MS = 1;
 const SENT_OK = 2;
 const IN_CYCLE = 3;
+/** The bus plan's spread: the device is read every this many cycles (1: every cycle; src/control/bus-plan.ts). */
+const READ_EVERY = 4;
+const COLUMNS = 5;
 
 export class ControlGroup implements MeterListener, DeviceListener {
   meter!: MeterDriver;
@@ -31,7 +34,7 @@ export class ControlGroup implements MeterListener, DeviceListener {
   /**
    * Per device slot i, in one array (a typed array is about 7 XS slots): at SENT_W + i the command last written (W,
    * NaN: none), at SENT_AT_MS + i when, at SENT_OK + i 1 when the device acknowledged it, at IN_CYCLE + i 1 while
-   * its read of this cycle runs. Each column is `capacity` long.
+   * its read of this cycle runs, at READ_EVERY + i the bus plan's spread. Each column is `capacity` long.
    */
   private readonly perDevice: Float64Array;
   private readonly capacity: number;
@@ -39,6 +42,17 @@ export class ControlGroup implements MeterListener, DeviceListener {
   forcedDecisions = 0;
   /** Device reads skipped because the previous one was still running. */
   lateDeviceReads = 0;
+  /** Device reads left out by the bus plan (a device read every k cycles, on its turn). */
+  plannedReadSkips = 0;
+  /** Writes put off to the next cycle because more commands changed than the bus plan lets a cycle send. */
+  deferredWrites = 0;
+  /** Most writes a cycle sends (the bus plan of the busiest bus among this group's devices). */
+  private maxWrites = Infinity;
+  /** Some device is read only on its turn (the bus plan spreads reads): startCycle checks turns only then. */
+  private spread = false;
+  /** Cycles started: whose turn it is under the bus plan. */
+  private cycleCount = 0;
+
   private cycleStartMs = 0;
   private alignMs = 0;
   /** Cycles that could not start because the previous one was still on the bus. */
@@ -59,10 +73,21 @@ export class ControlGroup implements MeterListener, DeviceListener {
     private readonly writeOptions: GroupWriteOptions,
   ) {
     this.capacity = capacity;
-    const perDevice = new Float64Array(4 * capacity);
+    const perDevice = new Float64Array(COLUMNS * capacity);
     perDevice.fill(NaN, SENT_W * capacity, (SENT_W + 1) * capacity);
     perDevice.fill(-Infinity, SENT_AT_MS * capacity, (SENT_AT_MS + 1) * capacity);
+    perDevice.fill(1, READ_EVERY * capacity, (READ_EVERY + 1) * capacity);
     this.perDevice = perDevice;
+  }
+
+  /**
+   * The bus plan for device slot `index` (configuration rate): read every `every` cycles, staggered by its index;
+   * its bus lets a cycle send `writes` commands (the group takes the smallest of its devices' buses).
+   */
+  setBusPlan(index: number, every: number, writes: number): void {
+    this.perDevice[READ_EVERY * this.capacity + index] = every >= 1 ? every : 1;
+    if (every > 1) this.spread = true;
+    if (writes >= 1 && writes < this.maxWrites) this.maxWrites = writes;
   }
 
   /** Reads of the current cycle still running. */
@@ -136,8 +161,19 @@ export class ControlGroup implements MeterListener, DeviceListener {
       this.meterInCycle = false;
       this.pending--;
     }
+    // The decision waits for the devices' reads too: it needs their actual power of now (measured: deciding on the
+    // meter alone, with the devices' previous readings, doubled the export after a load drop).
+    const turn = this.cycleCount++;
     for (let i = 0; i < this.devices.length; i++) {
       const device = this.devices[i];
+      // Not this device's turn under the bus plan: its last reading (with its time) stands.
+      if (this.spread) {
+        const every = this.perDevice[READ_EVERY * this.capacity + i];
+        if (every > 1 && (turn + i) % every !== 0) {
+          this.plannedReadSkips++;
+          continue;
+        }
+      }
       if (device.busy) {
         this.lateDeviceReads++;
         continue;
@@ -204,26 +240,64 @@ export class ControlGroup implements MeterListener, DeviceListener {
     const o = this.writeOptions;
     const perDevice = this.perDevice;
     const cap = this.capacity;
-    for (let i = 0; i < this.devices.length; i++) {
+    const n = this.devices.length;
+    // What needs sending: each changed command, or a keep-alive that is due (bit i of `wanted`; at most 8 devices
+    // per group, maxDevicesPerGroup).
+    let wanted = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
       const w = core.devices[i].commandW;
       if (w !== w) continue;
       const last = perDevice[SENT_W * cap + i];
       const changed = last !== last || w - last >= o.writeDeadbandW || last - w >= o.writeDeadbandW;
       if (!changed && perDevice[SENT_OK * cap + i] === 1 && now - perDevice[SENT_AT_MS * cap + i] < o.keepaliveMs) continue;
-      // Not acknowledged until the device says so; cleared before sending, since a transport may answer inside it.
-      const wasOk = perDevice[SENT_OK * cap + i];
-      perDevice[SENT_OK * cap + i] = 0;
-      if (this.devices[i].command(w)) {
-        if (last === last) {
-          if ((last > 0 && w < 0) || (last < 0 && w > 0)) this.signChanges++;
-          this.travelW += w > last ? w - last : last - w;
+      wanted |= 1 << i;
+      count++;
+    }
+    if (count === 0) return;
+    if (count <= this.maxWrites) {
+      for (let i = 0; i < n; i++) if (wanted & (1 << i)) this.send(i, core.devices[i].commandW, now);
+      return;
+    }
+    // More than the bus plan lets a cycle send: the largest changes go first (never written: first of all; a due
+    // keep-alive: last); the rest stay unsent and are wanted again next cycle.
+    this.deferredWrites += count - this.maxWrites;
+    for (let sends = this.maxWrites; sends > 0; sends--) {
+      let best = -1;
+      let bestChange = -1;
+      for (let i = 0; i < n; i++) {
+        if (!(wanted & (1 << i))) continue;
+        const w = core.devices[i].commandW;
+        const last = perDevice[SENT_W * cap + i];
+        const change = last !== last ? Infinity : w > last ? w - last : last - w;
+        if (change > bestChange) {
+          best = i;
+          bestChange = change;
         }
-        perDevice[SENT_W * cap + i] = w;
-        perDevice[SENT_AT_MS * cap + i] = now;
-        this.writes++;
-      } else {
-        perDevice[SENT_OK * cap + i] = wasOk;
       }
+      wanted &= ~(1 << best);
+      this.send(best, core.devices[best].commandW, now);
+    }
+  }
+
+  /** Write command `w` to device slot `i`; a refused send (transport queue full) keeps the last acknowledgement. */
+  private send(i: number, w: number, now: number): void {
+    const perDevice = this.perDevice;
+    const cap = this.capacity;
+    const last = perDevice[SENT_W * cap + i];
+    // Not acknowledged until the device says so; cleared before sending, since a transport may answer inside it.
+    const wasOk = perDevice[SENT_OK * cap + i];
+    perDevice[SENT_OK * cap + i] = 0;
+    if (this.devices[i].command(w)) {
+      if (last === last) {
+        if ((last > 0 && w < 0) || (last < 0 && w > 0)) this.signChanges++;
+        this.travelW += w > last ? w - last : last - w;
+      }
+      perDevice[SENT_W * cap + i] = w;
+      perDevice[SENT_AT_MS * cap + i] = now;
+      this.writes++;
+    } else {
+      perDevice[SENT_OK * cap + i] = wasOk;
     }
   }
 }

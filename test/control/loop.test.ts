@@ -58,7 +58,7 @@ test("bad strategies and devices are reported by name and skipped; the rest runs
   );
 });
 
-test("bus time is planned from baud and register counts; an overbooked bus is reported", (t) => {
+test("bus time is planned from baud and register counts; a bus that cannot carry a cycle spreads reads, then stretches the period", (t) => {
   const sim = createSimHal();
   const config = { ...DEFAULT_LOOP_CONFIG, baud: 19200 };
   const loop = new ControlLoop(sim, new StaticStrategySource([strategy(1, [pcs(3, 2), pcs(4, 3)])]), config);
@@ -67,14 +67,37 @@ test("bus time is planned from baud and register counts; an overbooked bus is re
   // Meter: the 8-register power block every cycle plus the largest slow block (9 registers).
   const meter = rtuReadMs(19200, 8, turnaround) + rtuReadMs(19200, 9, turnaround);
   // Each vendor PCS: a 2-register status read and a single-register FC06 write.
-  const device = rtuReadMs(19200, 2, turnaround) + rtuWriteMs(19200, 1, true, turnaround);
-  t.deepEqual(loop.busPlan(), [{ key: "rtu:1", plannedMs: meter + 2 * device }]);
+  const read = rtuReadMs(19200, 2, turnaround);
+  const write = rtuWriteMs(19200, 1, true, turnaround);
+  t.deepEqual(loop.busPlan(), [{ key: "rtu:1", plannedMs: meter + 2 * (read + write), readEvery: 1, writesPerCycle: 2, periodMs: 250 }]);
   t.deepEqual(loop.problems, []);
-  // At 9600 baud the same site does not fit a 250 ms period (it needs about 310 ms).
-  const slow = new ControlLoop(sim, new StaticStrategySource([strategy(1, [pcs(3, 2), pcs(4, 3)])]), { ...config, baud: 9600 });
+  // At 9600 baud the same site needs ~310 ms, more than 90 % of 250 (225 ms). Both writes with the PCS read on
+  // alternate cycles would still need ~265 ms; one write per cycle (the larger change first) with alternate reads fits.
+  const at9600 = new ControlLoop(sim, new StaticStrategySource([strategy(1, [pcs(3, 2), pcs(4, 3)])]), { ...config, baud: 9600 });
+  at9600.tick(0);
+  const m9600 = rtuReadMs(9600, 8, turnaround) + rtuReadMs(9600, 9, turnaround);
+  const w9600 = rtuWriteMs(9600, 1, true, turnaround);
+  const r9600 = rtuReadMs(9600, 2, turnaround);
+  t.true(m9600 + 2 * w9600 + r9600 > 225);
+  t.deepEqual(at9600.busPlan(), [{ key: "rtu:1", plannedMs: m9600 + w9600 + r9600, readEvery: 2, writesPerCycle: 1, periodMs: 250 }]);
+  t.deepEqual(at9600.problems, []);
+  // At 2400 baud the meter alone needs more than the period: the period stretches to what the bus carries.
+  const slow = new ControlLoop(sim, new StaticStrategySource([strategy(1, [pcs(3, 2), pcs(4, 3)])]), { ...config, baud: 2400 });
   slow.tick(0);
+  const m2400 = rtuReadMs(2400, 8, turnaround) + rtuReadMs(2400, 9, turnaround);
+  const busiest = m2400 + 2 * rtuWriteMs(2400, 1, true, turnaround) + rtuReadMs(2400, 2, turnaround);
+  t.deepEqual(slow.busPlan(), [{ key: "rtu:1", plannedMs: busiest, readEvery: 2, writesPerCycle: 2, periodMs: Math.ceil(busiest / 0.9 / 10) * 10 }]);
+  t.is(slow.periodMs, Math.ceil(busiest / 0.9 / 10) * 10);
   t.is(slow.problems.length, 1);
-  t.regex(slow.problems[0], /^bus rtu:1: a cycle needs \d+\.\d ms of bus time, more than the 250 ms period$/);
+  t.regex(slow.problems[0], /^bus rtu:1: a cycle needs \d+\.\d ms of bus time at 2400 baud, more than the 250 ms period allows; device reads every 2 cycles and the period stretched to \d+ ms$/);
+  // Cycles then start at the stretched period (no slave answers here: the reads' turns are checked on the simulated
+  // site in test/control/bus-plan.test.ts).
+  for (let now = 250; now <= 10_000; now += 250) {
+    sim.loop.runUntil(now);
+    slow.tick(now);
+  }
+  t.true(slow.cycles <= Math.ceil(10_000 / slow.periodMs) + 1, `${slow.cycles} cycles in 10 s at ${slow.periodMs} ms`);
+  t.is(slow.status().periodMs, slow.periodMs);
 });
 
 test("a cycle that cannot finish within the period is counted as a bus overrun, never queued up", (t) => {
