@@ -13,9 +13,9 @@ import { resolveConfig } from "../src/config/gateway-config";
 import { Counters } from "../src/core/counters";
 import { Alarm, DEFAULT_CONTROL_OPTIONS, type ControlOptions } from "../src/control/core";
 import { ControlLoop, DEFAULT_LOOP_CONFIG, type ControlLoopConfig } from "../src/control/loop";
-import { StaticStrategySource, monthKeyOf, type BaseSetpointSource, type ControlStrategy, type DeviceSpec, type LinkSpec, type PeakDemandStore } from "../src/control/strategy-input";
+import { StaticStrategySource, monthKeyOf, parsePhases, type BaseSetpointSource, type ControlStrategy, type DeviceSpec, type LinkSpec, type PeakDemandStore } from "../src/control/strategy-input";
 import { createSimHal } from "../hal/sim/index";
-import { SimSite, type SimLinkSpec, type SiteSpec } from "./site/site";
+import { SimSite, type SimDeviceSpec, type SimLinkSpec, type SiteSpec } from "./site/site";
 import { Trace, type TraceSpec } from "./site/trace";
 
 /** A strategy in the spec-000 vocabulary (powers in kW), with the devices named by their ids in the site. */
@@ -92,14 +92,6 @@ export interface ScenarioMetrics {
   meanSetpointChangeW: number;
   tickOverruns: number;
   busOverruns: number;
-  /** The period cycles ran at: the configured one, or what the bus plan stretched it to (src/control/bus-plan.ts). */
-  effectivePeriodMs: number;
-  /** Cycles decided without some device's read; device reads skipped because the previous one still ran; device reads the bus plan left out. */
-  forcedDecisions: number;
-  lateDeviceReads: number;
-  plannedReadSkips: number;
-  /** Command writes the bus plan put off to the next cycle (more changed than a cycle may send). */
-  deferredWrites: number;
   lateCycles: number;
   controlCycles: number;
   maxDecisionLatencyMs: number;
@@ -139,15 +131,28 @@ function linkOf(spec: SimLinkSpec): LinkSpec {
   return spec.link === "tcp" ? { proto: "tcp", unit: spec.unit, host: spec.host, port: spec.port } : { proto: "rtu", unit: spec.unit };
 }
 
+/**
+ * The phases the gateway is told a site device feeds (DeviceSpec.phases): its `phases` text when the scenario gives
+ * one (a configuration that may differ from the wiring), else what it is wired to (`phase`).
+ */
+function configuredPhases(device: SimDeviceSpec): number {
+  if (device.phases !== undefined) {
+    const mask = parsePhases(device.phases);
+    if (typeof mask === "string") throw new Error(`site device ${device.id}: ${mask}`);
+    return mask;
+  }
+  return device.phase === undefined || device.phase < 0 ? 7 : 1 << device.phase;
+}
+
 /** Build the control strategies the protocol side would hand the loop, from the scenario's spec-000 strategies. */
 export function strategiesOf(scenario: Scenario, monthKey: number): ControlStrategy[] {
   const site = scenario.site;
   const devices = new Map<number, DeviceSpec>();
   for (const e of site.ess ?? []) {
-    devices.set(e.id, { id: e.id, map: e.map, link: linkOf(e), ratedW: e.ratedW, maxChargeW: e.maxChargeW, maxDischargeW: e.maxDischargeW, socMinPct: e.socMinPct, socMaxPct: e.socMaxPct });
+    devices.set(e.id, { id: e.id, map: e.map, link: linkOf(e), ratedW: e.ratedW, maxChargeW: e.maxChargeW, maxDischargeW: e.maxDischargeW, socMinPct: e.socMinPct, socMaxPct: e.socMaxPct, phases: configuredPhases(e) });
   }
-  for (const p of site.pv ?? []) devices.set(p.id, { id: p.id, map: p.map, link: linkOf(p), ratedW: p.ratedW });
-  for (const c of site.chargers ?? []) devices.set(c.id, { id: c.id, map: c.map, link: linkOf(c), ratedW: c.ratedW, minLimitW: c.minLimitW });
+  for (const p of site.pv ?? []) devices.set(p.id, { id: p.id, map: p.map, link: linkOf(p), ratedW: p.ratedW, phases: configuredPhases(p) });
+  for (const c of site.chargers ?? []) devices.set(c.id, { id: c.id, map: c.map, link: linkOf(c), ratedW: c.ratedW, minLimitW: c.minLimitW, phases: configuredPhases(c) });
   const month = monthKey % 100;
   return scenario.strategies.map((s, i) => {
     const where = `strategies[${i}]`;
@@ -460,7 +465,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       secondsAboveThreshold: round(m.aboveMs / 1000),
       longestAboveThresholdS: round(m.longestMs / 1000),
       exportEpisodes: m.episodes,
-      longestAboveThresholdPeriods: round(m.longestMs / loop.periodMs, 2),
+      longestAboveThresholdPeriods: round(m.longestMs / controlOptions.periodMs, 2),
       maxPhaseExportW: round(m.maxPhaseExport, 1),
       secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
       maxDemandW: round(m.maxDemand, 1),
@@ -473,11 +478,6 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       meanSetpointChangeW: writes > 0 ? round(travel / writes, 1) : 0,
       tickOverruns: gateway.status().overruns,
       busOverruns: loop.busOverruns,
-      effectivePeriodMs: loop.periodMs,
-      forcedDecisions: loop.forcedDecisions,
-      lateDeviceReads: loop.lateDeviceReads,
-      plannedReadSkips: loop.plannedReadSkips,
-      deferredWrites: loop.deferredWrites,
       lateCycles: loop.lateCycles,
       controlCycles: loop.cycles,
       maxDecisionLatencyMs: round(maxLatency, 2),

@@ -30,7 +30,13 @@ export interface SimDeviceSpec extends SimLinkSpec {
   map: string;
   ratedW: number;
   tauMs?: number;
+  /** How it is wired: -1 (default) all three phases evenly, else 0, 1 or 2 (A, B, C). */
   phase?: PhaseSpec;
+  /**
+   * Not the site but the gateway's configuration of it: the phases the gateway is told the device feeds (DeviceSpec
+   * phases, "A".."ABC"); by default what it is wired to. A scenario can configure it wrongly on purpose.
+   */
+  phases?: string;
 }
 
 export interface SimEssSpec extends SimDeviceSpec {

@@ -15,6 +15,11 @@ export class CoreDevice {
   maxChargeW = 0;
   maxDischargeW = 0;
   minLimitW = 0;
+  /**
+   * The phases the device feeds, as a mask (1 = L1/A, 2 = L2/B, 4 = L3/C), its power split evenly over them: 7 for a
+   * three-phase device (the default), 1, 2 or 4 for a single-phase one. The per-phase bound uses it (core.ts).
+   */
+  phases = 7;
   // Inputs, refreshed by the I/O side before each decision.
   actualW = NaN;
   actualAtMs = -Infinity;
@@ -42,8 +47,10 @@ export class CoreDevice {
   private recoverAvailableW = NaN;
   private binding = false;
 
-  configure(id: number, kind: Kind, ratedW: number, maxChargeW: number, maxDischargeW: number, socMinPct: number, socMaxPct: number, minLimitW: number, exportRole: boolean, demandRole: boolean, rampPctPerS: number): void {
+  configure(id: number, kind: Kind, ratedW: number, maxChargeW: number, maxDischargeW: number, socMinPct: number, socMaxPct: number, minLimitW: number, exportRole: boolean, demandRole: boolean, rampPctPerS: number, phases = 7): void {
+    if (!(phases >= 1 && phases <= 7 && (phases | 0) === phases)) throw new RangeError(`device ${id}: phases must be a mask 1..7 (1 A, 2 B, 4 C), got ${phases}`);
     this.id = id;
+    this.phases = phases;
     this.kind = kind;
     this.ratedW = ratedW;
     this.maxChargeW = maxChargeW;
@@ -74,6 +81,13 @@ export class CoreDevice {
     this.binding = false;
     this.recoverW = NaN;
     this.recoverAvailableW = NaN;
+  }
+
+  /** The fraction of the device's power on phase `p` (0..2): 0, or 1 / the number of phases it feeds. */
+  phaseShare(p: number): number {
+    const m = this.phases;
+    if (((m >> p) & 1) === 0) return 0;
+    return 1 / ((m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1));
   }
 
   /** Contribution in G units of a device power in W. */

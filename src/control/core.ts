@@ -9,7 +9,10 @@
  * Constraints (each a bound on G, the devices' summed contribution; B = grid + sum of actual contributions is what
  * the grid would import with every device at zero):
  *   anti-backflow, total:    G <= B - margin                       (import stays >= margin)
- *   anti-backflow, phase:    G <= 3 x min_phase(B_phase - margin)   (devices split evenly over the phases)
+ *   anti-backflow, phase:    G <= C + min_phase((P_phase - margin) / s_phase)
+ *                            (C = sum of actual contributions, P_phase the phase's measured import, s_phase the share of
+ *                            a change of G that lands on that phase: 1/3 when the devices that move are three-phase,
+ *                            1 for a single-phase device on it, 0 for a phase none of them feeds; see phaseBound)
  *   demand:                  G >= B - A, A = import allowed by the 15-minute window (demand.ts) at the threshold
  * Anti-backflow wins when both cannot hold.
  */
@@ -168,18 +171,23 @@ export class ControlCore {
 
     // What the grid would import with every device at zero.
     let contribution = 0;
+    let allThreePhase = true;
     for (let i = 0; i < this.count; i++) {
       const d = this.devices[i];
       if (d.actualW === d.actualW) contribution += d.g(d.actualW);
+      if (d.phases !== 7) allThreePhase = false;
     }
     const base = this.gridW + contribution;
     this.baseW = base;
     let hi = Infinity;
     if (s.antiBackflow) hi = base - s.marginW;
     if (s.phaseAntiBackflow) {
-      const third = contribution / 3;
       for (let p = 0; p < 3; p++) {
-        const phaseBound = 3 * (this.phaseW[p] + third - s.phaseMarginW);
+        // Three-phase devices only (the usual site): a third of any change lands on each phase, nothing to weigh.
+        const share = allThreePhase ? 1 / 3 : this.marginalShare(p);
+        // A phase that no movable device feeds cannot be helped by them: no bound from it (curtailing would not help).
+        if (!(share > 0)) continue;
+        const phaseBound = contribution + (this.phaseW[p] - s.phaseMarginW) / share;
         if (phaseBound < hi) hi = phaseBound;
       }
     }
@@ -214,6 +222,38 @@ export class ControlCore {
       d.finish(nowMs, options);
     }
     this.setAlarms(alarms);
+  }
+
+  /**
+   * Of a change of the devices' sum G, the fraction that lands on phase `p`: the phase shares of the devices that
+   * would make it, weighted by the room each has to lower G (its command down to its minimum). They are those of the
+   * first kind in the solver's reduce order (ESS, PV, chargers) that has room, as the solver moves them first; when
+   * none has room, every export-role device by its range. With three-phase devices only this is 1/3 (the bound is
+   * then C + 3 (P_phase - margin)); a single-phase PV inverter alone gives 1 on its phase, so its limit moves by the
+   * phase's excess, not three times it (which made it hunt).
+   */
+  private marginalShare(p: number): number {
+    for (let k = 0; k <= 3; k++) {
+      let room = 0;
+      let onPhase = 0;
+      for (let i = 0; i < this.count; i++) {
+        const d = this.devices[i];
+        const slot = d.slot;
+        if (slot.fixed || !slot.exportRole) continue;
+        let r: number;
+        if (k < 3) {
+          if (d.kind !== k) continue;
+          r = slot.effectiveCmd() - slot.gMin;
+        } else {
+          r = slot.gMax - slot.gMin;
+        }
+        if (!(r > 1e-6)) continue;
+        room += r;
+        onPhase += r * d.phaseShare(p);
+      }
+      if (room > 1e-6) return onPhase / room;
+    }
+    return 0;
   }
 
   /**

@@ -60,6 +60,28 @@ export interface DeviceSpec {
   readonly minLimitW?: number;
   /** Device revert timer, s (SunSpec 704/123). Default: ESS 10 s (falls back to 0 W), PV 0 (keeps its limit). */
   readonly revertSeconds?: number;
+  /**
+   * The phases the device feeds, as a mask (1 = A/L1, 2 = B/L2, 4 = C/L3; power split evenly over them). Default 7:
+   * three-phase. From the device's `phases` text ("A", "BC", "ABC": parsePhases). The per-phase bound uses it.
+   */
+  readonly phases?: number;
+}
+
+/**
+ * A device's `phases` field: the letters of the phases it is connected to, each once, in any order ("A", "B", "C",
+ * "AB", "ABC"; "L1".."L3" are not accepted: one spelling). Returns the mask (1 A, 2 B, 4 C), or a message naming
+ * what is wrong.
+ */
+export function parsePhases(text: string): number | string {
+  if (text.length < 1 || text.length > 3) return `phases must be 1 to 3 of the letters A, B, C, got "${text}"`;
+  let mask = 0;
+  for (let i = 0; i < text.length; i++) {
+    const bit = text[i] === "A" ? 1 : text[i] === "B" ? 2 : text[i] === "C" ? 4 : 0;
+    if (bit === 0) return `phases: "${text[i]}" is not a phase (A, B or C), in "${text}"`;
+    if ((mask & bit) !== 0) return `phases: ${text[i]} given twice, in "${text}"`;
+    mask |= bit;
+  }
+  return mask;
 }
 
 /**

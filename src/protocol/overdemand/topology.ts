@@ -7,7 +7,7 @@
  * choices (docs/protocol-000.md, "Control loop"); a site can plug another Topology (e.g. one backed by a meter
  * registry) without touching the handler.
  */
-import { DeviceType, type DeviceSpec, type LinkSpec, type MeterSpec } from "../../control/strategy-input";
+import { DeviceType, type DeviceSpec, type LinkSpec, type MeterSpec, parsePhases } from "../../control/strategy-input";
 import { isPlainObject, type Plain } from "../json-values";
 import type { StrategyBody } from "./model";
 import { deepFreeze } from "../../core/freeze";
@@ -111,7 +111,14 @@ export const SPEC_TOPOLOGY: Topology = deepFreeze({
       // device before controlling it (src/app/device-ratings.ts); a rated_power that is sent overrides.
       const ratedKw = num(device, "rated_power");
       const map = text(device, "map") || DEFAULT_DEVICE_MAP[deviceType] || "";
-      out.push({ id, map, link, ratedW: ratedKw !== undefined && ratedKw > 0 ? ratedKw * 1000 : 0 });
+      // phases (ours, like rated_power): the phases a single- or two-phase device is connected to, "A".."ABC".
+      const phasesText = text(device, "phases");
+      const phases = phasesText === "" ? 7 : parsePhases(phasesText);
+      if (typeof phases === "string") {
+        problems.push(`${where} (device ${id}): ${phases}`);
+        continue;
+      }
+      out.push({ id, map, link, ratedW: ratedKw !== undefined && ratedKw > 0 ? ratedKw * 1000 : 0, ...(phasesText === "" ? null : { phases }) });
     }
     return out;
   },
