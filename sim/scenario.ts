@@ -92,6 +92,14 @@ export interface ScenarioMetrics {
   meanSetpointChangeW: number;
   tickOverruns: number;
   busOverruns: number;
+  /** The period cycles ran at: the configured one, or what the bus plan stretched it to (src/control/bus-plan.ts). */
+  effectivePeriodMs: number;
+  /** Cycles decided without some device's read; device reads skipped because the previous one still ran; device reads the bus plan left out. */
+  forcedDecisions: number;
+  lateDeviceReads: number;
+  plannedReadSkips: number;
+  /** Command writes the bus plan put off to the next cycle (more changed than a cycle may send). */
+  deferredWrites: number;
   lateCycles: number;
   controlCycles: number;
   maxDecisionLatencyMs: number;
@@ -465,7 +473,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       secondsAboveThreshold: round(m.aboveMs / 1000),
       longestAboveThresholdS: round(m.longestMs / 1000),
       exportEpisodes: m.episodes,
-      longestAboveThresholdPeriods: round(m.longestMs / controlOptions.periodMs, 2),
+      longestAboveThresholdPeriods: round(m.longestMs / loop.periodMs, 2),
       maxPhaseExportW: round(m.maxPhaseExport, 1),
       secondsPhaseAboveThreshold: round(m.phaseAboveMs / 1000),
       maxDemandW: round(m.maxDemand, 1),
@@ -478,6 +486,11 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       meanSetpointChangeW: writes > 0 ? round(travel / writes, 1) : 0,
       tickOverruns: gateway.status().overruns,
       busOverruns: loop.busOverruns,
+      effectivePeriodMs: loop.periodMs,
+      forcedDecisions: loop.forcedDecisions,
+      lateDeviceReads: loop.lateDeviceReads,
+      plannedReadSkips: loop.plannedReadSkips,
+      deferredWrites: loop.deferredWrites,
       lateCycles: loop.lateCycles,
       controlCycles: loop.cycles,
       maxDecisionLatencyMs: round(maxLatency, 2),

@@ -4,8 +4,9 @@
  * allocate) and reused every cycle (tick rate, allocates nothing).
  *
  * Transports: one RTU master per serial port (one request at a time per bus), one Modbus TCP client per host:port.
- * The bus time of a cycle is planned from baud and register counts when the configuration is built; a plan longer
- * than the period is reported as a problem and counted.
+ * The bus time of a cycle is planned from baud and register counts when the configuration is built, and fitted to
+ * the period (src/control/bus-plan.ts): device reads spread over cycles, or the period stretched, said in the
+ * configuration problems and the status.
  */
 import { LogLevel, type Clock, type Log, type SerialConfig, type SerialHandlers, type SerialPort, type TcpConnector } from "../../hal/types";
 import type { TickService } from "../app/service";
@@ -17,6 +18,7 @@ import { findMeterMap } from "../devices/meter-maps";
 import { RtuMaster } from "../modbus/rtu-master";
 import { ModbusTcpClient } from "../modbus/tcp-client";
 import { rtuReadMs, rtuWriteMs } from "../modbus/timing";
+import { cycleMs, DEFAULT_BUS_SHARE, scheduleBus, type BusLoad } from "./bus-plan";
 import type { ModbusTransport } from "../modbus/transaction";
 import { Alarm, ControlCore, DEFAULT_CONTROL_OPTIONS, type AlarmListener, type ControlOptions } from "./core";
 import { ControlGroup } from "./group";
@@ -46,6 +48,8 @@ export interface ControlLoopConfig {
   queueCapacity: number;
   writeDeadbandW: number;
   keepaliveMs: number;
+  /** Share of the period a cycle's planned bus traffic may take before reads are spread or the period stretches (bus-plan.ts). */
+  busShare: number;
 }
 
 export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = deepFreeze({
@@ -60,14 +64,25 @@ export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = deepFreeze({
   queueCapacity: 16,
   writeDeadbandW: 100,
   keepaliveMs: 2000,
+  busShare: DEFAULT_BUS_SHARE,
 });
 
 interface TransportEntry {
   key: string;
   transport: RtuMaster | ModbusTcpClient;
-  /** RTU: planned bus ms per cycle; TCP: 0. */
+  /** RTU: planned bus ms of the busiest cycle (after the spread of device reads); TCP: 0. */
   plannedMs: number;
   baud: number;
+  /** RTU: what one cycle carries before it is fitted (bus-plan.ts). */
+  load: BusLoad;
+  /** RTU: each device on this bus is read every this many cycles. */
+  readEvery: number;
+  /** RTU: most command writes a cycle sends on this bus (Infinity: TCP, no bus to share). */
+  writesPerCycle: number;
+}
+
+function emptyLoad(): BusLoad {
+  return { meterMs: 0, deviceReadMs: 0, devices: 0, writeMs: 0 };
 }
 
 export interface ControlStatus {
@@ -75,7 +90,17 @@ export interface ControlStatus {
   lateCycles: number;
   busOverruns: number;
   problems: string[];
-  buses: { key: string; plannedMs: number }[];
+  buses: BusStatus[];
+  /** The period cycles start at: the configured one, or longer when a bus needs it (bus-plan.ts). */
+  periodMs: number;
+  /** Cycles decided without some device's read (still running when the next cycle came). */
+  forcedDecisions: number;
+  /** Device reads skipped because the previous one was still running. */
+  lateDeviceReads: number;
+  /** Device reads left out by the bus plan (spread over cycles). */
+  plannedReadSkips: number;
+  /** Command writes the bus plan put off to a later cycle (more changed than a cycle sends). */
+  deferredWrites: number;
   groups: {
     meterId: number;
     alarms: number;
@@ -91,6 +116,15 @@ export interface ControlStatus {
     decisionLatencyMs: number;
     devices: { id: number; actualW: number; commandW: number; socPct: number; excluded: boolean; notFollowing: boolean; offline: boolean }[];
   }[];
+}
+
+/** One bus's plan: busiest cycle's bus time, the spread of device reads, and the period it needs. */
+export interface BusStatus {
+  key: string;
+  plannedMs: number;
+  readEvery: number;
+  writesPerCycle: number;
+  periodMs: number;
 }
 
 /**
@@ -128,6 +162,8 @@ export class ControlLoop implements TickService, AlarmListener {
   private readonly floatScratch = newFloatScratch();
   /** Scheduled point requests served after each cycle's start (the firmware sets it). */
   cycleGuest: CycleGuest | null = null;
+  /** The period cycles start at: options.periodMs, or longer when a bus cannot carry a cycle in it (bus-plan.ts). */
+  periodMs: number;
 
   constructor(
     private readonly hal: ControlHal,
@@ -145,13 +181,14 @@ export class ControlLoop implements TickService, AlarmListener {
     this.hSafe = this.counters.register("control_safe_state_entries");
     this.hProblems = this.counters.register("control_config_problems");
     this.solver = new Solver(config.maxDevicesPerGroup);
+    this.periodMs = config.options.periodMs;
   }
 
   tick(nowMs: number): void {
     if (this.source.version !== this.version) this.configure();
     if (this.nextCycleMs !== this.nextCycleMs) this.nextCycleMs = nowMs;
     if (nowMs < this.nextCycleMs) return;
-    const period = this.config.options.periodMs;
+    const period = this.periodMs;
     if (nowMs - this.nextCycleMs >= period) {
       this.lateCycles++;
       this.counters.add(this.hLate);
@@ -196,7 +233,12 @@ export class ControlLoop implements TickService, AlarmListener {
       if (entry.transport instanceof RtuMaster) entry.transport.cancelQueued();
       // The plan is rebuilt below: without this each reconfiguration added the bus time again.
       entry.plannedMs = 0;
+      entry.load = emptyLoad();
+      entry.readEvery = 1;
+      entry.writesPerCycle = Infinity;
     }
+    // Which bus each device's reads ride (to give the device its bus's spread once every bus is planned).
+    const deviceBus: { group: ControlGroup; index: number; entry: TransportEntry }[] = [];
     this.groups.length = 0;
     const problems: string[] = [];
     const seenDevices = new Set<number>();
@@ -275,15 +317,13 @@ export class ControlLoop implements TickService, AlarmListener {
           spec.phases ?? 7,
         );
         this.plan(transport, driver);
+        deviceBus.push({ group, index, entry: transport });
       }
       group.refreshSettings();
     }
     for (const group of this.groups) group.core.peak.restore(group.core.settings.monthKey);
-    for (const entry of this.transports) {
-      if (entry.plannedMs > c.options.periodMs) {
-        problems.push(`bus ${entry.key}: a cycle needs ${entry.plannedMs.toFixed(1)} ms of bus time, more than the ${c.options.periodMs} ms period`);
-      }
-    }
+    this.fitBuses(problems);
+    for (const { group, index, entry } of deviceBus) group.setBusPlan(index, entry.readEvery, entry.writesPerCycle);
     this.problems = problems;
     if (problems.length > 0) {
       this.counters.add(this.hProblems, problems.length);
@@ -316,26 +356,45 @@ export class ControlLoop implements TickService, AlarmListener {
     group.meter = new MeterDriver(meter.id, map, meter.link.unit, transport.transport, scaling, group, this.floatScratch);
     this.groups.push(group);
     // Fast block every cycle plus at most one slow block.
-    let slowMax = 0;
-    for (const block of map.blocks) {
-      const ms = rtuReadMs(transport.baud, block.count, c.rtu.turnaroundMs);
-      if (block.when === "slow") slowMax = Math.max(slowMax, ms);
-      else if (block.when !== "init") transport.plannedMs += transport.baud > 0 ? ms : 0;
-    }
-    if (transport.baud > 0) transport.plannedMs += slowMax;
+    if (transport.baud > 0) transport.load.meterMs += readsPerCycleMs(transport.baud, map.blocks, c.rtu.turnaroundMs);
     return group;
   }
 
   private plan(entry: TransportEntry, driver: DeviceDriver): void {
     if (entry.baud <= 0) return;
     const turnaround = this.config.rtu.turnaroundMs;
-    let slowMax = 0;
-    for (const block of driver.map.blocks) {
-      const ms = rtuReadMs(entry.baud, block.count, turnaround);
-      if (block.when === "slow") slowMax = Math.max(slowMax, ms);
-      else if (block.when !== "init") entry.plannedMs += ms;
+    entry.load.deviceReadMs += readsPerCycleMs(entry.baud, driver.map.blocks, turnaround);
+    entry.load.devices++;
+    entry.load.writeMs += rtuWriteMs(entry.baud, driver.map.command.count, driver.map.command.single === true, turnaround);
+  }
+
+  /** Fit every RTU bus's cycle to the period (bus-plan.ts); the loop's period is the longest any bus needs. */
+  private fitBuses(problems: string[]): void {
+    const configured = this.config.options.periodMs;
+    let period = configured;
+    for (const entry of this.transports) {
+      if (entry.baud <= 0) continue;
+      const schedule = scheduleBus(entry.load, configured, this.config.busShare ?? DEFAULT_BUS_SHARE);
+      entry.plannedMs = schedule.cycleMs;
+      entry.readEvery = schedule.readEvery;
+      entry.writesPerCycle = schedule.writesPerCycle;
+      if (schedule.periodMs > period) period = schedule.periodMs;
+      const full = cycleMs(entry.load, 1);
+      if (schedule.periodMs > configured) {
+        problems.push(
+          `bus ${entry.key}: a cycle needs ${full.toFixed(1)} ms of bus time at ${entry.baud} baud, more than the ${configured} ms period allows; ` +
+            `device reads every ${schedule.readEvery} cycles and the period stretched to ${schedule.periodMs} ms`,
+        );
+      } else if (schedule.readEvery > 1 || schedule.writesPerCycle < entry.load.devices) {
+        this.hal.log.write(
+          LogLevel.Info,
+          "control",
+          `bus ${entry.key}: a cycle needs ${full.toFixed(1)} ms at ${entry.baud} baud; device reads spread over ${schedule.readEvery} cycles, ` +
+            `at most ${schedule.writesPerCycle} of ${entry.load.devices} writes per cycle (${schedule.cycleMs.toFixed(1)} ms per cycle)`,
+        );
+      }
     }
-    entry.plannedMs += slowMax + rtuWriteMs(entry.baud, driver.map.command.count, driver.map.command.single === true, turnaround);
+    this.periodMs = period;
   }
 
   private transportFor(link: LinkSpec, where: string, problems: string[]): TransportEntry | null {
@@ -382,7 +441,7 @@ export class ControlLoop implements TickService, AlarmListener {
         name: `${link.host}_${link.port}`,
         counters: this.counters,
       });
-      entry = { key, transport: client, plannedMs: 0, baud: 0 };
+      entry = { key, transport: client, plannedMs: 0, baud: 0, load: emptyLoad(), readEvery: 1, writesPerCycle: Infinity };
     } else {
       const baud = link.baud && link.baud > 0 ? link.baud : c.baud;
       const port = link.serialPort ?? c.serialPort;
@@ -395,17 +454,46 @@ export class ControlLoop implements TickService, AlarmListener {
         counters: this.counters,
       });
       master.attach(this.hal.openSerial({ port, baud }, master));
-      entry = { key, transport: master, plannedMs: 0, baud };
+      entry = { key, transport: master, plannedMs: 0, baud, load: emptyLoad(), readEvery: 1, writesPerCycle: Infinity };
     }
     this.transports.push(entry);
     return entry;
   }
 
   /** Planned bus time per cycle of every RTU bus (ms). */
-  busPlan(): { key: string; plannedMs: number }[] {
-    const plan: { key: string; plannedMs: number }[] = [];
-    for (const entry of this.transports) if (entry.baud > 0) plan.push({ key: entry.key, plannedMs: entry.plannedMs });
+  busPlan(): BusStatus[] {
+    const plan: BusStatus[] = [];
+    for (const entry of this.transports) {
+      if (entry.baud > 0) {
+        plan.push({ key: entry.key, plannedMs: entry.plannedMs, readEvery: entry.readEvery, writesPerCycle: entry.writesPerCycle, periodMs: this.periodMs });
+      }
+    }
     return plan;
+  }
+
+  /** Totals over the groups (status, scenario metrics). */
+  get forcedDecisions(): number {
+    let total = 0;
+    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].forcedDecisions;
+    return total;
+  }
+
+  get lateDeviceReads(): number {
+    let total = 0;
+    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].lateDeviceReads;
+    return total;
+  }
+
+  get deferredWrites(): number {
+    let total = 0;
+    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].deferredWrites;
+    return total;
+  }
+
+  get plannedReadSkips(): number {
+    let total = 0;
+    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].plannedReadSkips;
+    return total;
   }
 
   /**
@@ -430,6 +518,11 @@ export class ControlLoop implements TickService, AlarmListener {
       busOverruns: this.busOverruns,
       problems: this.problems.slice(),
       buses: this.busPlan(),
+      periodMs: this.periodMs,
+      forcedDecisions: this.forcedDecisions,
+      lateDeviceReads: this.lateDeviceReads,
+      plannedReadSkips: this.plannedReadSkips,
+      deferredWrites: this.deferredWrites,
       groups: this.groups.map((group) => {
         const core = group.core;
         return {
@@ -470,4 +563,16 @@ export function alarmName(alarm: number): string {
     default:
       return "unknown alarm";
   }
+}
+
+/** Bus time of the blocks a driver reads in one cycle: every "cycle" block, plus the largest "slow" one (slow blocks take turns). */
+function readsPerCycleMs(baud: number, blocks: readonly { readonly count: number; readonly when?: string }[], turnaroundMs: number): number {
+  let ms = 0;
+  let slowMax = 0;
+  for (const block of blocks) {
+    const t = rtuReadMs(baud, block.count, turnaroundMs);
+    if (block.when === "slow") slowMax = Math.max(slowMax, t);
+    else if (block.when !== "init") ms += t;
+  }
+  return ms + slowMax;
 }
