@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runScenario, type ScenarioMetrics } from "../sim/scenario";
+import { runScenario, type Scenario, type ScenarioMetrics } from "../sim/scenario";
+import type { ControlLoop } from "../src/control/loop";
 import { startXsWithEntry } from "../test/helpers/xs";
 
 /** Scenario metrics reported, under scenario_<name>_<metric in snake case>. */
@@ -62,6 +63,25 @@ export default async function controlBench(): Promise<Record<string, number>> {
     } finally {
       await worker.close();
     }
+  }
+  // The bus plan (src/control/bus-plan.ts): 1 meter + 4 devices on one RS-485 bus at three bauds.
+  const bus = JSON.parse(readFileSync("sim/scenarios/bus-four-devices.json", "utf8")) as Scenario;
+  for (const baud of [9600, 19200, 115200]) {
+    let built: ControlLoop | null = null;
+    const m = runScenario({ ...bus, site: { ...bus.site, baud } }, { onBuilt: ({ loop }) => void (built = loop) });
+    const plan = (built as ControlLoop | null)!.busPlan()[0];
+    const prefix = `bus_four_devices_${baud}_baud`;
+    figures[`${prefix}_planned_bus_ms`] = Math.round(plan.plannedMs * 10) / 10;
+    figures[`${prefix}_read_every_cycles`] = plan.readEvery;
+    figures[`${prefix}_writes_per_cycle_count`] = plan.writesPerCycle;
+    figures[`${prefix}_effective_period_ms`] = m.effectivePeriodMs;
+    figures[`${prefix}_forced_decisions_count`] = m.forcedDecisions;
+    figures[`${prefix}_late_device_reads_count`] = m.lateDeviceReads;
+    figures[`${prefix}_planned_read_skips_count`] = m.plannedReadSkips;
+    figures[`${prefix}_deferred_writes_count`] = m.deferredWrites;
+    figures[`${prefix}_bus_overruns`] = m.busOverruns;
+    figures[`${prefix}_max_decision_latency_ms`] = m.maxDecisionLatencyMs;
+    figures[`${prefix}_longest_export_seconds`] = m.longestAboveThresholdS;
   }
   const dir = "sim/scenarios";
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".json")).sort()) {

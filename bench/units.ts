@@ -21,7 +21,8 @@ const RULES: readonly (readonly [RegExp, string, boolean])[] = [
   [/_ms$/, "ms", true],
   [/(^|_)seconds(_|$)/, "s", true],
   [/_w$/, "W", true],
-  [/_overruns$/, "count", true],
+  [/_overruns$|_count$/, "count", true],
+  [/_cycles$/, "cycles", true],
 ];
 
 export function unitOf(name: string): Unit {
