@@ -62,7 +62,7 @@ function onOff(name: string, fc: 3 | 4, address: number, write: 6 | 16): PointDe
  * the relay output (1 closed, 0 open) at 0x0060 written with FC06: THIS GATEWAY'S CHOICE for the DO option (the
  * simulated meter implements it); a site whose meter variant differs needs its table changed here.
  */
-const ADW300_POINTS: PointTable = {
+const ADW300_POINTS: PointTable = deepFreeze({
   model: "Acrel-ADW300",
   aliases: ["ADW300", "Acrel ADW300", "Acrel_ADW300"],
   kind: "meter",
@@ -82,10 +82,10 @@ const ADW300_POINTS: PointTable = {
     onOff("Switch", 3, 0x0060, 6),
     onOff("ForceSwitch", 3, 0x0060, 6),
   ],
-};
+});
 
 /** Eastron SDM630 (input registers, float32): measurements only, no relay. */
-const SDM630_POINTS: PointTable = {
+const SDM630_POINTS: PointTable = deepFreeze({
   model: "Eastron-SDM630",
   aliases: ["SDM630", "Eastron SDM630", "SDM630-Modbus"],
   kind: "meter",
@@ -103,7 +103,7 @@ const SDM630_POINTS: PointTable = {
     point("ImpEp", 4, 0x0048, "f32", 1, "kWh", { xf: 3 }),
     point("ExpEp", 4, 0x004a, "f32", 1, "kWh", { xf: 3 }),
   ],
-};
+});
 
 /**
  * SunSpec PCS at the layout of device-maps.ts (701 at 40070, 704 at 40200, 713 at 40300) plus model 703 (Enter
@@ -111,7 +111,7 @@ const SDM630_POINTS: PointTable = {
  * SoC 713.SoC (Pct_SF at 713+8), WSet the 704 setpoint the control loop writes.
  */
 export const SUNSPEC_M703 = 40270;
-const SUNSPEC_PCS_POINTS: PointTable = {
+const SUNSPEC_PCS_POINTS: PointTable = deepFreeze({
   model: "sunspec-704",
   aliases: [],
   kind: "ess",
@@ -121,10 +121,10 @@ const SUNSPEC_PCS_POINTS: PointTable = {
     point("WSet", 3, 40200 + 24, "i32", 1, "W", { owner: "control", write: 16, min: -1e9, max: 1e9 }),
     onOff("ForceSwitch", 3, SUNSPEC_M703 + 2, 16),
   ],
-};
+});
 
 /** SunSpec PV inverter (103 at 40069, 123 at 40121): ForceSwitch is 123.Conn (1 connect, 0 disconnect). */
-const SUNSPEC_PV_POINTS: PointTable = {
+const SUNSPEC_PV_POINTS: PointTable = deepFreeze({
   model: "sunspec-123",
   aliases: [],
   kind: "pv",
@@ -133,7 +133,7 @@ const SUNSPEC_PV_POINTS: PointTable = {
     point("WMaxLimPct", 3, 40121 + 5, "u16", 1, "%", { sfAddress: 40121 + 23, owner: "control", write: 16, min: 0, max: 100 }),
     onOff("ForceSwitch", 3, 40121 + 4, 16),
   ],
-};
+});
 
 /**
  * The vendor single-register maps (device-maps.ts): power as an input register in 100 W; the command register the
