@@ -10,7 +10,7 @@
  * The harness's ledger is here in the host, not in the engine. `boundSlots` is documented in docs/soak.md.
  */
 import { startXs, type XsRun } from "../test/helpers/xs";
-import { DAY_MS, QUIET_EVERY_MS, ReplyLedger, type CommandKind, type SoakCounts, type SoakHeap, type SoakMetrics, type SoakOptions } from "./soak";
+import { DAY_MS, QUIET_EVERY_MS, ReplyLedger, SETTLE_MS, type CommandKind, type SoakCounts, type SoakHeap, type SoakMetrics, type SoakOptions } from "./soak";
 
 /**
  * The most the live heap may grow from the first hour to the end and still be "flat": 1% of the device's 4,000
@@ -57,8 +57,8 @@ export interface XsSoakOptions extends SoakOptions {
   warmMs?: number;
   /** Simulated time between heap samples (default a day). */
   sampleEveryMs?: number;
-  /** Called at each sample with the simulated time and the live heap after a collection. */
-  onSample?: (atMs: number, slots: number) => void;
+  /** Called at each figure with the simulated time, the live heap after a collection, and which figure it is. */
+  onSample?: (atMs: number, slots: number, what: "first hour" | "start" | "sample" | "end") => void;
   /**
    * Test only: once warm, add a service to the firmware that keeps an object per gateway tick (a leak in the
    * firmware), so a test can show that the figure does see one.
@@ -94,10 +94,12 @@ export async function runSoakXs(options: XsSoakOptions): Promise<SoakMetrics & {
     take(await xs.run(`soak.start(${JSON.stringify(JSON.stringify(runOptions))})`));
     take(await xs.run(`soak.runUntil(${Math.min(FIRST_HOUR_MS, warmMs)})`));
     const firstHourSlots = await liveSlots();
+    options.onSample?.(Math.min(FIRST_HOUR_MS, warmMs), firstHourSlots, "first hour");
     take(await xs.run(`soak.runUntil(${warmMs})`));
     if (options.leakingService) take(await xs.run("soak.addLeakingService()"));
     const startSlots = await liveSlots();
     const allocatedBytesStart = allocatedBytes;
+    options.onSample?.(warmMs, startSlots, "start");
     const sampleSlots: number[] = [];
     let day = 0;
     for (let at = warmMs; at < totalMs; ) {
@@ -105,11 +107,12 @@ export async function runSoakXs(options: XsSoakOptions): Promise<SoakMetrics & {
       take(await xs.run(`soak.runUntil(${at})`));
       const slots = await liveSlots();
       sampleSlots.push(slots);
-      options.onSample?.(at, slots);
+      options.onSample?.(at, slots, "sample");
       while ((day + 1) * DAY_MS <= at) options.onDay?.(++day, ledger.complete(counts!));
     }
     take(await xs.run("soak.finish()"));
     const endSlots = await liveSlots();
+    options.onSample?.(totalMs + SETTLE_MS, endSlots, "end");
     const maxGrowthSlots = Math.max(endSlots, ...sampleSlots) - startSlots;
     const heap: SoakHeap = {
       firstHourSlots,

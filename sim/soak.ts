@@ -146,6 +146,8 @@ const STEP = 1000;
  */
 export const QUIET_EVERY_MS = DAY_MS / 2;
 export const QUIET_MS = 10 * 60_000;
+/** At the end: broker up, meter back, no cuts, for this long, so everything in flight is answered. */
+export const SETTLE_MS = 5 * 60_000;
 
 interface Life {
   sim: SimHal;
@@ -408,7 +410,7 @@ export class SoakRun {
     this.chip.cancelCut();
     this.current.sim.network.refuseConnections = false;
     this.current.site.meter.slave.silent = false;
-    this.current.sim.loop.runFor(5 * 60_000);
+    this.current.sim.loop.runFor(SETTLE_MS);
     this.harvest(this.current.broker);
     m.uplinkDropsCounted += dropsOf(this.current.firmware);
     let unacked = 0;
