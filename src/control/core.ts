@@ -17,7 +17,7 @@
  * Anti-backflow wins when both cannot hold.
  */
 import { DemandWindow, PeakTracker } from "./demand";
-import { Kind, Solver, SolverSlot } from "./solver";
+import { Kind, Solver } from "./solver";
 import { CoreDevice } from "./core-device";
 import { Alarm, type ControlOptions } from "./options";
 import type { PeakDemandStore } from "./strategy-input";
@@ -56,7 +56,6 @@ export class ControlCore {
   readonly window = new DemandWindow();
   readonly peak: PeakTracker;
   private readonly solver: Solver;
-  private readonly slots: SolverSlot[] = [];
   alarmListener: AlarmListener | null = null;
 
   // Meter inputs.
@@ -108,7 +107,6 @@ export class ControlCore {
     if (this.count === this.capacity) return null;
     const device = new CoreDevice();
     this.devices.push(device);
-    this.slots.push(device.slot);
     this.count++;
     return device;
   }
@@ -209,7 +207,7 @@ export class ControlCore {
     this.hiW = hi;
     this.loW = lo;
 
-    const result = this.solver.solve(this.slots, this.count, lo, hi, dtMs, options.hysteresisW, options.deadbandW);
+    const result = this.solver.solve(this.devices, this.count, lo, hi, dtMs, options.hysteresisW, options.deadbandW);
     if (result.tightened) this.tightenings++;
     this.exportShortW = result.exportShortW;
     this.demandShortW = result.demandShortW;

@@ -51,8 +51,10 @@ export class BlockPoller implements ModbusListener {
    * block's offset in `registers`, [n, 2n) its flags (VALID: read at least once; DUE: still to be read this cycle).
    */
   private readonly blockState: Uint16Array;
-  /** Monotonic ms of each block's last good read. */
+  /** Monotonic ms of each block's last good read, at [0, blocks.length); the owner's extra numbers after them. */
   readonly okAtMs: Float64Array;
+  /** Where the owner's extra registers start in `registers` (after every block's). */
+  readonly extraAt: number;
   /** Reads of the current cycle not finished yet (a hold of 1 while submitting). */
   outstanding = 0;
   /** Reads answered Ok in the current cycle / failed. */
@@ -75,6 +77,8 @@ export class BlockPoller implements ModbusListener {
     private transport: ModbusTransport,
     private readonly listener: PollListener,
     readonly floatScratch: DataView = newFloatScratch(),
+    extraNumbers = 0,
+    extraRegisters = 0,
   ) {
     let slow = 0;
     let total = 0;
@@ -83,9 +87,12 @@ export class BlockPoller implements ModbusListener {
       total += blocks[i].count;
       if (blocks[i].when === "slow") slow++;
     }
-    // The three columns in one buffer (src/core/columns.ts: ~3 XS slots less per column).
-    const cols = columns([["f64", n], ["u16", 2 * n], ["u16", total]]);
+    // The three columns in one buffer (src/core/columns.ts: ~3 XS slots less per column). The owner may ask for
+    // `extraNumbers` after the blocks' times and `extraRegisters` after their registers (its own state and its
+    // command's registers: elements of an existing typed array cost no XS slots, fields and arrays do).
+    const cols = columns([["f64", n + extraNumbers], ["u16", 2 * n], ["u16", total + extraRegisters]]);
     this.okAtMs = (cols[0] as Float64Array).fill(-Infinity);
+    this.extraAt = total;
     this.blockState = cols[1] as Uint16Array;
     this.registers = cols[2] as Uint16Array;
     let offset = 0;

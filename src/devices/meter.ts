@@ -110,7 +110,8 @@ export class MeterDriver implements PollListener {
 
   private latestOkMs(okAt: Float64Array): number {
     let latest = -Infinity;
-    for (let i = 0; i < okAt.length; i++) if (okAt[i] > latest) latest = okAt[i];
+    const n = this.map.blocks.length;
+    for (let i = 0; i < n; i++) if (okAt[i] > latest) latest = okAt[i];
     return latest;
   }
 
