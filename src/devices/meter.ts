@@ -62,6 +62,12 @@ export const MeterReading = deepFreeze({ PhaseW: 0, VoltageV: 3, CurrentA: 6 } a
  * blocks answered later are decoded at the next poll). In the array rather than a field: no extra XS slot.
  */
 const POLLED_AT_MS = 9;
+const TOTAL_W = 10;
+const IMPORT_KWH = 11;
+const EXPORT_KWH = 12;
+const DEMAND_W = 13;
+const POWER_AT_MS = 14;
+const READINGS = 15;
 
 export interface MeterListener {
   /** The cycle's reads finished; `fresh` says whether the power block was answered in it. */
@@ -70,20 +76,13 @@ export interface MeterListener {
 
 export class MeterDriver implements PollListener {
   readonly poller: BlockPoller;
-  /** Primary-side active power, W, import positive (NaN until read). */
-  totalW = NaN;
   /**
-   * Per-phase figures in one array (one typed array costs about 7 XS slots): at MeterReading.PhaseW + p the active
-   * power, W; at VoltageV + p the voltage, V; at CurrentA + p the current, A (NaN until read).
+   * Per-phase figures in one array: at MeterReading.PhaseW + p the active power, W; at VoltageV + p the voltage, V;
+   * at CurrentA + p the current, A (NaN until read); then the driver's own numbers (POLLED_AT_MS.. below, read
+   * through the getters). A view on the poller's Float64Array: about 4 XS slots, where an array of its own and five
+   * number fields cost about 12.
    */
-  readonly readings = new Float64Array(10).fill(NaN);
-  /** Energy from the grid / to the grid, kWh primary (swapped when the meter is reversed). */
-  importKwh = NaN;
-  exportKwh = NaN;
-  /** The meter's own forward demand, W (NaN when it has none, or when installed reversed). */
-  demandW = NaN;
-  /** Monotonic ms when the power values were last answered. */
-  powerAtMs = -Infinity;
+  readonly readings: Float64Array;
   private readonly powerBlock: number;
 
   constructor(
@@ -95,8 +94,31 @@ export class MeterDriver implements PollListener {
     private readonly listener: MeterListener,
     floatScratch?: DataView,
   ) {
-    this.poller = new BlockPoller(map.blocks, unit, transport, this, floatScratch);
+    this.poller = new BlockPoller(map.blocks, unit, transport, this, floatScratch, READINGS, 0);
+    const times = this.poller.okAtMs;
+    this.readings = new Float64Array(times.buffer, times.byteOffset + 8 * map.blocks.length, READINGS).fill(NaN);
+    this.readings[POWER_AT_MS] = -Infinity;
     this.powerBlock = map.phasePower[0].block;
+  }
+
+  /** Primary-side active power, W, import positive (NaN until read). */
+  get totalW(): number {
+    return this.readings[TOTAL_W];
+  }
+  /** Energy from the grid / to the grid, kWh primary (swapped when the meter is reversed). */
+  get importKwh(): number {
+    return this.readings[IMPORT_KWH];
+  }
+  get exportKwh(): number {
+    return this.readings[EXPORT_KWH];
+  }
+  /** The meter's own forward demand, W (NaN when it has none, or when installed reversed). */
+  get demandW(): number {
+    return this.readings[DEMAND_W];
+  }
+  /** Monotonic ms when the power values were last answered. */
+  get powerAtMs(): number {
+    return this.readings[POWER_AT_MS];
   }
 
   /** Queue this cycle's reads; false when none could be queued (the listener will not be called). */
@@ -128,9 +150,10 @@ export class MeterDriver implements PollListener {
         this.readings[MeterReading.PhaseW + i] = w;
         sum += w;
       }
-      this.totalW = map.totalPower ? poller.value(map.totalPower) * k : sum;
+      const total = map.totalPower ? poller.value(map.totalPower) * k : sum;
+      this.readings[TOTAL_W] = total;
       // A NaN here would be a map bug or a meter answering garbage floats: never count it as a fresh reading.
-      if (this.totalW === this.totalW && sum === sum) this.powerAtMs = okAtMs;
+      if (total === total && sum === sum) this.readings[POWER_AT_MS] = okAtMs;
     }
     // The other figures live in slow blocks, read one per cycle in turn: decode only those answered since the last
     // poll (decoding a point costs about 150 XS steps; a cycle's meter decode is then the power block and one more).
@@ -148,10 +171,10 @@ export class MeterDriver implements PollListener {
     if (map.importKwh && map.exportKwh && (okAt[map.importKwh.block] > since || okAt[map.exportKwh.block] > since)) {
       const imported = poller.value(map.importKwh) * s.factor;
       const exported = poller.value(map.exportKwh) * s.factor;
-      this.importKwh = s.sign === 1 ? imported : exported;
-      this.exportKwh = s.sign === 1 ? exported : imported;
+      readings[IMPORT_KWH] = s.sign === 1 ? imported : exported;
+      readings[EXPORT_KWH] = s.sign === 1 ? exported : imported;
     }
-    if (map.demandW && okAt[map.demandW.block] > since) this.demandW = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
+    if (map.demandW && okAt[map.demandW.block] > since) readings[DEMAND_W] = s.sign === 1 ? poller.value(map.demandW) * s.factor : NaN;
     readings[POLLED_AT_MS] = this.latestOkMs(okAt);
     this.listener.onMeterRead(this, fresh && this.powerAtMs === okAtMs);
   }
