@@ -25,10 +25,12 @@ export interface PagerSession {
 
 export class ReplyPager implements TickService {
   readonly name = "reply-pager";
-  private readonly pending: (ReplyPages | null)[];
-  /** Per waiting reply: its outgoing route and the parts already sent. */
-  private readonly routes: Int32Array;
-  private readonly sent: Int32Array;
+  /**
+   * The waiting replies (a ring of `capacity`) and, per slot, its outgoing route (at `slot`) and the parts already
+   * sent (at `capacity + slot`). Made at the first reply in parts: most gateways never send one.
+   */
+  private pending: (ReplyPages | null)[] | null = null;
+  private columns: Int32Array | null = null;
   private head = 0;
   private count = 0;
   private readonly cPartsSent: number;
@@ -42,9 +44,6 @@ export class ReplyPager implements TickService {
     private readonly log: Log,
     readonly capacity = 4,
   ) {
-    this.pending = new Array<ReplyPages | null>(capacity).fill(null);
-    this.routes = new Int32Array(capacity);
-    this.sent = new Int32Array(capacity);
     this.cPartsSent = counters.register("reply_parts_sent");
     this.cPartsDropped = counters.register("reply_parts_dropped");
     this.cSplit = counters.register("replies_in_parts");
@@ -64,11 +63,15 @@ export class ReplyPager implements TickService {
     if (pages === null || pages.parts <= 1) return result;
     this.counters.add(this.cSplit);
     this.counters.add(this.cPartsSent);
+    if (this.pending === null) {
+      this.pending = new Array<ReplyPages | null>(this.capacity).fill(null);
+      this.columns = new Int32Array(2 * this.capacity);
+    }
     if (this.count === this.capacity) this.abandonOldest();
     const slot = (this.head + this.count) % this.capacity;
     this.pending[slot] = pages;
-    this.routes[slot] = route;
-    this.sent[slot] = 1;
+    (this.columns as Int32Array)[slot] = route;
+    (this.columns as Int32Array)[this.capacity + slot] = 1;
     this.count++;
     return result;
   }
@@ -76,16 +79,17 @@ export class ReplyPager implements TickService {
   tick(): void {
     while (this.count > 0 && this.session.queuedUplinks === 0) {
       const slot = this.head;
-      const pages = this.pending[slot] as ReplyPages;
+      const pages = (this.pending as (ReplyPages | null)[])[slot] as ReplyPages;
+      const columns = this.columns as Int32Array;
       const text = pages.next();
       if (text === null) {
         this.release();
         continue;
       }
-      this.sent[slot]++;
+      const sent = ++columns[this.capacity + slot];
       this.counters.add(this.cPartsSent);
-      this.publish(this.routes[slot], text);
-      if (this.sent[slot] >= pages.parts) this.release();
+      this.publish(columns[slot], text);
+      if (sent >= pages.parts) this.release();
     }
   }
 
@@ -100,15 +104,15 @@ export class ReplyPager implements TickService {
 
   private abandonOldest(): void {
     const slot = this.head;
-    const pages = this.pending[slot] as ReplyPages;
-    const left = pages.parts - this.sent[slot];
+    const pages = (this.pending as (ReplyPages | null)[])[slot] as ReplyPages;
+    const left = pages.parts - (this.columns as Int32Array)[this.capacity + slot];
     this.counters.add(this.cPartsDropped, left);
     this.log.write(LogLevel.Warn, "reply", `${left} parts of a reply abandoned: more than ${this.capacity} replies in parts waiting`);
     this.release();
   }
 
   private release(): void {
-    this.pending[this.head] = null;
+    (this.pending as (ReplyPages | null)[])[this.head] = null;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
   }
