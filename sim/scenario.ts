@@ -107,6 +107,9 @@ export interface ScenarioMetrics {
   safeStateAfterMs: number;
   /** Time from the first "ignoreCommands" fault to the not-following alarm, ms (-1: none). */
   notFollowingAlarmAfterMs: number;
+  /** Batteries charging from the grid: the peak (W) and the energy (kWh). */
+  maxGridChargingW: number;
+  gridChargingKwh: number;
   /** Largest |ESS command| sent, W (wind-up check). */
   maxAbsEssCommandW: number;
   pvCurtailedKwh: number;
@@ -360,6 +363,8 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
     notFollowingAfter: -1,
     maxAbsEss: 0,
     curtailedWh: 0,
+    maxGridCharging: 0,
+    gridChargingWh: 0,
   };
   site.observer = {
     onStep(s, nowMs, dtMs) {
@@ -393,6 +398,13 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
         m.minuteMs = 0;
       }
       m.minuteWms += (s.gridW > 0 ? s.gridW : 0) * dtMs;
+      // Batteries charging from the grid (not from PV): what anti-backflow alone never needs, and what a cloud leaves
+      // behind when the battery keeps absorbing PV that is gone.
+      let charging = 0;
+      for (let i = 0; i < s.batteries.length; i++) if (s.batteries[i].model.actualW < 0) charging -= s.batteries[i].model.actualW;
+      const fromGrid = s.gridW > 0 ? (charging < s.gridW ? charging : s.gridW) : 0;
+      if (fromGrid > m.maxGridCharging) m.maxGridCharging = fromGrid;
+      m.gridChargingWh += (fromGrid * dtMs) / 3_600_000;
       m.minuteMs += dtMs;
       for (let i = 0; i < s.pvs.length; i++) {
         const p = s.pvs[i].model;
@@ -497,6 +509,8 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       safeStateAfterMs: round(m.safeAfter, 1),
       notFollowingAlarmAfterMs: round(m.notFollowingAfter, 1),
       maxAbsEssCommandW: round(m.maxAbsEss, 1),
+      maxGridChargingW: round(m.maxGridCharging, 1),
+      gridChargingKwh: round(m.gridChargingWh / 1000, 4),
       pvCurtailedKwh: round(m.curtailedWh / 1000, 4),
       essDischargedKwh: round(discharged / 1000, 4),
       essChargedKwh: round(charged / 1000, 4),

@@ -156,7 +156,7 @@ export class ControlCore {
       const change = d.checkFollowing(nowMs, options);
       if (change !== 0 && this.alarmListener) this.alarmListener.onAlarm(this, Alarm.NotFollowing, change > 0, d.id);
       if (d.notFollowing) alarms |= Alarm.NotFollowing;
-      d.prepare(nowMs, dtMs);
+      d.prepare(nowMs, dtMs, options);
     }
 
     if (stale || holding) {

@@ -205,8 +205,7 @@ export class ControlGroup implements MeterListener, DeviceListener {
 
   onDeviceRead(device: DeviceDriver): void {
     const d = this.core.devices[device.tag];
-    d.actualW = device.actualW;
-    d.actualAtMs = device.actualAtMs;
+    d.reading(device.actualW, device.actualAtMs);
     d.socPct = device.socPct;
     const inCycle = IN_CYCLE * this.capacity + device.tag;
     if (this.perDevice[inCycle] === 1) {

@@ -316,6 +316,7 @@ export class ControlLoop implements TickService, AlarmListener {
           ramp,
           spec.phases ?? 7,
         );
+        coreDevice.setChargeRelease(o.essChargeReleasePctPerS);
         this.plan(transport, driver);
         deviceBus.push({ group, index, entry: transport });
       }

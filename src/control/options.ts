@@ -15,6 +15,8 @@ export interface ControlOptions {
   deadbandW: number;
   /** Relaxing speed, % of rated power per second, by device kind. */
   essRampPctPerS: number;
+  /** An ESS charging less (toward 0) moves at this % of its rated power per second (solver.ts releasePerS). */
+  essChargeReleasePctPerS: number;
   pvRampPctPerS: number;
   chargerRampPctPerS: number;
   /** A device further than max(this W, this % of rated) from its command is off track... */
@@ -39,6 +41,11 @@ export interface ControlOptions {
    * MeterStale alarm still waits for staleMs. A lone missed read costs one period of PV.
    */
   holdOnMissedRead: boolean;
+  /**
+   * PV whose production is rising counts, in the decision, at what it will give one period on (the slope of its
+   * last two readings): the battery and the other devices make room before the export, not a period after it.
+   */
+  pvFeedForward: boolean;
   /** Demand is held this % below the threshold (meter accuracy, lag). */
   demandSafetyPct: number;
   /** Persist the month's peak when it rose by at least this much. */
@@ -51,6 +58,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = deepFreeze({
   hysteresisW: 1000,
   deadbandW: 200,
   essRampPctPerS: 10,
+  essChargeReleasePctPerS: 100,
   pvRampPctPerS: 10,
   chargerRampPctPerS: 10,
   followToleranceW: 1000,
@@ -60,6 +68,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = deepFreeze({
   retryExcludedMs: 30_000,
   safePvLimitW: 0,
   holdOnMissedRead: true,
+  pvFeedForward: true,
   demandSafetyPct: 2,
   peakPersistStepW: 1000,
 });

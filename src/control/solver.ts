@@ -29,6 +29,12 @@ export class SolverSlot {
   cmd = NaN;
   /** Max change per second when relaxing (G units). */
   rampPerS = 0;
+  /**
+   * ESS only: max change per second when it charges less (G rising toward 0). Faster than rampPerS: when PV drops (a
+   * cloud), charging that anti-backflow no longer needs is charging from the grid; holding it back at the relaxing
+   * rate drew up to 40 kW from the grid for seconds per cloud. Tightening is never rate-limited either way.
+   */
+  releasePerS = 0;
   /** Takes part in keeping G <= hi (anti-backflow) / G >= lo (demand). */
   exportRole = false;
   demandRole = false;
@@ -98,7 +104,13 @@ export class Solver {
       const band = slot.kind === Kind.Ess ? deadbandW : 0;
       if (slot.fixed) slot.next = slot.pref;
       else if (delta > -band && delta < band) slot.next = base;
-      else slot.next = base + (delta > step ? step : delta < -step ? -step : delta);
+      else if (slot.kind === Kind.Ess && base < 0 && delta > 0 && slot.releasePerS > slot.rampPerS) {
+        // Charging less: up to 0 at the release rate, beyond it (discharging) at the relaxing rate.
+        const toZero = (slot.target < 0 ? slot.target : 0) - base;
+        const fast = slot.releasePerS * dtS;
+        slot.next = base + (toZero < fast ? toZero : fast);
+        if (toZero < fast && slot.target > 0) slot.next += slot.target < step ? slot.target : step;
+      } else slot.next = base + (delta > step ? step : delta < -step ? -step : delta);
       sum += slot.next;
     }
     if (sum > hi + EPS || sum < lo - EPS) {
