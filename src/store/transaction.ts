@@ -73,6 +73,15 @@ export class Transaction {
     private readonly c: TxCounters,
   ) {
     const max = limits.maxTxRecords;
+    // Per-collection counts are indexed by the collection ids of staged operations, which are always ids of this
+    // store (stageOp refuses others): sized to the highest such id, not to all 256 (1.25 KB of the device's heap).
+    let collections = 1;
+    for (let id = limits.capacity.length - 1; id > 0; id--) {
+      if (limits.capacity[id] > 0) {
+        collections = id + 1;
+        break;
+      }
+    }
     // Every column in one buffer (src/core/columns.ts: ~3 XS slots less per column).
     const cols = columns([
       ["u32", max],
@@ -81,12 +90,12 @@ export class Transaction {
       ["u32", max],
       ["u32", max],
       ["i32", max],
-      ["i32", 256],
+      ["i32", collections],
       ["u8", max],
       ["u8", max],
       ["u8", max],
       ["u8", max],
-      ["u8", 256],
+      ["u8", collections],
       ["u8", limits.maxTxBytes],
     ]);
     this.opKeyOffset = cols[0] as Uint32Array;
