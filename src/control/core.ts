@@ -27,6 +27,10 @@ export { CoreDevice } from "./core-device";
 
 /** Least time a demand overdraw is corrected over (see DemandWindow.allowedImportW). */
 const DEMAND_SPREAD_MS = 10_000;
+/** Time constant of the base the demand bound uses (DemandWindow.smoothBaseW): load noise does not move the battery. */
+const DEMAND_BASE_TAU_MS = 20_000;
+/** A base change above this % of the demand target is a load step, not noise: the demand bound takes it at once. */
+const DEMAND_BASE_JUMP_PCT = 5;
 
 /** Settings of a group, merged from the strategies on its meter (see loop.ts for the merge rules). */
 export class GroupSettings {
@@ -170,10 +174,12 @@ export class ControlCore {
     // What the grid would import with every device at zero.
     let contribution = 0;
     let allThreePhase = true;
+    let chargerInDemand = false;
     for (let i = 0; i < this.count; i++) {
       const d = this.devices[i];
       if (d.actualW === d.actualW) contribution += d.g(d.actualW);
       if (d.phases !== 7) allThreePhase = false;
+      if (d.kind === Kind.Charger && d.demandRole) chargerInDemand = true;
     }
     const base = this.gridW + contribution;
     this.baseW = base;
@@ -195,7 +201,9 @@ export class ControlCore {
       this.thresholdW = threshold;
       const target = threshold * (1 - options.demandSafetyPct / 100);
       this.allowedImportW = this.window.allowedImportW(timeMs, target, DEMAND_SPREAD_MS);
-      lo = base - this.allowedImportW;
+      // Chargers keep the raw base: their limit is released and retaken when the bound sits at their preference,
+      // and a smoothed bound makes that toggle (charger-demand: 3.4 x the limit travel). See smoothBaseW.
+      lo = (chargerInDemand ? base : this.window.smoothBaseW(base, timeMs, DEMAND_BASE_TAU_MS, (DEMAND_BASE_JUMP_PCT / 100) * target)) - this.allowedImportW;
     } else {
       this.thresholdW = NaN;
       this.allowedImportW = Infinity;

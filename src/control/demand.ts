@@ -18,13 +18,16 @@ export const WINDOW_MINUTES = 15;
 const CACHE_SUM = WINDOW_MINUTES;
 const CACHE_LIMIT = WINDOW_MINUTES + 1;
 const CACHE_CLOSED = WINDOW_MINUTES + 2;
+/** Where smoothBaseW keeps its running value (NaN: none yet) and the time of its last sample. */
+const SMOOTH_BASE = WINDOW_MINUTES + 3;
+const SMOOTH_AT = WINDOW_MINUTES + 4;
 
 export class DemandWindow {
   /**
    * Average import of each closed minute, W, as a ring (oldest at `head`) in [0, WINDOW_MINUTES); after it,
    * recentSum's cache (CACHE_*): elements of an existing typed array cost no XS slots, fields do.
    */
-  private readonly minutes = new Float64Array(WINDOW_MINUTES + 3).fill(NaN, WINDOW_MINUTES);
+  private readonly minutes = new Float64Array(WINDOW_MINUTES + 5).fill(NaN, WINDOW_MINUTES);
   private head = 0;
   /** Closed minutes held (0..15). */
   private filled = 0;
@@ -51,6 +54,30 @@ export class DemandWindow {
     this.lastImportW = 0;
     this.lastDemandW = NaN;
     this.minutes[CACHE_CLOSED] = NaN;
+    this.minutes[SMOOTH_BASE] = NaN;
+  }
+
+  /**
+   * The site's base (what it would import with every device at zero), smoothed with time constant `tauMs`, for the
+   * demand bound only. Demand is a 15-minute average and allowedImportW already settles in energy what import
+   * deviated so far this minute, so the battery need not follow every second of load noise: the smoothed base moves
+   * its demand setpoint rarely and little (demand-steady-noisy). A change larger than `jumpW` is no noise: the base
+   * is taken as it is at once, so a load step is covered in the same decision as before. Anti-backflow keeps the raw
+   * base (it must act at once). The energy of what the filter lags is taken back later in the same minute by
+   * allowedImportW (spread over at least 10 s), inside the demand safety margin.
+   */
+  smoothBaseW(baseW: number, timeMs: number, tauMs: number, jumpW: number): number {
+    const m = this.minutes;
+    const previous = m[SMOOTH_BASE];
+    const dt = timeMs - m[SMOOTH_AT];
+    const step = baseW - previous;
+    // Fresh start: the first sample, after a pause of demand control (several time constants), or time going back;
+    // and a step beyond jumpW.
+    const restart = previous !== previous || !(dt >= 0 && dt <= 4 * tauMs) || !(tauMs > 0) || step > jumpW || step < -jumpW;
+    const next = restart ? baseW : previous + (step * dt) / (tauMs + dt);
+    m[SMOOTH_BASE] = next;
+    m[SMOOTH_AT] = timeMs;
+    return next;
   }
 
   /**
