@@ -15,6 +15,7 @@ import { Alarm, DEFAULT_CONTROL_OPTIONS, type ControlOptions } from "../src/cont
 import { ControlLoop, DEFAULT_LOOP_CONFIG, type ControlLoopConfig } from "../src/control/loop";
 import { StaticStrategySource, monthKeyOf, parsePhases, type BaseSetpointSource, type ControlStrategy, type DeviceSpec, type LinkSpec, type PeakDemandStore } from "../src/control/strategy-input";
 import { createSimHal } from "../hal/sim/index";
+import { CommandTrack, stepTimesMs } from "./overshoot";
 import { SimSite, type SimDeviceSpec, type SimLinkSpec, type SiteSpec } from "./site/site";
 import { Trace, type TraceSpec } from "./site/trace";
 
@@ -110,6 +111,8 @@ export interface ScenarioMetrics {
   /** Batteries charging from the grid: the peak (W) and the energy (kWh). */
   maxGridChargingW: number;
   gridChargingKwh: number;
+  /** Worst overshoot of the batteries' total command after a step of the load or the PV, % of the correction needed (sim/overshoot.ts). */
+  maxOvershootPct: number;
   /** Largest |ESS command| sent, W (wind-up check). */
   maxAbsEssCommandW: number;
   pvCurtailedKwh: number;
@@ -366,6 +369,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
     maxGridCharging: 0,
     gridChargingWh: 0,
   };
+  const track = new CommandTrack(scenario.site.stepMs ?? 10, durationS * 1000);
   site.observer = {
     onStep(s, nowMs, dtMs) {
       const exportW = s.gridW < 0 ? -s.gridW : 0;
@@ -413,14 +417,18 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
         if (lost > 0) m.curtailedWh += (lost * dtMs) / 3_600_000;
       }
       const group = loop.groups[0];
+      let essCommand = 0;
       if (group) {
         if (m.safeAfter < 0 && meterSilentAtMs === meterSilentAtMs && group.core.safe) m.safeAfter = nowMs - meterSilentAtMs;
         if (m.notFollowingAfter < 0 && ignoreAtMs === ignoreAtMs && (group.core.alarms & Alarm.NotFollowing) !== 0) m.notFollowingAfter = nowMs - ignoreAtMs;
         for (let i = 0; i < group.core.count; i++) {
           const d = group.core.devices[i];
           if (d.kind === 0 && d.commandW === d.commandW && Math.abs(d.commandW) > m.maxAbsEss) m.maxAbsEss = Math.abs(d.commandW);
+          if (d.kind === 0 && d.commandW === d.commandW) essCommand += d.commandW;
         }
       }
+      // One sample per physics step, so sample i is at i x stepMs.
+      track.add(essCommand);
     },
   };
 
@@ -509,6 +517,7 @@ export function prepareScenario(input: Scenario | string, options: ScenarioOptio
       safeStateAfterMs: round(m.safeAfter, 1),
       notFollowingAlarmAfterMs: round(m.notFollowingAfter, 1),
       maxAbsEssCommandW: round(m.maxAbsEss, 1),
+      maxOvershootPct: track.worstOvershootPct(stepTimesMs([scenario.site.load, ...(scenario.site.pv ?? []).map((p) => p.trace)])),
       maxGridChargingW: round(m.maxGridCharging, 1),
       gridChargingKwh: round(m.gridChargingWh / 1000, 4),
       pvCurtailedKwh: round(m.curtailedWh / 1000, 4),

@@ -177,7 +177,9 @@ export class ControlCore {
     let chargerInDemand = false;
     for (let i = 0; i < this.count; i++) {
       const d = this.devices[i];
-      if (d.actualW === d.actualW) contribution += d.g(d.actualW);
+      // Each device's power when the grid was measured, not when the device was read (CoreDevice.actualAt).
+      const w = d.actualAt(this.meterAtMs);
+      if (w === w) contribution += d.g(w);
       if (d.phases !== 7) allThreePhase = false;
       if (d.kind === Kind.Charger && d.demandRole) chargerInDemand = true;
     }

@@ -38,3 +38,10 @@ test("PV stepping 100 % <-> 20 % every 5 s: the feed-forward shortens each expor
   // Known gap (docs/control.md): a full step of the sun back still exports for a little over 2 periods.
   t.true(now.longestAboveThresholdPeriods < 2.5, `${now.longestAboveThresholdPeriods} periods`);
 });
+
+test("a load drop while the battery discharges on its schedule: the swing to charging overshoots the needed correction by at most 10 %", (t) => {
+  const m = run("drop-while-discharging");
+  t.log(`overshoot ${m.maxOvershootPct} %, largest ESS command ${m.maxAbsEssCommandW} W, export ${m.secondsAboveThreshold} s (longest ${m.longestAboveThresholdS} s)`);
+  t.true(m.maxExportW > 10_000, "the drop did cause export (the step is real)");
+  t.true(m.maxOvershootPct <= 10, `${m.maxOvershootPct} %`);
+});
