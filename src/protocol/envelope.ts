@@ -118,7 +118,7 @@ export class EnvelopeWriter {
     out.msg = msg;
     out.device_uid = this.deviceUid;
     out.timestamp = this.timestamp();
-    return JSON.stringify(out);
+    return stringifyEnvelope(out);
   }
 
   /** A report of the device's own (e.g. streaming_overdemand_list); `part` as for `result`. */
@@ -131,8 +131,30 @@ export class EnvelopeWriter {
     if (part !== null) putPart(out, part);
     out.device_uid = this.deviceUid;
     out.timestamp = this.timestamp();
-    return JSON.stringify(out);
+    return stringifyEnvelope(out);
   }
+}
+
+/**
+ * `data` given as JSON text already written (a list built from the store's texts, never parsed into objects): the
+ * writer puts it in place of a marker after stringifying the envelope.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+const RAW_MARK = "\u0000raw-json";
+
+/** JSON.stringify(out), with a RawJson `data` written as its text. */
+function stringifyEnvelope(out: Record<string, unknown>): string {
+  const raw = out.data instanceof RawJson ? out.data.text : null;
+  if (raw === null) return JSON.stringify(out);
+  out.data = RAW_MARK;
+  const text = JSON.stringify(out);
+  // The last one: fields before data (trace_id) come from the platform and could hold the marker; none after it do.
+  const quoted = JSON.stringify(RAW_MARK);
+  const at = text.lastIndexOf(quoted);
+  return text.slice(0, at) + raw + text.slice(at + quoted.length);
 }
 
 /** Where one message stands in a reply or report split over several (docs/protocol-000.md). */

@@ -6,7 +6,7 @@
  * Values: JSON-like values are stored packed (packed-json.ts); numbers as float64; reply texts as UTF-8.
  */
 import { StoreError } from "./errors";
-import { packedDecode, packedEncode } from "./packed-json";
+import { packedDecode, packedToJson, packedEncode } from "./packed-json";
 import type { RecordStore } from "./record-store";
 import type { Transaction } from "./transaction";
 import { utf8Decode, utf8Encode } from "./utf8";
@@ -117,8 +117,8 @@ export class DocumentCollection<K extends string | number> extends Collection<K>
 
   /** The stored value as JSON text: identical to the text given to putJson if that text came from JSON.stringify. */
   getJson(key: K): string | undefined {
-    const value = this.get(key);
-    return value === undefined ? undefined : JSON.stringify(value);
+    const length = this.loadValue(key);
+    return length < 0 ? undefined : packedToJson(this.scratch.value, 0, length, `${this.name} ${String(key)}`);
   }
 
   /** Every document (allocates; boot and command rate). */

@@ -324,6 +324,54 @@ export function packedDecode(data: Uint8Array, offset: number, length: number, w
   return value;
 }
 
+/**
+ * Decode a value written by packedEncode straight to its JSON text: the same text as JSON.stringify(packedDecode(..)),
+ * without building the object tree (on the device a strategy's tree is ~60 heap slots; a list report of eight was
+ * eight trees at once). Throws as packedDecode does.
+ */
+export function packedToJson(data: Uint8Array, offset: number, length: number, what = "value"): string {
+  const reader = new Reader(data, offset, offset + length, what);
+  const text = textValue(reader, 0);
+  if (reader.at !== reader.end) throw reader.fail("has trailing bytes");
+  return text;
+}
+
+/** One value as JSON text (decodeValue's twin; a number as JSON writes it, a string quoted and escaped). */
+function textValue(r: Reader, depth: number): string {
+  const at = r.at;
+  const tag = r.data[at];
+  if (at < r.end && ((tag >= 0xa0 && tag < 0xc0) || tag === 0xc8 || tag === 0xc9)) {
+    r.at++;
+    const count = tag < 0xb0 ? tag & 0x0f : tag < 0xc0 ? tag & 0x0f : r.varint();
+    return tag < 0xb0 || tag === 0xc8 ? textArray(r, count, depth) : textObject(r, count, depth);
+  }
+  const value = decodeValue(r, depth);
+  return JSON.stringify(value);
+}
+
+function textArray(r: Reader, count: number, depth: number): string {
+  if (depth >= MAX_DEPTH) throw r.fail("nested too deep");
+  if (count > r.end - r.at) throw r.fail("array longer than the value");
+  let out = "[";
+  for (let i = 0; i < count; i++) out += (i > 0 ? "," : "") + textValue(r, depth + 1);
+  return out + "]";
+}
+
+function textObject(r: Reader, count: number, depth: number): string {
+  if (depth >= MAX_DEPTH) throw r.fail("nested too deep");
+  if (count > r.end - r.at) throw r.fail("object larger than the value");
+  let out = "{";
+  for (let i = 0; i < count; i++) {
+    const keyByte = r.byte();
+    let key: string;
+    if (keyByte === 0xff) key = r.string(r.varint());
+    else if (keyByte < PACKED_DICTIONARY.length) key = PACKED_DICTIONARY[keyByte];
+    else throw r.fail(`unknown dictionary key ${keyByte}`);
+    out += (i > 0 ? "," : "") + JSON.stringify(key) + ":" + textValue(r, depth + 1);
+  }
+  return out + "}";
+}
+
 /** Number a decoded string the way the encoder did (4+ characters, not from the dictionary). */
 function seen(r: Reader, text: string): string {
   if (text.length >= REPEAT_MIN && r.strings.length < REPEAT_MAX) r.strings.push(text);

@@ -46,6 +46,7 @@ test("the reply is committed with the change, before it is returned", (t) => {
   const spy: StrategyStorePort = {
     loadAll: () => inner.loadAll(),
     loadBody: (id) => inner.loadBody(id),
+    loadBodyJson: (id) => inner.loadBodyJson(id),
     loadNextId: () => inner.loadNextId(),
     recentReply: (mid) => inner.recentReply(mid),
     commit: (change) => {

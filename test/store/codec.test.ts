@@ -2,7 +2,7 @@ import test from "ava";
 import { SeededRandom } from "../../hal/sim/random";
 import { crc32 } from "../../src/store/crc32";
 import { isStoreError } from "../../src/store/errors";
-import { PACKED_DICTIONARY, packedDecode, packedEncode } from "../../src/store/packed-json";
+import { PACKED_DICTIONARY, packedDecode, packedEncode, packedToJson } from "../../src/store/packed-json";
 import { utf8ByteLength, utf8Decode, utf8Encode } from "../../src/store/utf8";
 import { jsonBytes, realisticStrategy, realisticTask } from "./fixtures";
 
@@ -168,5 +168,28 @@ test("packed JSON differential fuzz against JSON.parse(JSON.stringify(v))", (t) 
   for (let i = 0; i < 2000; i++) {
     const value = gen(0);
     t.is(JSON.stringify(roundTrip(value)), JSON.stringify(value));
+    // Straight to text, without the tree: the same text.
+    const end = packedEncode(value, buf, 0, buf.length);
+    t.is(packedToJson(buf, 0, end), JSON.stringify(value));
   }
+});
+
+test("packed JSON straight to text equals JSON.stringify of the decoded value: special forms, repeats, __proto__, spec bodies", (t) => {
+  const stamp = "2024-06-06T08:59:20.21309056Z";
+  const values: unknown[] = [
+    { a: stamp, b: [stamp, "site-x", "site-x"], c: { d: "site-x", e: "192.168.1.1", f: "192.168.1.1" } },
+    JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}'),
+    { "1": "integer-like keys first", a: [0.1, -0, 1e21, 5e-324, "测试", 'quote " and \\ backslash', "\u0001"] },
+    realisticStrategy(new SeededRandom(3), 3),
+    realisticTask(new SeededRandom(7), "t7"),
+    [],
+    {},
+    "text",
+    12,
+  ];
+  for (const value of values) {
+    const end = packedEncode(value, buf, 0, buf.length);
+    t.is(packedToJson(buf, 0, end), JSON.stringify(packedDecode(buf, 0, end)));
+  }
+  t.throws(() => packedToJson(new Uint8Array([0xa3, 0x01]), 0, 2), { message: /truncated|longer/ });
 });

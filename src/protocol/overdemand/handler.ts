@@ -15,7 +15,7 @@
  */
 import { LogLevel, type Clock, type Log, type RandomSource } from "../../../hal/types";
 import type { Counters } from "../../core/counters";
-import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand, type MessagePart } from "../envelope";
+import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand, RawJson, type MessagePart } from "../envelope";
 import type { ReplyPages } from "../../core/reply-pages";
 import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
@@ -23,7 +23,7 @@ import { MAX_ID, type StrategyBody } from "./model";
 import { entryOf, sortById, stage, withIdFirst, type StrategyEntry } from "./strategy-set";
 import type { StrategyCommit, StrategyStorePort } from "./store-port";
 import { checkPatch, checkStrategy, type Checked } from "./validate";
-import { ArrayElements, splitArrayMember, TextElements, type JsonElements } from "../json-spans";
+import { ArrayElements, elementSpans, memberSpan, splitArrayMember, TextElements, type JsonElements } from "../json-spans";
 import { deepFreeze } from "../../core/freeze";
 import { fnv1a32, rememberedReplyFor, rememberedText } from "../../core/command-identity";
 
@@ -277,6 +277,28 @@ export class OverdemandHandler {
     return body;
   }
 
+  /**
+   * listBody as JSON text, made from the stored text without parsing it (the list report of eight strategies was
+   * eight object trees at once, ~500 of the device's 4,000 heap slots): this month's value of over_demand_condition
+   * is copied as written into current_over_demand_condition, replacing the member if the body has one, else added
+   * last, where setting it on the parsed object puts it. Falls back to listBody for a text the scanner declines.
+   */
+  listBodyText(id: number): string {
+    const clock = this.options.clock;
+    const month = clock.wallSynced() ? this.options.calendar.month(clock.wallMs()) : 0;
+    const text = this.options.store.loadBodyJson(id);
+    if (text === null) throw new Error(`strategy ${id}: not in the store`);
+    if (month === 0) return text;
+    const monthly = memberSpan(text, 0, "over_demand_condition");
+    const values = monthly === null ? null : elementSpans(text, monthly[0], monthly[1], 12);
+    if (values === null || values.length < 2 * month) return JSON.stringify(this.listBody(id));
+    const value = text.slice(values[2 * (month - 1)], values[2 * (month - 1) + 1]);
+    const current = memberSpan(text, 0, "current_over_demand_condition");
+    if (current !== null) return text.slice(0, current[0]) + value + text.slice(current[1]);
+    const close = text.lastIndexOf("}");
+    return `${text.slice(0, close)}${close > 1 ? "," : ""}"current_over_demand_condition":${value}}`;
+  }
+
   /** Whether strategy `id` is in force now. */
   has(id: number): boolean {
     for (const entry of this.entries) if (entry.id === id) return true;
@@ -284,7 +306,7 @@ export class OverdemandHandler {
   }
 
   /** The list as one message, or the first of several with the rest to follow (`rest`). */
-  private listOutput(topicSuffix: string, code: number, envelope: (data: StrategyBody[], part: MessagePart | null) => string): OverdemandOutput {
+  private listOutput(topicSuffix: string, code: number, envelope: (data: RawJson, part: MessagePart | null) => string): OverdemandOutput {
     const pages = new ListPages(this, this.entries, this.listBudgetBytes, envelope);
     return { topicSuffix, payload: pages.next() as string, code, rest: pages.parts > 1 ? pages : null };
   }
@@ -512,7 +534,7 @@ class ListPages implements ReplyPages {
     private readonly handler: OverdemandHandler,
     private readonly entries: readonly StrategyEntry[],
     budgetBytes: number,
-    private readonly envelope: (data: StrategyBody[], part: MessagePart | null) => string,
+    private readonly envelope: (data: RawJson, part: MessagePart | null) => string,
   ) {
     const starts: number[] = [0];
     let used = 2;
@@ -534,12 +556,13 @@ class ListPages implements ReplyPages {
     const index = this.part++;
     const from = this.starts[index];
     const to = this.starts[index + 1];
-    const bodies: StrategyBody[] = [];
+    // The part's bodies as JSON text, one strategy at a time from the store (listBodyText): no object trees.
+    let data = "[";
     for (let i = from; i < to; i++) {
       const id = this.entries[i].id;
       // Deleted since the plan: left out (its own delete result and the next list report say so).
-      if (this.handler.has(id)) bodies.push(this.handler.listBody(id));
+      if (this.handler.has(id)) data += (data.length > 1 ? "," : "") + this.handler.listBodyText(id);
     }
-    return this.envelope(bodies, this.parts === 1 ? null : { part: index + 1, parts: this.parts, total: this.entries.length });
+    return this.envelope(new RawJson(data + "]"), this.parts === 1 ? null : { part: index + 1, parts: this.parts, total: this.entries.length });
   }
 }

@@ -19,6 +19,10 @@ export class GatewayStrategyStore implements StrategyStorePort {
     return value === undefined ? null : (value as Record<string, unknown>);
   }
 
+  loadBodyJson(id: number): string | null {
+    return this.db.strategies.getJson(id) ?? null;
+  }
+
   loadNextId(): number {
     return this.db.nextStrategyId();
   }

@@ -32,6 +32,8 @@ export interface StrategyStorePort {
    * Throws when it cannot be read.
    */
   loadBody(id: number): Record<string, unknown> | null;
+  /** The same body as JSON text (what JSON.stringify of loadBody gives), without building it; null when none. */
+  loadBodyJson(id: number): string | null;
   /** The persisted id counter (1 on a fresh store). */
   loadNextId(): number;
   /** The reply remembered for a command mid, or null. The store keeps a bounded number of recent ones. */
@@ -59,6 +61,10 @@ export class MemoryStrategyStore implements StrategyStorePort {
   loadBody(id: number): Record<string, unknown> | null {
     const json = this.strategies.get(id);
     return json === undefined ? null : (JSON.parse(json) as Record<string, unknown>);
+  }
+
+  loadBodyJson(id: number): string | null {
+    return this.strategies.get(id) ?? null;
   }
 
   loadNextId(): number {
