@@ -178,7 +178,7 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     clock: hal.clock,
     sn: config.device.uid,
     // Each reply message fits one packet (and the outbox): the margin is the MQTT header and topic.
-    maxReplyBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes) - 512,
+    maxReplyBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes, config.limits.replyPartBytes) - 512,
     counters,
     log: hal.log,
   });
@@ -201,6 +201,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
     ratings,
     {
       ...DEFAULT_LOOP_CONFIG,
+      maxGroups: config.limits.maxMeters,
+      maxDevices: config.limits.maxDevices,
       serialPort: config.rs485.port,
       baud: config.rs485.baud,
       options: { ...DEFAULT_CONTROL_OPTIONS, periodMs: values.control_period_ms, staleMs: values.meter_silence_timeout_ms },

@@ -52,6 +52,19 @@ export interface GatewayConfig {
   limits: {
     maxStrategies: number;
     maxTasks: number;
+    /**
+     * Meters (control groups) and devices under control at once. Strategies beyond them are stored and reported but
+     * not controlled (the status report's problems say which). The device board lowers them to what its XS heap
+     * carries with a command in flight (docs/boards.md, memory).
+     */
+    maxMeters: number;
+    maxDevices: number;
+    /**
+     * The largest reply or report the gateway builds as one message (bytes, at most the MQTT packet and outbox size):
+     * a spec 000 list or a spec 003 READ_ALL beyond it goes out in parts. Each is built as text first, so it is what
+     * a reply costs the heap (three copies in flight while it is written).
+     */
+    replyPartBytes: number;
   };
   /** The platform link (broker URL, auth, keepalive, buffer sizes): see src/mqtt/config-defaults.ts. */
   mqtt: MqttConfig;
@@ -75,7 +88,7 @@ export const DEFAULT_CONFIG: GatewayConfig = deepFreeze({
   store: { partition: "store" },
   rs485: { port: 1, baud: 9600 },
   site: { latitude: 31.23, longitude: 121.47, timezone: "CST-8" },
-  limits: { maxStrategies: 64, maxTasks: 256 },
+  limits: { maxStrategies: 64, maxTasks: 256, maxMeters: 4, maxDevices: 32, replyPartBytes: 65536 },
   mqtt: { ...DEFAULT_MQTT_CONFIG },
   ota: { ...DEFAULT_OTA_CONFIG },
   points: { devices: [], pollMs: 1000, staleMs: 5000, busWaitMs: 5000 },
@@ -136,6 +149,9 @@ export function resolveConfig(...layers: unknown[]): GatewayConfig {
   requireRange(config.site.longitude, "site.longitude", -180, 180);
   requireRange(config.limits.maxStrategies, "limits.maxStrategies", 1, 1024);
   requireRange(config.limits.maxTasks, "limits.maxTasks", 1, 4096);
+  requireRange(config.limits.maxMeters, "limits.maxMeters", 1, 16);
+  requireRange(config.limits.maxDevices, "limits.maxDevices", 1, 128);
+  requireRange(config.limits.replyPartBytes, "limits.replyPartBytes", 2048, 1 << 20);
   resolveMqttConfig(config.mqtt);
   resolveOtaConfig(config.ota);
   checkPointsConfig(config.points, config.rs485.port);

@@ -43,6 +43,8 @@ export interface ControlLoopConfig {
   tcp: { responseTimeoutMs: number; retries: number; reconnectMs: number };
   maxGroups: number;
   maxDevicesPerGroup: number;
+  /** Devices under control in all groups together (the memory bound of a small board; limits.maxDevices). */
+  maxDevices: number;
   maxTransports: number;
   /** Transactions a transport may hold (reads + writes of one cycle on that link). */
   queueCapacity: number;
@@ -60,6 +62,7 @@ export const DEFAULT_LOOP_CONFIG: ControlLoopConfig = deepFreeze({
   tcp: { responseTimeoutMs: 150, retries: 0, reconnectMs: 2000 },
   maxGroups: 4,
   maxDevicesPerGroup: 8,
+  maxDevices: 32,
   maxTransports: 8,
   queueCapacity: 16,
   writeDeadbandW: 100,
@@ -289,6 +292,10 @@ export class ControlLoop implements TickService, AlarmListener {
         }
         const transport = this.transportFor(spec.link, dwhere, problems);
         if (!transport) continue;
+        if (seenDevices.size >= c.maxDevices) {
+          problems.push(`${dwhere}: more than ${c.maxDevices} devices under control (limits.maxDevices)`);
+          continue;
+        }
         const coreDevice = group.core.addDevice();
         if (!coreDevice) {
           problems.push(`${dwhere}: more than ${c.maxDevicesPerGroup} devices on meter ${meter.id}`);
@@ -336,7 +343,7 @@ export class ControlLoop implements TickService, AlarmListener {
     const c = this.config;
     const where = `strategy ${strategy.id} meter ${meter.id}`;
     if (this.groups.length === c.maxGroups) {
-      problems.push(`${where}: more than ${c.maxGroups} meters under control`);
+      problems.push(`${where}: more than ${c.maxGroups} meters under control (limits.maxMeters)`);
       return null;
     }
     const map = findMeterMap(meter.model);

@@ -147,3 +147,11 @@ test("a TCP device that cannot be reached never holds back the decisions of its 
   t.true(group.core.devices[0].offline);
   t.false(group.core.safe);
 });
+
+test("limits: devices beyond maxDevices and meters beyond maxGroups are named and left out of control", (t) => {
+  const sim = createSimHal();
+  const loop = new ControlLoop(sim, new StaticStrategySource([strategy(1, [pcs(3, 2), pcs(4, 3), pcs(5, 4)])]), { ...DEFAULT_LOOP_CONFIG, maxDevices: 2 });
+  loop.tick(0);
+  t.deepEqual(loop.groups[0].devices.map((d) => d.id), [3, 4]);
+  t.deepEqual(loop.problems.filter((p) => p.includes("limits.maxDevices")), ["strategy 1 device 5: more than 2 devices under control (limits.maxDevices)"]);
+});

@@ -49,7 +49,7 @@ export function createOverdemand(
     log: hal.log,
     maxStrategies: config.limits.maxStrategies,
     // Each part of the list must fit what the session can send, and be held in its outbox.
-    maxPacketBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes),
+    maxPacketBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes, config.limits.replyPartBytes),
   });
   const active = new ActiveStrategies(handler, hal.clock, calendar);
   const binding = new OverdemandMqttBinding(handler, link.session, counters, hal.log, pager);
