@@ -96,7 +96,8 @@ export class RecordStore {
   private readonly ring: Ring;
   private readonly tx: Transaction;
   private readonly health: StoreHealth = { failed: false, reason: "" };
-  private readonly capacity = new Uint32Array(256);
+  /** Capacity per collection id (validated 1..65535; 0: not a collection of this store). */
+  private readonly capacity = new Uint16Array(256);
   private readonly names: string[] = [];
   private readonly keyScratch = new Uint8Array(MAX_KEY_BYTES_FORMAT + 1);
   private readonly handles: Record<(typeof COUNTER_NAMES)[number], number>;

@@ -32,7 +32,7 @@ export interface TxLimits {
   /** Room every transaction that adds data must leave (see Ring.plan). */
   reserveBytes: number;
   /** Capacity per collection id; 0 = not a collection of this store. */
-  capacity: Uint32Array;
+  capacity: Uint16Array;
   names: string[];
 }
 
