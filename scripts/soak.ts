@@ -48,7 +48,7 @@ if (values.engine === "xs") {
     site,
     strategy,
     onDay,
-    onSample: values.json ? undefined : (atMs, slots, what) => console.log(`  XS heap after a collection, ${what} (${Math.round(atMs / 60_000) / 60} h): ${slots} slots`),
+    onSample: values.json ? undefined : (atMs, slots, what) => console.log(`  XS heap after a collection, ${what} (${Number((atMs / 3_600_000).toFixed(2))} h): ${slots} slots`),
   });
 } else {
   metrics = runSoak({ seed, days, site, strategy, onDay });
