@@ -14,23 +14,35 @@ import { parseArgs } from "node:util";
 import { runSoak, type SoakMetrics } from "../sim/soak";
 
 function usage(problem: string): never {
-  console.error(`npm run soak: ${problem} (usage: npm run soak -- [--seed N] [--days D] [--engine xs|node] [--json])`);
+  console.error(`npm run soak: ${problem} (usage: npm run soak -- [--seed N] [--days D | --hours H] [--quiet-every-h Q] [--engine xs|node] [--json])`);
   process.exit(2);
 }
 
-let values: { seed?: string; days?: string; engine?: string; json?: boolean };
+let values: { seed?: string; days?: string; hours?: string; "quiet-every-h"?: string; engine?: string; json?: boolean };
 try {
   values = parseArgs({
-    options: { seed: { type: "string", default: "1" }, days: { type: "string", default: "7" }, engine: { type: "string", default: "xs" }, json: { type: "boolean", default: false } },
+    options: {
+      seed: { type: "string", default: "1" },
+      days: { type: "string", default: "7" },
+      // The CI length: hours instead of days, with quiet minutes (and so heap samples) every Q hours.
+      hours: { type: "string" },
+      "quiet-every-h": { type: "string" },
+      engine: { type: "string", default: "xs" },
+      json: { type: "boolean", default: false },
+    },
     strict: true,
   }).values;
 } catch (error) {
   usage((error as Error).message.split("\n")[0]);
 }
 const seed = Number(values.seed);
-const days = Number(values.days);
+const hours = values.hours === undefined ? NaN : Number(values.hours);
+const days = values.hours === undefined ? Number(values.days) : hours / 24;
+const quietEveryMs = values["quiet-every-h"] === undefined ? undefined : Number(values["quiet-every-h"]) * 3_600_000;
 if (!Number.isInteger(seed)) usage(`--seed must be an integer, got "${values.seed}"`);
-if (!(Number.isInteger(days) && days >= 1 && days <= 365)) usage(`--days must be a whole number of days from 1 to 365, got "${values.days}"`);
+if (values.hours !== undefined && !(Number.isInteger(hours) && hours >= 1 && hours <= 8760)) usage(`--hours must be a whole number of hours from 1, got "${values.hours}"`);
+if (values.hours === undefined && !(Number.isInteger(days) && days >= 1 && days <= 365)) usage(`--days must be a whole number of days from 1 to 365, got "${values.days}"`);
+if (quietEveryMs !== undefined && !(quietEveryMs >= 3_600_000 && Number.isInteger(quietEveryMs / 3_600_000))) usage(`--quiet-every-h must be a whole number of hours from 1, got "${values["quiet-every-h"]}"`);
 if (values.engine !== "xs" && values.engine !== "node") usage(`--engine must be xs or node, got "${values.engine}"`);
 
 const site = JSON.parse(readFileSync(new URL("../boards/host/site.json", import.meta.url), "utf8"));
@@ -47,11 +59,13 @@ if (values.engine === "xs") {
     days,
     site,
     strategy,
+    quietEveryMs,
+    sampleEveryMs: quietEveryMs,
     onDay,
     onSample: values.json ? undefined : (atMs, slots, what) => console.log(`  XS heap after a collection, ${what} (${Number((atMs / 3_600_000).toFixed(2))} h): ${slots} slots`),
   });
 } else {
-  metrics = runSoak({ seed, days, site, strategy, onDay });
+  metrics = runSoak({ seed, days, site, strategy, quietEveryMs, onDay });
 }
 
 if (values.json) console.log(JSON.stringify(metrics));

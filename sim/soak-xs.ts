@@ -68,7 +68,7 @@ export interface XsSoakOptions extends SoakOptions {
 
 /** The soak inside XS. Resolves with the metrics including `heap`. */
 export async function runSoakXs(options: XsSoakOptions): Promise<SoakMetrics & { heap: SoakHeap }> {
-  const warmMs = options.warmMs ?? WARM_MS;
+  const warmMs = options.warmMs ?? options.quietEveryMs ?? WARM_MS;
   const sampleEveryMs = options.sampleEveryMs ?? DAY_MS;
   const totalMs = Math.round(options.days * DAY_MS);
   const source = await bundleSoakForXs();
@@ -90,7 +90,7 @@ export async function runSoakXs(options: XsSoakOptions): Promise<SoakMetrics & {
   };
   try {
     take(await xs.run(source));
-    const runOptions = { seed: options.seed, days: options.days, site: options.site, strategy: options.strategy };
+    const runOptions = { seed: options.seed, days: options.days, site: options.site, strategy: options.strategy, quietEveryMs: options.quietEveryMs };
     take(await xs.run(`soak.start(${JSON.stringify(JSON.stringify(runOptions))})`));
     take(await xs.run(`soak.runUntil(${Math.min(FIRST_HOUR_MS, warmMs)})`));
     const firstHourSlots = await liveSlots();

@@ -26,6 +26,8 @@ export interface SoakOptions {
   days: number;
   site: SiteSpec;
   strategy: Record<string, unknown>;
+  /** Quiet minutes end every this long (default QUIET_EVERY_MS, half a day); shorter for the CI length soak. */
+  quietEveryMs?: number;
   onDay?: (day: number, metrics: SoakMetrics) => void;
 }
 
@@ -162,6 +164,8 @@ export interface SoakRunOptions {
   days: number;
   site: SiteSpec;
   strategy: Record<string, unknown>;
+  /** Quiet minutes end every this long (default QUIET_EVERY_MS). */
+  quietEveryMs?: number;
 }
 
 /** One soak, advanced by `runUntil` and closed by `finish`. */
@@ -344,8 +348,9 @@ export class SoakRun {
       this.elapsed += STEP;
       const elapsed = this.elapsed;
       // Quiet up to and including the half day's last instant, where the heap sample is taken.
-      const phase = elapsed % QUIET_EVERY_MS;
-      if (phase === 0 || phase > QUIET_EVERY_MS - QUIET_MS) {
+      const quietEvery = this.options.quietEveryMs ?? QUIET_EVERY_MS;
+      const phase = elapsed % quietEvery;
+      if (phase === 0 || phase > quietEvery - QUIET_MS) {
         this.quiet(sim, site, b);
         this.watch(firmware, b);
         continue;
@@ -440,6 +445,8 @@ export function runSoak(options: SoakOptions): SoakMetrics {
     run.runUntil(day * DAY_MS);
     options.onDay?.(day, ledger.complete(run.progress));
   }
+  // A fraction of a day left (the CI length's hours): run it too.
+  run.runUntil(run.totalMs);
   return ledger.complete(run.finish());
 }
 
