@@ -239,7 +239,7 @@ export class OverdemandHandler {
     this.nextId = plan.commit.nextId;
     // The staged texts are on flash now: let them go before the list report is built (an update_all of eight is
     // ~7 KB of them, and the device's chunk heap cannot hold them, the command and the report at once).
-    plan.commit.put.length = 0;
+    plan.commit.put = [];
     this.notify();
     return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK, rest: null }, this.listReport(traceId)];
   }
