@@ -26,3 +26,23 @@ export class SinglePage implements ReplyPages {
     return text;
   }
 }
+
+/**
+ * Where each part of a reply starts, packing items in order: item `i` takes `bytesOf(i)` of a part's `room`; an
+ * item never shares a part it does not fit in, and one larger than a whole part gets a part of its own. Returns the
+ * index of each part's first item and, last, `count`.
+ */
+export function partStarts(count: number, bytesOf: (i: number) => number, room: number): Uint16Array | Uint32Array {
+  const starts: number[] = [0];
+  let used = 0;
+  for (let i = 0; i < count; i++) {
+    const bytes = bytesOf(i);
+    if (used > 0 && used + bytes > room) {
+      starts.push(i);
+      used = 0;
+    }
+    used += bytes;
+  }
+  starts.push(count);
+  return count > 0xffff ? Uint32Array.from(starts) : Uint16Array.from(starts);
+}

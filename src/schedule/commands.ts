@@ -22,7 +22,7 @@
 import { LogLevel, type Clock, type Log } from "../../hal/types";
 import { fnv1a32, rememberedReplyFor, rememberedText } from "../core/command-identity";
 import type { Counters } from "../core/counters";
-import { SinglePage, type ReplyPages } from "../core/reply-pages";
+import { partStarts, SinglePage, type ReplyPages } from "../core/reply-pages";
 import { utf8Length } from "../protocol/json-values";
 import { ERR_CAPACITY, ERR_DUPLICATE, ERR_INVALID, ERR_MALFORMED, ERR_NONE, ERR_NOT_FOUND, ERR_STORAGE, ERR_WRONG_SN } from "./codes";
 import { parseLossless, RawJsonNumber, stringifyLossless } from "./json-lossless";
@@ -400,17 +400,13 @@ export class ScheduleCommandHandler {
    * sees each compiled task before it is dropped. An element that is not JSON is refused like a malformed command.
    */
   private compileAll(source: TaskSource, check?: (task: CompiledTask, index: number) => void): TaskBatch {
-    let batch: TaskBatch;
-    try {
-      batch = TaskBatch.compile(source, (raw, i) => {
+    const batch = refusingBadJson(() =>
+      TaskBatch.compile(source, (raw, i) => {
         const task = compileTask(raw, `tasks[${i}]`, this.o.properties, this.limits);
         if (check) check(task, i);
         return task;
-      });
-    } catch (error) {
-      if (error instanceof SyntaxError) throw new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`);
-      throw error;
-    }
+      }),
+    );
     const i = batch.duplicateAt;
     if (i >= 0) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${batch.records[i].taskId}" appears twice`);
     return batch;
@@ -452,14 +448,21 @@ export class ScheduleCommandHandler {
 
 /** Every element of a small tasks list (DELETE, ENABLE, READ: ids and flags only) as one array. */
 function elementsOf(source: TaskSource): unknown[] {
-  const list: unknown[] = [];
-  try {
+  return refusingBadJson(() => {
+    const list: unknown[] = [];
     for (let i = 0; i < source.length; i++) list.push(source.at(i));
+    return list;
+  });
+}
+
+/** Run `parse`: an element of the command's tasks that is not JSON is refused like a malformed command. */
+function refusingBadJson<T>(parse: () => T): T {
+  try {
+    return parse();
   } catch (error) {
     if (error instanceof SyntaxError) throw new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`);
     throw error;
   }
-  return list;
 }
 
 /**
@@ -482,22 +485,17 @@ class TaskPages implements ReplyPages {
   ) {
     const headBytes = utf8Length(stringifyLossless({ ...reply, part: ids.length, parts: ids.length, total: ids.length })) + PART_FRAME_BYTES;
     const room = maxBytes - headBytes;
-    const starts: number[] = [0];
-    let used = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const json = repository.get(ids[i]);
-      const bytes = json === null ? 0 : utf8Length(json) + 1;
-      // A task never shares a part it does not fit in; one larger than a whole part gets a part of its own (task
-      // bodies are bounded far below a packet by the store's record size, so this does not happen in practice).
-      if (used > 0 && used + bytes > room) {
-        starts.push(i);
-        used = 0;
-      }
-      used += bytes;
-    }
-    starts.push(ids.length);
-    this.parts = starts.length - 1;
-    this.starts = ids.length > 0xffff ? Uint32Array.from(starts) : Uint16Array.from(starts);
+    // A task bigger than a whole part gets a part of its own (task bodies are bounded far below a packet by the
+    // store's record size, so this does not happen in practice); a deleted one takes nothing.
+    this.starts = partStarts(
+      ids.length,
+      (i) => {
+        const json = repository.get(ids[i]);
+        return json === null ? 0 : utf8Length(json) + 1;
+      },
+      room,
+    );
+    this.parts = this.starts.length - 1;
   }
 
   next(): string | null {

@@ -342,7 +342,7 @@ function textValue(r: Reader, depth: number): string {
   const tag = r.data[at];
   if (at < r.end && ((tag >= 0xa0 && tag < 0xc0) || tag === 0xc8 || tag === 0xc9)) {
     r.at++;
-    const count = tag < 0xb0 ? tag & 0x0f : tag < 0xc0 ? tag & 0x0f : r.varint();
+    const count = tag < 0xc0 ? tag & 0x0f : r.varint();
     return tag < 0xb0 || tag === 0xc8 ? textArray(r, count, depth) : textObject(r, count, depth);
   }
   const value = decodeValue(r, depth);
@@ -362,12 +362,7 @@ function textObject(r: Reader, count: number, depth: number): string {
   if (count > r.end - r.at) throw r.fail("object larger than the value");
   let out = "{";
   for (let i = 0; i < count; i++) {
-    const keyByte = r.byte();
-    let key: string;
-    if (keyByte === 0xff) key = r.string(r.varint());
-    else if (keyByte < PACKED_DICTIONARY.length) key = PACKED_DICTIONARY[keyByte];
-    else throw r.fail(`unknown dictionary key ${keyByte}`);
-    out += (i > 0 ? "," : "") + JSON.stringify(key) + ":" + textValue(r, depth + 1);
+    out += (i > 0 ? "," : "") + JSON.stringify(readKey(r)) + ":" + textValue(r, depth + 1);
   }
   return out + "}";
 }
@@ -454,16 +449,20 @@ function decodeArray(r: Reader, count: number, depth: number): unknown[] {
   return out;
 }
 
+/** An object member's key: a dictionary entry, or 0xff and the key's text. */
+function readKey(r: Reader): string {
+  const keyByte = r.byte();
+  if (keyByte === 0xff) return r.string(r.varint());
+  if (keyByte < PACKED_DICTIONARY.length) return PACKED_DICTIONARY[keyByte];
+  throw r.fail(`unknown dictionary key ${keyByte}`);
+}
+
 function decodeObject(r: Reader, count: number, depth: number): Record<string, unknown> {
   if (depth >= MAX_DEPTH) throw r.fail("nested too deep");
   if (count > r.end - r.at) throw r.fail("object larger than the value");
   const out: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    const keyByte = r.byte();
-    let key: string;
-    if (keyByte === 0xff) key = r.string(r.varint());
-    else if (keyByte < PACKED_DICTIONARY.length) key = PACKED_DICTIONARY[keyByte];
-    else throw r.fail(`unknown dictionary key ${keyByte}`);
+    const key = readKey(r);
     const value = decodeValue(r, depth + 1);
     // JSON.parse makes "__proto__" an own property; a plain assignment would set the prototype instead.
     if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });

@@ -16,7 +16,7 @@
 import { LogLevel, type Clock, type Log, type RandomSource } from "../../../hal/types";
 import type { Counters } from "../../core/counters";
 import { MAX_MID_LENGTH, CODE_BAD_REQUEST, CODE_OK, EnvelopeWriter, parseCommand, RawJson, type MessagePart } from "../envelope";
-import type { ReplyPages } from "../../core/reply-pages";
+import { partStarts, type ReplyPages } from "../../core/reply-pages";
 import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-values";
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
@@ -530,7 +530,7 @@ export class OverdemandHandler {
  */
 class ListPages implements ReplyPages {
   readonly parts: number;
-  private readonly starts: Uint16Array;
+  private readonly starts: Uint16Array | Uint32Array;
   private part = 0;
 
   constructor(
@@ -539,19 +539,9 @@ class ListPages implements ReplyPages {
     budgetBytes: number,
     private readonly envelope: (data: RawJson, part: MessagePart | null) => string,
   ) {
-    const starts: number[] = [0];
-    let used = 2;
-    for (let i = 0; i < entries.length; i++) {
-      const bytes = entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + 1;
-      if (used > 2 && used + bytes > budgetBytes) {
-        starts.push(i);
-        used = 2;
-      }
-      used += bytes;
-    }
-    starts.push(entries.length);
-    this.parts = starts.length - 1;
-    this.starts = Uint16Array.from(starts);
+    // Each part's list is wrapped in "[" and "]" (2 bytes); each body with its comma and this month's condition.
+    this.starts = partStarts(entries.length, (i) => entries[i].bytes + CURRENT_CONDITION_RESERVE_BYTES + 1, budgetBytes - 2);
+    this.parts = this.starts.length - 1;
   }
 
   next(): string | null {
