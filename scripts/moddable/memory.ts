@@ -10,7 +10,7 @@
  * run ends with one JSON line. With --budget-percent 75 the heaps are cut to 75 %: a run that survives every phase
  * shows the true peaks leave at least 25 % of the real budget free (XS aborts with "memory full" otherwise).
  *
- *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--phases boot,full,burst,long] [--echo]
+ *   npm run moddable:memory -- [--budget-percent 75] [--long-s 600] [--phases boot,full,burst,long] [--echo] [--exceptions]
  *   (to find how much a path takes: --chunk BYTES, --slots N, --stack SLOTS instead of the manifest's; --live samples
  *   live memory: a garbage collection every 500 ms; --stack-trace SLOTS, with --live: every time the stack peak rises past
  *   SLOTS, the app traces the call chain, printed as "STACK peak=N" lines)
@@ -42,6 +42,7 @@ const { values: o } = parseArgs({
     live: { type: "boolean" },
     "stack-trace": { type: "string" },
     echo: { type: "boolean" },
+    exceptions: { type: "boolean" },
   },
   strict: true,
 });
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
       ? buildLive(stateDir, broker.url, creation, otaConfig)
       : buildForSimulator({ buildDir: join(ROOT, "build", "moddable", "memory-lin"), stateDir, brokerUrl: broker.url, creation, config: otaConfig });
     platform = await Platform.connect(broker.url);
-    const sim = await runSimulator(build, o.echo === true);
+    const sim = await runSimulator(build, o.echo === true, o.exceptions === true);
     if (o["stack-trace"] !== undefined) {
       // Stream the probe's lines as they come (the run may end in a stack overflow).
       const seen = { n: 0 };

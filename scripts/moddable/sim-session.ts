@@ -139,7 +139,8 @@ export class Platform {
 }
 
 /** One simulator run with its log kept (and echoed when `echo`). */
-export async function runSimulator(build: SimBuild, echo = false): Promise<{ run: SimRun; log: string[]; breaks: string[] }> {
+/** `exceptions`: break on every exception thrown (caught ones too) and print where, then go on (debugging). */
+export async function runSimulator(build: SimBuild, echo = false, exceptions = false): Promise<{ run: SimRun; log: string[]; breaks: string[] }> {
   const log: string[] = [];
   const breaks: string[] = [];
   const run = await SimRun.start(build.soPath, simulatorPath(build.sdk), build.creation, {
@@ -147,7 +148,11 @@ export async function runSimulator(build: SimBuild, echo = false): Promise<{ run
       log.push(line);
       if (echo) console.log(line);
     },
-    onBreak: (where, message, frames) => breaks.push(`${where}: ${message} | ${frames.join(" < ")}`),
+    onBreak: (where, message, frames) => {
+      breaks.push(`${where}: ${message} | ${frames.join(" < ")}`);
+      if (exceptions) console.log(`  BREAK ${where}: ${message} | ${frames.join(" < ")}`);
+    },
+    breakOnExceptions: exceptions,
   });
   return { run, log, breaks };
 }

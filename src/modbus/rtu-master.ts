@@ -195,7 +195,9 @@ export class RtuMaster implements SerialHandlers, ModbusTransport {
 
   private onTimer(): void {
     if (this.state === State.Gap) {
-      this.send();
+      // Through startNext, not straight to send: cancelQueued may have emptied the queue during the gap (a
+      // reconfiguration), and then there is nothing to send (this timer threw on the device, in the simulator).
+      this.startNext();
     } else if (this.state === State.AwaitAnswer) {
       this.attemptFailed(Stat.Timeouts);
     }

@@ -206,3 +206,28 @@ test("write bus time formula matches the simulated bus", (t) => {
   const planned = rtuWriteMs(19200, 4, false, 5) - frameGapMs(19200);
   t.true(Math.abs(done[0].at - planned) < 0.01, `${done[0].at} vs ${planned}`);
 });
+
+test("a reconfiguration that cancels the queue during the inter-frame gap leaves the master idle, not throwing from its timer", (t) => {
+  const { loop, master, done } = setup();
+  // The first read's completion cancels what is queued behind it, as a control-loop reconfiguration does: the
+  // second read was waiting for the line's quiet time (the Gap state) with the timer armed.
+  const cancelling: ModbusListener = {
+    onModbusDone(tx) {
+      done.push({ status: tx.status, at: loop.monotonicMs(), values: [], exception: tx.exceptionCode, attempts: tx.attempts });
+      if (done.length === 1) master.cancelQueued();
+    },
+  };
+  const first = new ModbusTransaction(2, cancelling).setRead(7, 3, 100, 2);
+  const second = new ModbusTransaction(2, cancelling).setRead(7, 3, 102, 2);
+  t.true(master.submit(first));
+  t.true(master.submit(second));
+  t.notThrows(() => loop.runFor(500));
+  t.is(first.status, TxStatus.Ok);
+  t.is(second.status, TxStatus.Refused);
+  t.is(done.length, 1, "the cancelled read never reaches the wire");
+  // The master takes work again.
+  const third = new ModbusTransaction(2, cancelling).setRead(7, 3, 104, 2);
+  t.true(master.submit(third));
+  loop.runFor(500);
+  t.is(third.status, TxStatus.Ok);
+});
