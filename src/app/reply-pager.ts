@@ -36,6 +36,7 @@ export class ReplyPager implements TickService {
   private readonly cPartsSent: number;
   private readonly cPartsDropped: number;
   private readonly cSplit: number;
+  private readonly cSuperseded: number;
 
   constructor(
     private readonly session: PagerSession,
@@ -47,6 +48,7 @@ export class ReplyPager implements TickService {
     this.cPartsSent = counters.register("reply_parts_sent");
     this.cPartsDropped = counters.register("reply_parts_dropped");
     this.cSplit = counters.register("replies_in_parts");
+    this.cSuperseded = counters.register("reports_superseded");
   }
 
   /** Replies still waiting to send parts. */
@@ -63,6 +65,31 @@ export class ReplyPager implements TickService {
     if (pages === null || pages.parts <= 1) return result;
     this.counters.add(this.cSplit);
     this.counters.add(this.cPartsSent);
+    this.wait(route, pages, 1);
+    return result;
+  }
+
+  /**
+   * Build and queue every part of `pages` later, the first one too, when the outbox holds no unacknowledged uplink
+   * (a report that follows a command's result: by then the command's text is out of the heap).
+   */
+  sendLater(route: number, pages: ReplyPages): void {
+    if (pages.parts > 1) this.counters.add(this.cSplit);
+    // A later report on the same route that has not started yet is out of date: this one takes its place (a burst
+    // of commands sends the newest list once, not one stale list per command).
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.head + i) % this.capacity;
+      const columns = this.columns as Int32Array;
+      if (columns[slot] === route && columns[this.capacity + slot] === 0) {
+        (this.pending as (ReplyPages | null)[])[slot] = pages;
+        this.counters.add(this.cSuperseded);
+        return;
+      }
+    }
+    this.wait(route, pages, 0);
+  }
+
+  private wait(route: number, pages: ReplyPages, sent: number): void {
     if (this.pending === null) {
       this.pending = new Array<ReplyPages | null>(this.capacity).fill(null);
       this.columns = new Int32Array(2 * this.capacity);
@@ -71,9 +98,8 @@ export class ReplyPager implements TickService {
     const slot = (this.head + this.count) % this.capacity;
     this.pending[slot] = pages;
     (this.columns as Int32Array)[slot] = route;
-    (this.columns as Int32Array)[this.capacity + slot] = 1;
+    (this.columns as Int32Array)[this.capacity + slot] = sent;
     this.count++;
-    return result;
   }
 
   tick(): void {

@@ -31,6 +31,7 @@ import type { Scheduler } from "./scheduler";
 import { compileTask, DEFAULT_TASK_LIMITS, type CompiledTask, type TaskLimits } from "./task";
 import { ArrayElements } from "../protocol/json-spans";
 import { splitTaskCommand, TaskBatch, type TaskSource } from "./task-batch";
+import { Listed, Mapped } from "../core/lazy-list";
 import { TaskError } from "./task-error";
 import { deepFreeze } from "../core/freeze";
 
@@ -253,7 +254,7 @@ export class ScheduleCommandHandler {
       case "ENABLE_ALL":
         return this.enableAll(payload);
       case "CLEAR":
-        this.commit((remember) => this.o.repository.replaceAll([], remember));
+        this.commit((remember) => this.o.repository.replaceAll(new Listed<TaskRecord>([]), remember));
         this.o.scheduler.clear();
         return null;
       case "READ_ALL":
@@ -273,7 +274,7 @@ export class ScheduleCommandHandler {
   private set(source: TaskSource): null {
     const batch = this.compileAll(source);
     this.checkCapacity(batch.length, batch.triggerNodes);
-    this.commit((remember) => this.o.repository.replaceAll(batch.records, remember));
+    this.commit((remember) => this.o.repository.replaceAll(batch, remember));
     const scheduler = this.o.scheduler;
     scheduler.clear();
     // The table grows (if it must) once for the whole set rather than task by task.
@@ -284,12 +285,12 @@ export class ScheduleCommandHandler {
 
   private add(source: TaskSource): null {
     const batch = this.compileAll(source);
-    batch.records.forEach(({ taskId }, i) => {
+    batch.ids.forEach((taskId, i) => {
       if (this.exists(taskId)) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${taskId}" already exists (use UPDATE)`);
     });
     const table = this.o.scheduler.table;
     this.checkCapacity(table.count + batch.length, table.triggerUsed + batch.triggerNodes);
-    this.commit((remember) => this.o.repository.apply(batch.records, [], remember));
+    this.commit((remember) => this.o.repository.apply(batch, [], remember));
     table.reserveForCounts(batch.length, batch.words, batch.triggerNodes);
     this.installAll(batch);
     return null;
@@ -307,7 +308,7 @@ export class ScheduleCommandHandler {
       triggerWords += (task.trigger ? task.trigger.length : 0) - (slot >= 0 ? table.triggerLength[slot] : 0);
     });
     this.checkCapacity(count, triggerWords);
-    this.commit((remember) => this.o.repository.apply(batch.records, [], remember));
+    this.commit((remember) => this.o.repository.apply(batch, [], remember));
     this.installAll(batch);
     return null;
   }
@@ -328,7 +329,7 @@ export class ScheduleCommandHandler {
       this.reply.unknownTaskIds = unknown;
       this.reply.msg = `tasks: ${unknown.map((id) => `"${id}"`).join(", ")} did not exist; ${known.length} deleted`;
     }
-    this.commit((remember) => this.o.repository.apply([], known, remember));
+    this.commit((remember) => this.o.repository.apply(new Listed<TaskRecord>([]), known, remember));
     for (const taskId of known) this.o.scheduler.remove(taskId);
     return null;
   }
@@ -348,7 +349,7 @@ export class ScheduleCommandHandler {
       task.enable = enable;
       return { taskId, json: JSON.stringify(task) };
     });
-    this.commit((remember) => this.o.repository.apply(records, [], remember));
+    this.commit((remember) => this.o.repository.apply(new Listed(records), [], remember));
     for (const { taskId, enable } of changes) this.o.scheduler.setEnabled(taskId, enable === 1);
     return null;
   }
@@ -356,15 +357,16 @@ export class ScheduleCommandHandler {
   private enableAll(payload: Record<string, unknown>): null {
     const enable = payload.enable;
     if (enable !== 0 && enable !== 1) throw new TaskError("payload.enable", "must be 1 or 0");
-    const records: TaskRecord[] = [];
-    for (const taskId of this.o.repository.list()) {
+    // The ids to change first, then each record rewritten as the store takes it (64 task texts are ~16 KB).
+    const changing: string[] = [];
+    for (const taskId of this.o.repository.list()) if (this.stored(taskId).enable !== enable) changing.push(taskId);
+    const records = new Mapped(changing, (taskId): TaskRecord => {
       const task = this.stored(taskId);
-      if (task.enable === enable) continue;
       task.enable = enable;
-      records.push({ taskId, json: JSON.stringify(task) });
-    }
-    if (records.length > 0) this.commit((remember) => this.o.repository.apply(records, [], remember));
-    for (const { taskId } of records) this.o.scheduler.setEnabled(taskId, enable === 1);
+      return { taskId, json: JSON.stringify(task) };
+    });
+    if (changing.length > 0) this.commit((remember) => this.o.repository.apply(records, [], remember));
+    for (const taskId of changing) this.o.scheduler.setEnabled(taskId, enable === 1);
     return null;
   }
 
@@ -408,15 +410,13 @@ export class ScheduleCommandHandler {
       }),
     );
     const i = batch.duplicateAt;
-    if (i >= 0) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${batch.records[i].taskId}" appears twice`);
+    if (i >= 0) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${batch.ids[i]}" appears twice`);
     return batch;
   }
 
-  /** Install a committed batch: each record compiled again, one at a time, so no list of compiled tasks is held. */
+  /** Install a committed batch: each task compiled again, one at a time, so no list of compiled tasks is held. */
   private installAll(batch: TaskBatch): void {
-    for (const { taskId, json } of batch.records) {
-      this.o.scheduler.install(compileTask(JSON.parse(json), `task ${taskId}`, this.o.properties, this.limits));
-    }
+    for (let i = 0; i < batch.length; i++) this.o.scheduler.install(batch.task(i));
   }
 
   private checkCapacity(count: number, triggerWords: number): void {

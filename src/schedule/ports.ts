@@ -3,6 +3,7 @@
  * the live device properties. Each is an interface so the scheduler stays sans-I/O and testable; the adapters live
  * with the capability that owns the real thing (store, devices, MQTT).
  */
+import type { LazyList } from "../core/lazy-list";
 
 /** One stored task: the spec-003 task object, normalised, as JSON text. */
 export interface TaskRecord {
@@ -31,9 +32,9 @@ export interface TaskRepository {
   /** Remove one task (no error when absent). */
   delete(taskId: string): void;
   /** Write and remove several tasks in one atomic step (ADD/UPDATE/DELETE/ENABLE/ENABLE_ALL). */
-  apply(put: readonly TaskRecord[], remove: readonly string[], remember?: RememberedReply): void;
+  apply(put: LazyList<TaskRecord>, remove: readonly string[], remember?: RememberedReply): void;
   /** Replace the whole set atomically: after a power cut either the old set or the new one is stored. */
-  replaceAll(records: readonly TaskRecord[], remember?: RememberedReply): void;
+  replaceAll(records: LazyList<TaskRecord>, remember?: RememberedReply): void;
   /** The reply remembered for command `mid`, or null (a bounded number of recent ones are kept). */
   recentReply(mid: string): string | null;
 }
@@ -77,17 +78,23 @@ export class MemoryTaskRepository implements TaskRepository {
     this.records.delete(taskId);
   }
 
-  apply(put: readonly TaskRecord[], remove: readonly string[], remember?: RememberedReply): void {
+  apply(put: LazyList<TaskRecord>, remove: readonly string[], remember?: RememberedReply): void {
     this.check();
     for (const taskId of remove) this.records.delete(taskId);
-    for (const record of put) this.records.set(record.taskId, record.json);
+    for (let i = 0; i < put.length; i++) {
+      const record = put.at(i);
+      this.records.set(record.taskId, record.json);
+    }
     this.remember(remember);
   }
 
-  replaceAll(records: readonly TaskRecord[], remember?: RememberedReply): void {
+  replaceAll(records: LazyList<TaskRecord>, remember?: RememberedReply): void {
     this.check();
     this.records.clear();
-    for (const record of records) this.records.set(record.taskId, record.json);
+    for (let i = 0; i < records.length; i++) {
+      const record = records.at(i);
+      this.records.set(record.taskId, record.json);
+    }
     this.remember(remember);
   }
 

@@ -5,6 +5,7 @@
  * handler answers 5013 and nothing changed.
  */
 import type { GatewayStore, GatewayTransaction } from "../store/gateway-store";
+import type { LazyList } from "../core/lazy-list";
 import type { RememberedReply, TaskRecord, TaskRepository } from "./ports";
 
 export class StoreTaskRepository implements TaskRepository {
@@ -26,24 +27,32 @@ export class StoreTaskRepository implements TaskRepository {
     if (this.db.tasks.has(taskId)) this.db.transaction((tx) => tx.tasks.delete(taskId));
   }
 
-  apply(put: readonly TaskRecord[], remove: readonly string[], remember?: RememberedReply): void {
+  apply(put: LazyList<TaskRecord>, remove: readonly string[], remember?: RememberedReply): void {
     this.db.transaction((tx) => {
       for (const taskId of remove) tx.tasks.delete(taskId);
-      for (const record of put) tx.tasks.putJson(record.taskId, record.json);
+      putAll(tx, put);
       rememberReply(tx, remember);
     });
   }
 
-  replaceAll(records: readonly TaskRecord[], remember?: RememberedReply): void {
+  replaceAll(records: LazyList<TaskRecord>, remember?: RememberedReply): void {
     this.db.transaction((tx) => {
       tx.tasks.clear();
-      for (const record of records) tx.tasks.putJson(record.taskId, record.json);
+      putAll(tx, records);
       rememberReply(tx, remember);
     });
   }
 
   recentReply(mid: string): string | null {
     return this.db.replies.get(`schedule:${mid}`);
+  }
+}
+
+/** Each record made (LazyList) and packed into the transaction in turn: one record's text in the heap at a time. */
+function putAll(tx: GatewayTransaction, records: LazyList<TaskRecord>): void {
+  for (let i = 0; i < records.length; i++) {
+    const record = records.at(i);
+    tx.tasks.putJson(record.taskId, record.json);
   }
 }
 

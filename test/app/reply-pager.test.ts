@@ -87,3 +87,35 @@ test("a part the session refuses is counted as dropped", (t) => {
   t.is(counters.value("reply_parts_dropped"), 1);
   t.is(pager.waiting, 0);
 });
+
+test("sendLater builds and queues every part, the first too, only when the outbox is empty", (t) => {
+  const { session, counters, pager, ack } = rig();
+  const result = pages("r", 1);
+  pager.send(3, result.next() as string, null);
+  const later = pages("l", 2);
+  pager.sendLater(9, later);
+  t.is(later.built, 0, "nothing built while the command's result is unacknowledged");
+  pager.tick();
+  t.is(later.built, 0);
+  ack();
+  t.deepEqual(session.sent, [[3, "r1"], [9, "l1"]]);
+  ack();
+  t.deepEqual(session.sent.map(([, x]) => x), ["r1", "l1", "l2"]);
+  t.is(pager.waiting, 0);
+  t.is(counters.value("reply_parts_sent"), 2);
+});
+
+test("a later report on the same route that has not started is replaced by the newer one, and counted", (t) => {
+  const { session, counters, pager, ack } = rig(4);
+  pager.send(3, "r1", null);
+  const stale = pages("old", 1);
+  const fresh = pages("new", 1);
+  pager.sendLater(9, stale);
+  pager.sendLater(9, fresh);
+  t.is(pager.waiting, 1);
+  ack();
+  t.deepEqual(session.sent.map(([, x]) => x), ["r1", "new1"]);
+  t.is(stale.built, 0);
+  t.is(counters.value("reports_superseded"), 1);
+  t.is(counters.value("reply_parts_dropped"), 0);
+});

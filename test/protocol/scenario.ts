@@ -40,6 +40,11 @@ export function buildScenario(deviceUid: string, wallMs: number, seed: number): 
 /** Every output of every step, in order. */
 export function runSteps(scenario: Scenario, steps: ScenarioStep[]): OverdemandOutput[] {
   const out: OverdemandOutput[] = [];
-  for (const step of steps) for (const output of scenario.handler.handle(step.action, step.payload)) out.push(output);
+  // Each message as plain data, read at once (the list after a change is built when read: LaterList).
+  for (const step of steps) {
+    for (const output of scenario.handler.handle(step.action, step.payload)) {
+      out.push({ topicSuffix: output.topicSuffix, payload: output.payload, code: output.code, rest: output.rest });
+    }
+  }
   return out;
 }

@@ -21,7 +21,8 @@ import { hasOwn, isPlainObject, putField, shortJson, utf8Length } from "../json-
 import type { LocalCalendar } from "./local-month";
 import { MAX_ID, type StrategyBody } from "./model";
 import { entryOf, sortById, stage, withIdFirst, type StrategyEntry } from "./strategy-set";
-import type { StrategyCommit, StrategyStorePort } from "./store-port";
+import type { StoredStrategy, StrategyCommit, StrategyPuts, StrategyStorePort } from "./store-port";
+import { Listed, Mapped } from "../../core/lazy-list";
 import { checkPatch, checkStrategy, type Checked } from "./validate";
 import { ArrayElements, elementSpans, memberSpan, splitArrayMember, TextElements, type JsonElements } from "../json-spans";
 import { deepFreeze } from "../../core/freeze";
@@ -54,6 +55,32 @@ export interface OverdemandOutput {
    * when asked for. Null for a message on its own.
    */
   rest: ReplyPages | null;
+  /**
+   * Set on the list report that follows a change: all its parts, the first included, to be built and sent later
+   * (src/app/reply-pager.ts sendLater), once the command's text and the result are out of the heap. `payload` and
+   * `rest` still give the message now, for a caller without a pager.
+   */
+  readonly later?: ReplyPages;
+}
+
+/** The list report after a change: the first part is built only when `payload` is read (or by whoever sends `later`). */
+class LaterList implements OverdemandOutput {
+  readonly code = 0;
+  private first: string | null = null;
+
+  constructor(
+    readonly topicSuffix: string,
+    readonly later: ReplyPages,
+  ) {}
+
+  get payload(): string {
+    if (this.first === null) this.first = this.later.next() as string;
+    return this.first;
+  }
+
+  get rest(): ReplyPages | null {
+    return this.payload !== "" && this.later.parts > 1 ? this.later : null;
+  }
 }
 
 /**
@@ -237,11 +264,10 @@ export class OverdemandHandler {
     }
     this.entries = plan.entries;
     this.nextId = plan.commit.nextId;
-    // The staged texts are on flash now: let them go before the list report is built (an update_all of eight is
-    // ~7 KB of them, and the device's chunk heap cannot hold them, the command and the report at once).
-    plan.commit.put = [];
     this.notify();
-    return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK, rest: null }, this.listReport(traceId)];
+    // The list follows the result, built when it is sent: with a pager, after the command returned, so the command
+    // text (up to a packet) and the list part being built are not in the heap at once.
+    return [{ topicSuffix: resultTopicSuffix(action), payload: text, code: CODE_OK, rest: null }, new LaterList(LIST_TOPIC_SUFFIX, this.listPages(traceId))];
   }
 
   /**
@@ -257,6 +283,11 @@ export class OverdemandHandler {
   /** The device's streaming_overdemand_list report: after connecting, and after every change. */
   listReport(traceId: string | null = null): OverdemandOutput {
     return this.listOutput(LIST_TOPIC_SUFFIX, 0, (data, part) => this.writer.report(LIST_TYPE, data, traceId, part));
+  }
+
+  /** The list report's parts, none built yet. */
+  private listPages(traceId: string | null): ListPages {
+    return new ListPages(this, this.entries, this.listBudgetBytes, (data, part) => this.writer.report(LIST_TYPE, data, traceId, part));
   }
 
   /** Every strategy as the platform sees it: stored body, current_over_demand_condition set for this local month. */
@@ -394,7 +425,7 @@ export class OverdemandHandler {
     if (bound !== null) return bound;
     return {
       entries,
-      commit: { replaceAll: false, put: [{ id, json }], remove: [], nextId: id + 1 },
+      commit: { replaceAll: false, put: new Listed([{ id, json }]), remove: [], nextId: id + 1 },
       resultData: { id },
     };
   }
@@ -417,7 +448,7 @@ export class OverdemandHandler {
     entries[found] = entry;
     const bound = this.checkBounds(entries);
     if (bound !== null) return bound;
-    return { entries, commit: { replaceAll: false, put: [{ id: entry.id, json }], remove: [], nextId: this.nextId } };
+    return { entries, commit: { replaceAll: false, put: new Listed([{ id: entry.id, json }]), remove: [], nextId: this.nextId } };
   }
 
   private planDelete(data: unknown): Plan | string {
@@ -426,7 +457,7 @@ export class OverdemandHandler {
     const id = this.entries[found].id;
     const entries = this.entries.slice();
     entries.splice(found, 1);
-    return { entries, commit: { replaceAll: false, put: [], remove: [id], nextId: this.nextId } };
+    return { entries, commit: { replaceAll: false, put: new Listed([]), remove: [id], nextId: this.nextId } };
   }
 
   private planUpdateAll(data: unknown): Plan | string {
@@ -435,7 +466,8 @@ export class OverdemandHandler {
     const max = this.options.maxStrategies;
     if (items.length > max) return this.limit(`data: at most ${max} strategies (limits.maxStrategies), got ${items.length}`);
     // Two passes over the items, each parsing and checking one at a time: the first finds the explicit ids (fresh
-    // ids are given past the largest), the second stages each body. No list of bodies is held.
+    // ids are given past the largest), the second checks each staged body against the others. No list of bodies or
+    // of their texts is held: the commit stages each body again as the store takes it (RestagedPuts).
     const explicitIds: number[] = [];
     let maxExplicit = 0;
     for (let i = 0; i < items.length; i++) {
@@ -453,7 +485,7 @@ export class OverdemandHandler {
     // them so a later create cannot collide.
     let next = Math.max(this.nextId, maxExplicit + 1);
     const entries: StrategyEntry[] = [];
-    const put: { id: number; json: string }[] = [];
+    const ids: number[] = [];
     for (let i = 0; i < items.length; i++) {
       const checked = checkItem(items, i);
       if (!checked.ok) return checked.msg;
@@ -463,16 +495,16 @@ export class OverdemandHandler {
         if (next > MAX_ID) return this.limit(`data[${i}]: no strategy id left (ids are never reused)`);
         id = next++;
       }
-      const { entry, json } = stage(withIdFirst(id as number, body));
+      const { entry } = stage(withIdFirst(id as number, body));
       const clash = this.meterClash(entries, entry, -1);
       if (clash !== null) return `data[${i}].ele_meter_id: same meter (${entry.limits.meterId}) and device_type (${entry.limits.deviceType}) as data[${entries.indexOf(clash)}]`;
       entries.push(entry);
-      put.push({ id: entry.id, json });
+      ids.push(entry.id);
     }
     sortById(entries);
     const bound = this.checkBounds(entries);
     if (bound !== null) return bound;
-    return { entries, commit: { replaceAll: true, put, remove: [], nextId: next } };
+    return { entries, commit: { replaceAll: true, put: restagedPuts(items, ids), remove: [], nextId: next } };
   }
 
   /** Index of the stored strategy named by data.id, or the problem. */
@@ -520,6 +552,19 @@ export class OverdemandHandler {
     this.options.counters.add(this.cLimitHits);
     return message;
   }
+}
+
+/**
+ * update_all's strategies for the commit, staged again from the command text one at a time as the store packs them:
+ * the same texts planUpdateAll checked (parsing and checking are deterministic), with the ids it gave (`ids[i]` for
+ * item i). A text that no longer checks cannot happen; if it did, the throw aborts the transaction (nothing changes).
+ */
+function restagedPuts(items: JsonElements, ids: readonly number[]): StrategyPuts {
+  return new Mapped(ids, (id, index): StoredStrategy => {
+    const checked = checkItem(items, index);
+    if (!checked.ok) throw new Error(`update_all: data[${index}] no longer checks: ${checked.msg}`);
+    return { id, json: stage(withIdFirst(id, checked.value)).json };
+  });
 }
 
 /**

@@ -22,6 +22,8 @@ export interface OverdemandPublisher {
 /** Sends a message that may be the first of several (src/app/reply-pager.ts). */
 export interface OverdemandPager {
   send(route: number, first: string, rest: ReplyPages | null): PublishResult;
+  /** Every part of `pages` built and queued later, when the outbox has drained. */
+  sendLater(route: number, pages: ReplyPages): void;
 }
 
 /** What the binding needs of the route dispatcher. */
@@ -89,6 +91,10 @@ export class OverdemandMqttBinding {
   private publish(output: OverdemandOutput): void {
     const route = OUT_ROUTES[output.topicSuffix];
     let result: PublishResult;
+    if (this.pager !== null && output.later !== undefined) {
+      this.pager.sendLater(route, output.later);
+      return;
+    }
     if (this.pager !== null) result = this.pager.send(route, output.payload, output.rest);
     else {
       result = this.publisher.publishText(route, output.payload, OVERDEMAND_QOS);

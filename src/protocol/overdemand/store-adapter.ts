@@ -35,7 +35,10 @@ export class GatewayStrategyStore implements StrategyStorePort {
     this.db.transaction((tx) => {
       if (change.replaceAll) tx.strategies.clear();
       for (const id of change.remove) tx.strategies.delete(id);
-      for (const item of change.put) tx.strategies.putJson(item.id, item.json);
+      for (let i = 0; i < change.put.length; i++) {
+        const item = change.put.at(i);
+        tx.strategies.putJson(item.id, item.json);
+      }
       tx.strategies.setNextId(change.nextId);
       tx.replies.put(change.reply.mid, change.reply.text);
     });

@@ -5,17 +5,25 @@
  *
  * store-adapter.ts implements it over src/store; MemoryStrategyStore (tests, hosts without flash) keeps it in RAM.
  */
+import type { LazyList } from "../../core/lazy-list";
+
 export interface StoredStrategy {
   id: number;
   /** The normalised strategy object as JSON text (see model.ts). */
   json: string;
 }
 
+/** The strategies a commit writes: `length` of them, each made when the store asks for it (`at`). */
+export type StrategyPuts = LazyList<StoredStrategy>;
+
 export interface StrategyCommit {
   /** Delete every stored strategy first (update_all). */
   replaceAll: boolean;
-  /** Strategies written (created or replaced by id). */
-  put: StoredStrategy[];
+  /**
+   * Strategies written (created or replaced by id), handed over one at a time: an update_all of eight strategies
+   * is ~7 KB of JSON text, and made only as the store packs each one, one text exists at a time.
+   */
+  put: StrategyPuts;
   /** Ids removed. */
   remove: number[];
   /** The id counter after this change: the next id create will assign. Never decreases. */
@@ -84,7 +92,10 @@ export class MemoryStrategyStore implements StrategyStorePort {
     }
     if (change.replaceAll) this.strategies.clear();
     for (const id of change.remove) this.strategies.delete(id);
-    for (const item of change.put) this.strategies.set(item.id, item.json);
+    for (let i = 0; i < change.put.length; i++) {
+      const item = change.put.at(i);
+      this.strategies.set(item.id, item.json);
+    }
     this.nextId = change.nextId;
     if (this.replies.length === this.replyCapacity) this.replies.shift();
     this.replies.push(change.reply);
