@@ -53,6 +53,11 @@ export class SimAdw300 implements SimMeter {
     return this.low[0x0060] !== 0;
   }
 
+  /** Open or close the relay from the site's side (a test that must see a Switch act). */
+  set relayClosed(closed: boolean) {
+    putU16(this.low, 0x0060, closed ? 1 : 0);
+  }
+
   update(s: MeterSample): void {
     const ratio = this.install.pt * this.install.ct;
     const sign = this.install.reversed ? -1 : 1;

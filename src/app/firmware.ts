@@ -249,6 +249,8 @@ export function bootFirmware(halIn: Hal, config: GatewayConfig, options: Firmwar
         mqtt: link.session.status().state,
         control: control.status(),
         strategies: overdemand?.handler.strategies.length ?? 0,
+        // Stored strategies the loop cannot control (no meter it can reach, devices left out), each with its reason.
+        strategyProblems: overdemand?.active.problems ?? [],
         tasks: store.tasks.size,
         store: store.records.stats(),
         ota: otaManager.status(),

@@ -16,8 +16,16 @@ export interface PointDeviceConfig {
   addr: string;
   model: string;
   groupid?: string | number;
-  /** The spec 000 device id of this device when a strategy controls it (for the ESS base setpoint). */
+  /**
+   * The spec 000 device id of this device when a strategy controls it (for the ESS base setpoint). A strategy that
+   * lists no devices (the spec's own create example) controls the site's devices of its device_type that have one.
+   */
   deviceId?: number;
+  /**
+   * Meters: the spec 000 ele_meter_id of this meter. A strategy that names the meter by id only, without an
+   * ele_meter object (the spec's own create example), is controlled through this entry.
+   */
+  meterId?: number;
   /** Modbus TCP instead of the RS-485 bus; the unit stays the addr's. */
   tcp?: { host: string; port: number };
   /** Meter transformer ratios (the meter reads secondary values). */
@@ -49,7 +57,7 @@ function isPlain(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const KEYS: readonly string[] = deepFreeze(["addr", "model", "groupid", "deviceId", "tcp", "pt", "ct"]);
+const KEYS: readonly string[] = deepFreeze(["addr", "model", "groupid", "deviceId", "meterId", "tcp", "pt", "ct"]);
 
 /** Throws ConfigError naming the first wrong entry. `rs485Port`: the board's bus, the only port without `tcp`. */
 export function checkPointsConfig(points: PointsConfig, rs485Port: string | number): void {
@@ -57,6 +65,7 @@ export function checkPointsConfig(points: PointsConfig, rs485Port: string | numb
   if (!Array.isArray(list)) throw new ConfigError("points.devices", "must be an array");
   if (list.length > MAX_POINT_DEVICES) throw new ConfigError("points.devices", `at most ${MAX_POINT_DEVICES} devices, got ${list.length}`);
   const seen: string[] = [];
+  const meterIds: number[] = [];
   list.forEach((entry: unknown, i) => {
     const at = `points.devices[${i}]`;
     if (!isPlain(entry)) throw new ConfigError(at, "must be an object");
@@ -71,6 +80,13 @@ export function checkPointsConfig(points: PointsConfig, rs485Port: string | numb
     if (g !== undefined && !((typeof g === "string" && g.length > 0) || (typeof g === "number" && Number.isFinite(g)))) throw new ConfigError(`${at}.groupid`, "must be a non-empty string or a number");
     const id = entry.deviceId;
     if (id !== undefined && !(typeof id === "number" && Number.isInteger(id) && id >= 0)) throw new ConfigError(`${at}.deviceId`, "must be a spec 000 device id (integer >= 0)");
+    const meterId = entry.meterId;
+    if (meterId !== undefined) {
+      if (!(typeof meterId === "number" && Number.isInteger(meterId) && meterId >= 0)) throw new ConfigError(`${at}.meterId`, "must be a spec 000 ele_meter_id (integer >= 0)");
+      if (findPointTable(entry.model as string)?.kind !== "meter") throw new ConfigError(`${at}.meterId`, `only a meter has one; "${String(entry.model)}" is not a meter model`);
+      if (meterIds.includes(meterId)) throw new ConfigError(`${at}.meterId`, `meter ${meterId} is listed twice`);
+      meterIds.push(meterId);
+    }
     for (const key of ["pt", "ct"] as const) {
       const ratio = entry[key];
       if (ratio !== undefined && !(typeof ratio === "number" && ratio > 0 && ratio <= 100_000)) throw new ConfigError(`${at}.${key}`, "must be a ratio > 0");

@@ -11,9 +11,11 @@ import { OverdemandHandler } from "./handler";
 import { PosixCalendar } from "./local-month";
 import { OverdemandMqttBinding, type OverdemandDispatcher, type OverdemandPager, type OverdemandPublisher } from "./mqtt-binding";
 import { GatewayStrategyStore } from "./store-adapter";
+import { siteTopology } from "./site-topology";
 
 export { ActiveStrategies } from "./active-strategy";
 export { SPEC_TOPOLOGY, type Topology } from "./topology";
+export { siteTopology } from "./site-topology";
 export { OverdemandHandler, type OverdemandAction, type OverdemandOutput } from "./handler";
 export { OverdemandMqttBinding } from "./mqtt-binding";
 
@@ -51,7 +53,7 @@ export function createOverdemand(
     // Each part of the list must fit what the session can send, and be held in its outbox.
     maxPacketBytes: Math.min(config.mqtt.maxPacketBytes, config.mqtt.outboxBytes, config.limits.replyPartBytes),
   });
-  const active = new ActiveStrategies(handler, hal.clock, calendar);
+  const active = new ActiveStrategies(handler, hal.clock, calendar, siteTopology(config.points.devices));
   const binding = new OverdemandMqttBinding(handler, link.session, counters, hal.log, pager);
   binding.attach(link.dispatcher);
   return { handler, active, binding };
