@@ -140,6 +140,18 @@ class PointAction {
   }
 }
 
+/** A device's groups as one string, each name between separators: "\u0000a\u0000b\u0000" ("" for none). */
+function groupKey(groupid: PointDeviceConfig["groupid"]): string {
+  if (groupid === undefined) return "";
+  const names = Array.isArray(groupid) ? groupid : [groupid];
+  return `\u0000${names.map(String).join("\u0000")}\u0000`;
+}
+
+/** Whether a device whose groupKey is `key` is in group `id`. */
+function inGroup(key: string, id: string): boolean {
+  return key !== "" && key.indexOf(`\u0000${id}\u0000`) >= 0;
+}
+
 export class DevicePoints implements DeviceActions, PropertySource, BaseSetpointSource, ModbusListener {
   // --- the site's devices (from config, fixed at boot)
   private readonly addrs: string[] = [];
@@ -194,7 +206,7 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     devices.forEach((d: PointDeviceConfig, i) => {
       const [, unit] = parseAddr(d.addr) as [string, number];
       this.addrs.push(d.addr);
-      this.groupIds.push(d.groupid === undefined ? "" : String(d.groupid));
+      this.groupIds.push(groupKey(d.groupid));
       this.tables.push(findPointTable(d.model) as PointTable);
       this.links.push(d.tcp ? { proto: "tcp", unit, host: d.tcp.host, port: d.tcp.port } : { proto: "rtu", unit, serialPort: o.rs485Port });
       this.linkCache.push(null);
@@ -332,7 +344,7 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     if (!(typeof raw === "string" || typeof raw === "number")) return [ERR_ACTION_PAYLOAD, `operate ${name} needs groupid or addr`];
     const id = String(raw);
     const devices: number[] = [];
-    for (let i = 0; i < this.addrs.length; i++) if (hasGroup ? this.groupIds[i] === id : this.addrs[i] === id) devices.push(i);
+    for (let i = 0; i < this.addrs.length; i++) if (hasGroup ? inGroup(this.groupIds[i], id) : this.addrs[i] === id) devices.push(i);
     if (devices.length === 0) return [ERR_UNKNOWN_DEVICE, `no device ${target} ${id} in points.devices`];
     return this.prepareWrite(devices, field, payload[field], `${target} ${id}`);
   }
@@ -455,8 +467,7 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
   }
 
   private findDevice(target: "addr" | "groupid", id: string): number {
-    const list = target === "addr" ? this.addrs : this.groupIds;
-    for (let i = 0; i < list.length; i++) if (list[i] === id) return i;
+    for (let i = 0; i < this.addrs.length; i++) if (target === "addr" ? this.addrs[i] === id : inGroup(this.groupIds[i], id)) return i;
     return -1;
   }
 

@@ -15,7 +15,8 @@ import { deepFreeze } from "../core/freeze";
 export interface PointDeviceConfig {
   addr: string;
   model: string;
-  groupid?: string | number;
+  /** The group (or groups: a list) the device is in; spec 003 names groups by string or number ("3_1", 1). */
+  groupid?: string | number | (string | number)[];
   /**
    * The spec 000 device id of this device when a strategy controls it (for the ESS base setpoint). A strategy that
    * lists no devices (the spec's own create example) controls the site's devices of its device_type that have one.
@@ -77,7 +78,8 @@ export function checkPointsConfig(points: PointsConfig, rs485Port: string | numb
     seen.push(addr as string);
     if (typeof entry.model !== "string" || findPointTable(entry.model) === null) throw new ConfigError(`${at}.model`, `no point table for "${String(entry.model)}" (src/devices/point-tables.ts)`);
     const g = entry.groupid;
-    if (g !== undefined && !((typeof g === "string" && g.length > 0) || (typeof g === "number" && Number.isFinite(g)))) throw new ConfigError(`${at}.groupid`, "must be a non-empty string or a number");
+    const groupName = (name: unknown) => (typeof name === "string" && name.length > 0 && name.indexOf("\u0000") < 0) || (typeof name === "number" && Number.isFinite(name));
+    if (g !== undefined && !(Array.isArray(g) ? g.length > 0 && g.every(groupName) : groupName(g))) throw new ConfigError(`${at}.groupid`, "must be a non-empty string, a number, or a list of them");
     const id = entry.deviceId;
     if (id !== undefined && !(typeof id === "number" && Number.isInteger(id) && id >= 0)) throw new ConfigError(`${at}.deviceId`, "must be a spec 000 device id (integer >= 0)");
     const meterId = entry.meterId;

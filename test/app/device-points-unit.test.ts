@@ -172,6 +172,7 @@ const badDevices: [string, unknown, RegExp][] = [
   ["tcp port", [{ addr: "2_1", model: "generic-pcs", tcp: { host: "pcs", port: 0 } }], /points\.devices\[0\]\.tcp\.port/],
   ["ratio", [{ addr: "1_1", model: "Acrel-ADW300", ct: 0 }], /points\.devices\[0\]\.ct/],
   ["not an array", { addr: "1_1" }, /points\.devices: must be an array/],
+  ["groupid list with an empty name", [{ addr: "1_1", model: "Acrel-ADW300", groupid: ["3_1", ""] }], /points\.devices\[0\]\.groupid: must be a non-empty string, a number, or a list of them/],
   ["meterId type", [{ addr: "1_1", model: "Acrel-ADW300", meterId: "9" }], /points\.devices\[0\]\.meterId: must be a spec 000 ele_meter_id/],
   ["meterId on a PCS", [{ addr: "1_2", model: "sunspec-704", meterId: 9 }], /points\.devices\[0\]\.meterId: only a meter has one; "sunspec-704" is not a meter model/],
   ["meterId twice", [{ addr: "1_1", model: "Acrel-ADW300", meterId: 9 }, { addr: "1_4", model: "Eastron-SDM630", meterId: 9 }], /points\.devices\[1\]\.meterId: meter 9 is listed twice/],

@@ -24,7 +24,8 @@ const text = (name: string): string => readFileSync(new URL(`${name}.json`, dir)
 const HOST_SITE = JSON.parse(readFileSync(new URL("../../boards/host/site.json", import.meta.url), "utf8")) as SiteSpec;
 /** The site's devices as spec 003 and spec 000 name them: the spec's meter is ele_meter_id 9, its group 1. */
 const POINTS = [
-  { addr: "1_1", model: "Acrel-ADW300", groupid: 1, ct: 40, meterId: 9 },
+  // The spec's examples name the meter's group "3_1" (FORCESWITCH in SET) and 1 (the trigger): it is in both.
+  { addr: "1_1", model: "Acrel-ADW300", groupid: ["3_1", 1], ct: 40, meterId: 9 },
   { addr: "1_2", model: "sunspec-704", deviceId: 3 },
   { addr: "1_3", model: "sunspec-123" },
 ];
@@ -94,4 +95,29 @@ test("spec 003's ADD example on the site: task 124's Switch reaches the meter's 
   t.true(of("124").length >= 1, "task 124 ran at 00:15");
   t.like(of("124")[0], { res: 1, errcode: "0" });
   t.true(meter.relayClosed, "the meter's relay was switched on");
+});
+
+test("spec 003's SET example on the site: task 123 at 10:00 local switches group 3_1 off and 1_1 on again, each acknowledged by the meter (res 1)", (t) => {
+  // 2024-06-15 01:59:00 UTC = 09:59:00 local, a Saturday the 15th: inside task 123's weekday and monthday filters.
+  const { sim, site, broker, since } = boot(SN, Date.UTC(2024, 5, 15, 1, 59, 0));
+  const meter = site.meter as SimAdw300;
+  const before = broker.received.length;
+  broker.publish(`${PREFIX}/schedule/command`, text("003-set"), 1);
+  sim.loop.runFor(2000);
+  t.like(since(before, `${PREFIX}/schedule/result`)[0], { res: 1, errcode: "0" });
+  // Every write to the relay register, as the meter applied it: FORCESWITCH 0 opens it, the Switch 1 closes it.
+  const relay: number[] = [];
+  meter.slave.writeListener = {
+    onRegistersWritten(_slave, address) {
+      if (address === 0x0060) relay.push(meter.relayClosed ? 1 : 0);
+    },
+  };
+  sim.loop.runFor(120_000);
+  const events = since(before, `${PREFIX}/schedule/event/post`).map((e) => ((e.payload as Json).events as Json[])[0].payload as Json);
+  const fired = events.filter((e) => (e.task as Json).taskId === "123");
+  t.is(fired.length, 1, JSON.stringify(events));
+  t.like(fired[0], { res: 1, errcode: "0" });
+  // Task 123's two writes first; tasks 124 (every 15 minutes) and 125 (its trigger) write Switch 1 too.
+  t.deepEqual(relay.slice(0, 2), [0, 1], "FORCESWITCH 0 on group 3_1 opened the relay, the Switch 1 on 1_1 closed it again");
+  t.true(meter.relayClosed);
 });
