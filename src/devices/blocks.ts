@@ -33,6 +33,8 @@ const INIT = 8;
 /** Told when every read a cycle started has finished (answered or failed). */
 export interface PollListener {
   onPollDone(poller: BlockPoller): void;
+  /** Told as each block's read finishes, before the cycle's next block is sent (a meter decides on its power block). */
+  onBlockRead?(poller: BlockPoller, index: number, ok: boolean): void;
 }
 
 /**
@@ -177,6 +179,7 @@ export class BlockPoller implements ModbusListener {
     } else {
       this.cycleFailed++;
     }
+    this.listener.onBlockRead?.(this, index, tx.status === TxStatus.Ok);
     this.finishOne();
   }
 

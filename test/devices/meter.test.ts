@@ -100,3 +100,28 @@ test("meter maps are found by the platform's type names", (t) => {
   t.is(findMeterMap("SDM630"), SDM630);
   t.is(findMeterMap("DTSU666"), null);
 });
+
+test("the power block is reported as soon as it is read, before the cycle's slow block: one report per cycle, the slow figures decoded after", (t) => {
+  const { loop, master, attach } = rtuBench();
+  const sim = new SimAdw300({ unit: 3, pt: 1, ct: 1, reversed: false });
+  attach(sim.slave);
+  sim.update(sample([1000, 2000, 3000]));
+  const resolved = resolveMeterScaling({ pt: 1, ct: 1 });
+  if (typeof resolved === "string") throw new Error(resolved);
+  const reports: { fresh: boolean; busy: boolean; totalW: number }[] = [];
+  const listener: MeterListener = { onMeterRead: (m, fresh) => reports.push({ fresh, busy: m.busy, totalW: m.totalW }) };
+  const meter = new MeterDriver(10, ADW300, 3, master, resolved, listener);
+  for (let i = 0; i < 3; i++) {
+    meter.startCycle();
+    loop.runFor(300);
+  }
+  t.is(reports.length, 3, "one report per cycle");
+  for (const r of reports) {
+    t.true(r.fresh);
+    t.is(r.totalW, 6000);
+    t.true(r.busy, "the slow block was still to be read when the loop heard of the power");
+  }
+  t.false(meter.busy);
+  // The slow block of those cycles was decoded all the same (voltages are in the first slow block).
+  t.true(Math.abs(meter.readings[MeterReading.VoltageV] - 230.1) < 0.05);
+});
