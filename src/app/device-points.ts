@@ -26,7 +26,8 @@ import { findPoint, findPointTable, type PointDef, type PointTable } from "../de
 import { newFloatScratch, pointWords, pow10, readPoint, writePoint } from "../devices/points";
 import { exceptionName } from "../modbus/pdu";
 import { rtuRequestBytes, rtuResponseBytes, rtuTransactionMs } from "../modbus/timing";
-import { FunctionCode, ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
+import { ModbusTransaction, TxStatus, type ModbusListener, type ModbusTransport } from "../modbus/transaction";
+import { decodeRequestPdu, responseHex } from "../modbus/pdu-hex";
 import {
   ERR_ACTION_PAYLOAD,
   ERR_BAD_PDU,
@@ -42,7 +43,6 @@ import {
   ERR_UNKNOWN_POINT,
 } from "../schedule/codes";
 import type { ActionMethod, DeviceActions, PropertySource } from "../schedule/ports";
-import type { GatewayStore } from "../store/index";
 
 /** The point the control loop reads as an ESS's scheduled base setpoint, in kW (discharge > 0). */
 export const ESS_SETPOINT_POINT = "ess_setpoint_kw";
@@ -643,64 +643,4 @@ export class DevicePoints implements DeviceActions, PropertySource, BaseSetpoint
     this.o.log.write(errcode === null ? LogLevel.Info : LogLevel.Warn, "points", errcode === null ? msg : `${errcode}: ${msg}`);
     if (done) done(errcode, msg);
   }
-}
-
-/** Parse a hex request PDU into `tx` (unit given); null or the problem. FC 3/4 (read), 6 (one register), 16 (several). */
-export function decodeRequestPdu(hex: string, tx: ModbusTransaction, unit: number): string | null {
-  const clean = hex;
-  if (clean.length < 2 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) return "pdu must be an even number of hex digits (no spaces)";
-  const bytes = clean.length / 2;
-  const byte = (i: number) => parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  const word = (i: number) => (byte(i) << 8) | byte(i + 1);
-  const fc = byte(0);
-  if (fc === FunctionCode.ReadHoldingRegisters || fc === FunctionCode.ReadInputRegisters) {
-    if (bytes !== 5) return `a read PDU (FC ${fc}) is 5 bytes, got ${bytes}`;
-    const count = word(3);
-    if (count < 1 || count > 125) return "a read asks for 1..125 registers";
-    tx.setRead(unit, fc, word(1), count);
-    return null;
-  }
-  if (fc === FunctionCode.WriteSingleRegister) {
-    if (bytes !== 5) return `an FC 6 PDU is 5 bytes, got ${bytes}`;
-    tx.registers[0] = word(3);
-    tx.setWrite(unit, word(1), 1, true);
-    return null;
-  }
-  if (fc === FunctionCode.WriteMultipleRegisters) {
-    const count = bytes >= 6 ? word(3) : 0;
-    if (count < 1 || count > 123 || byte(5) !== 2 * count || bytes !== 6 + 2 * count) return "an FC 16 PDU is fc, address, count (1..123), byte count 2 x count, then the values";
-    for (let i = 0; i < count; i++) tx.registers[i] = word(6 + 2 * i);
-    tx.setWrite(unit, word(1), count, false);
-    return null;
-  }
-  return `function ${fc} is not carried (the gateway's Modbus master speaks FC 3, 4, 6 and 16)`;
-}
-
-/** The answer PDU of a finished transaction, in hex (fire rate: allocates). */
-export function responseHex(tx: ModbusTransaction): string {
-  const hex = (v: number, digits: number) => v.toString(16).padStart(digits, "0");
-  if (tx.status === TxStatus.Exception) return hex(tx.functionCode | 0x80, 2) + hex(tx.exceptionCode, 2);
-  if (tx.isRead) {
-    let out = hex(tx.functionCode, 2) + hex(2 * tx.count, 2);
-    for (let i = 0; i < tx.count; i++) out += hex(tx.registers[tx.base + i], 4);
-    return out;
-  }
-  const second = tx.functionCode === FunctionCode.WriteSingleRegister ? tx.registers[tx.base] : tx.count;
-  return hex(tx.functionCode, 2) + hex(tx.address, 4) + hex(second, 4);
-}
-
-/** ESS base setpoints as store meta numbers "essbase:<id>" (kW): one small record each, written when set. */
-export function storeSetpoints(store: GatewayStore): SetpointPersistence {
-  const PREFIX = "essbase:";
-  return {
-    load() {
-      const out: [number, number][] = [];
-      const all = store.meta.entries();
-      for (const name of Object.keys(all)) if (name.startsWith(PREFIX)) out.push([Number(name.slice(PREFIX.length)), all[name]]);
-      return out;
-    },
-    save(deviceId, kw) {
-      store.transaction((tx) => tx.meta.set(`${PREFIX}${deviceId}`, kw));
-    },
-  };
 }

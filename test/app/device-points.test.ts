@@ -9,7 +9,7 @@ import { createSimHal } from "../../hal/sim/index";
 import { SimAdw300 } from "../../sim/site/meters";
 import { SimSite, type SiteSpec } from "../../sim/site/site";
 import { bootFirmware } from "../../src/app/firmware";
-import { decodeRequestPdu, responseHex } from "../../src/app/device-points";
+import { decodeRequestPdu, responseHex } from "../../src/modbus/pdu-hex";
 import { resolveConfig } from "../../src/config/gateway-config";
 import { ModbusTransaction, TxStatus } from "../../src/modbus/transaction";
 import { SimBroker } from "../mqtt/helpers/sim-broker";
