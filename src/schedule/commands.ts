@@ -402,13 +402,18 @@ export class ScheduleCommandHandler {
    * sees each compiled task before it is dropped. An element that is not JSON is refused like a malformed command.
    */
   private compileAll(source: TaskSource, check?: (task: CompiledTask, index: number) => void): TaskBatch {
-    const batch = refusingBadJson(() =>
-      TaskBatch.compile(source, (raw, i) => {
+    // The try is here rather than through refusingBadJson: two frames fewer on the device's deepest path (a task
+    // ADD compiled inside the socket callback peaked at 489 of the 512 stack slots).
+    let batch: TaskBatch;
+    try {
+      batch = TaskBatch.compile(source, (raw, i) => {
         const task = compileTask(raw, `tasks[${i}]`, this.o.properties, this.limits);
         if (check) check(task, i);
         return task;
-      }),
-    );
+      });
+    } catch (error) {
+      throw badJsonRefusal(error);
+    }
     const i = batch.duplicateAt;
     if (i >= 0) throw new Refusal(ERR_DUPLICATE, `tasks[${i}].taskId: "${batch.ids[i]}" appears twice`);
     return batch;
@@ -460,9 +465,13 @@ function refusingBadJson<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`);
-    throw error;
+    throw badJsonRefusal(error);
   }
+}
+
+/** What to throw for an error met while parsing the tasks: a SyntaxError is a malformed command, the rest as it is. */
+function badJsonRefusal(error: unknown): unknown {
+  return error instanceof SyntaxError ? new Refusal(ERR_MALFORMED, `payload.tasks: not JSON (${error.message})`) : error;
 }
 
 /**

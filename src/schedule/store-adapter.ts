@@ -30,7 +30,12 @@ export class StoreTaskRepository implements TaskRepository {
   apply(put: LazyList<TaskRecord>, remove: readonly string[], remember?: RememberedReply): void {
     this.db.transaction((tx) => {
       for (const taskId of remove) tx.tasks.delete(taskId);
-      putAll(tx, put);
+      // Each record made (LazyList) and packed in turn: one record's text in the heap at a time. Inline, not a
+      // helper: this is the device's deepest stack path (a task ADD inside the socket callback).
+      for (let i = 0; i < put.length; i++) {
+        const record = put.at(i);
+        tx.tasks.putJson(record.taskId, record.json);
+      }
       rememberReply(tx, remember);
     });
   }
@@ -38,21 +43,16 @@ export class StoreTaskRepository implements TaskRepository {
   replaceAll(records: LazyList<TaskRecord>, remember?: RememberedReply): void {
     this.db.transaction((tx) => {
       tx.tasks.clear();
-      putAll(tx, records);
+      for (let i = 0; i < records.length; i++) {
+        const record = records.at(i);
+        tx.tasks.putJson(record.taskId, record.json);
+      }
       rememberReply(tx, remember);
     });
   }
 
   recentReply(mid: string): string | null {
     return this.db.replies.get(`schedule:${mid}`);
-  }
-}
-
-/** Each record made (LazyList) and packed into the transaction in turn: one record's text in the heap at a time. */
-function putAll(tx: GatewayTransaction, records: LazyList<TaskRecord>): void {
-  for (let i = 0; i < records.length; i++) {
-    const record = records.at(i);
-    tx.tasks.putJson(record.taskId, record.json);
   }
 }
 

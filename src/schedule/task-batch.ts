@@ -76,7 +76,8 @@ export class TaskBatch implements LazyList<TaskRecord> {
 
   /** Task `index`'s record (id and normalised JSON), compiled again from the command text: what the store writes. */
   at(index: number): TaskRecord {
-    const task = this.task(index);
+    // Not through task(): this runs inside the store transaction, the device's deepest stack path; a frame less.
+    const task = this.compileTask(this.source.at(index), index);
     return { taskId: task.taskId, json: task.json };
   }
 
