@@ -24,7 +24,7 @@ import { Alarm, ControlCore, DEFAULT_CONTROL_OPTIONS, type AlarmListener, type C
 import { ControlGroup } from "./group";
 import { Kind, Solver } from "./solver";
 import { newFloatScratch } from "../devices/points";
-import { DeviceType, type BaseSetpointSource, type LinkSpec, type MeterSpec, type StrategySettings, type PeakDemandStore, type StrategySource } from "./strategy-input";
+import { KIND_OF_DEVICE_TYPE, type BaseSetpointSource, type LinkSpec, type MeterSpec, type StrategySettings, type PeakDemandStore, type StrategySource } from "./strategy-input";
 import { deepFreeze } from "../core/freeze";
 
 export interface ControlHal {
@@ -139,7 +139,6 @@ export interface CycleGuest {
 }
 
 const KIND_OF: Record<DeviceKind, Kind> = deepFreeze({ ess: Kind.Ess, pv: Kind.Pv, charger: Kind.Charger });
-const TYPE_KIND: Record<number, DeviceKind> = deepFreeze({ [DeviceType.Ess]: "ess", [DeviceType.Pv]: "pv", [DeviceType.Charger]: "charger" });
 
 export class ControlLoop implements TickService, AlarmListener {
   readonly name = "control";
@@ -248,7 +247,7 @@ export class ControlLoop implements TickService, AlarmListener {
     const c = this.config;
     for (const strategy of this.source.strategies()) {
       const where = `strategy ${strategy.id}`;
-      const kind = TYPE_KIND[strategy.deviceType];
+      const kind = KIND_OF_DEVICE_TYPE[strategy.deviceType];
       if (!kind) {
         problems.push(`${where}: device_type ${strategy.deviceType} is not 2, 3 or 4`);
         continue;
@@ -481,26 +480,24 @@ export class ControlLoop implements TickService, AlarmListener {
 
   /** Totals over the groups (status, scenario metrics). */
   get forcedDecisions(): number {
-    let total = 0;
-    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].forcedDecisions;
-    return total;
+    return this.groupTotal("forcedDecisions");
   }
 
   get lateDeviceReads(): number {
-    let total = 0;
-    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].lateDeviceReads;
-    return total;
+    return this.groupTotal("lateDeviceReads");
   }
 
   get deferredWrites(): number {
-    let total = 0;
-    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].deferredWrites;
-    return total;
+    return this.groupTotal("deferredWrites");
   }
 
   get plannedReadSkips(): number {
+    return this.groupTotal("plannedReadSkips");
+  }
+
+  private groupTotal(counter: "forcedDecisions" | "lateDeviceReads" | "deferredWrites" | "plannedReadSkips"): number {
     let total = 0;
-    for (let i = 0; i < this.groups.length; i++) total += this.groups[i].plannedReadSkips;
+    for (let i = 0; i < this.groups.length; i++) total += this.groups[i][counter];
     return total;
   }
 

@@ -15,9 +15,13 @@
  */
 import { civilFromDays } from "../time/civil";
 import { deepFreeze } from "../core/freeze";
+import type { DeviceKind } from "../devices/device-maps";
 
 export const DeviceType = deepFreeze({ Ess: 2, Pv: 3, Charger: 4 } as const);
 export type DeviceType = (typeof DeviceType)[keyof typeof DeviceType];
+
+/** The kind of device (register maps, point tables) a spec 000 device_type controls. */
+export const KIND_OF_DEVICE_TYPE: Readonly<Record<number, DeviceKind>> = deepFreeze({ [DeviceType.Ess]: "ess", [DeviceType.Pv]: "pv", [DeviceType.Charger]: "charger" });
 
 /** How to reach a Modbus device. */
 export interface LinkSpec {

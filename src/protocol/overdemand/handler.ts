@@ -78,8 +78,10 @@ class LaterList implements OverdemandOutput {
     return this.first;
   }
 
+  /** The parts after the first; the first is built first, so that `later` stands at part 2. */
   get rest(): ReplyPages | null {
-    return this.payload !== "" && this.later.parts > 1 ? this.later : null;
+    if (this.first === null) this.first = this.later.next() as string;
+    return this.later.parts > 1 ? this.later : null;
   }
 }
 

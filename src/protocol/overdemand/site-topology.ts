@@ -10,17 +10,12 @@
  *   (src/app/device-ratings.ts), as for any device sent without `rated_power`.
  * What the platform does send always wins: a strategy with an `ele_meter` object or a `devices` list is read as sent.
  */
-import type { DeviceSpec, LinkSpec, MeterSpec } from "../../control/strategy-input";
+import { KIND_OF_DEVICE_TYPE, type DeviceSpec, type LinkSpec, type MeterSpec } from "../../control/strategy-input";
 import { parseAddr, type PointDeviceConfig } from "../../config/point-devices";
 import { findPointTable } from "../../devices/point-tables";
 import { isPlainObject } from "../json-values";
 import { SPEC_TOPOLOGY, type Topology } from "./topology";
 import type { StrategyBody } from "./model";
-
-/** Point-table kind of each spec 000 device_type. */
-function kindOf(deviceType: number): string {
-  return deviceType === 2 ? "ess" : deviceType === 3 ? "pv" : deviceType === 4 ? "charger" : "";
-}
 
 /** The Modbus link of a points entry: its tcp link, else the board's RS-485 bus, unit from its addr. */
 function linkOf(entry: PointDeviceConfig): LinkSpec {
@@ -46,7 +41,7 @@ export function siteTopology(points: readonly PointDeviceConfig[]): Topology {
 
     devices(body: StrategyBody, deviceType: number, problems: string[]): DeviceSpec[] {
       if (Array.isArray(body.devices) && body.devices.length > 0) return SPEC_TOPOLOGY.devices(body, deviceType, problems);
-      const kind = kindOf(deviceType);
+      const kind = KIND_OF_DEVICE_TYPE[deviceType];
       const out: DeviceSpec[] = [];
       for (const entry of points) {
         if (entry.deviceId === undefined || findPointTable(entry.model)?.kind !== kind) continue;
