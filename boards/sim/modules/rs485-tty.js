@@ -12,7 +12,8 @@ import Serial from "embedded:io/serial";
 import Timer from "timer";
 
 const FIFO_BYTES = 128;
-const RX_BYTES = 1024;
+/** A Modbus RTU ADU is at most 256 bytes, and the master reads every turn. */
+const RX_BYTES = 256;
 
 export default class Rs485Tty {
 	#serial;
