@@ -31,7 +31,7 @@ function setup(tz = "CST-8", body: Json = siteStrategy()) {
 }
 
 test("a strategy becomes one StrategySettings (flags, W values, this month's limit) and its topology from the store", (t) => {
-  const { active } = setup();
+  const { r, active } = setup();
   const topology = {
     meter: { id: 10, model: "Acrel-ADW300", link: { proto: "tcp", unit: 1, host: "192.168.77.94", port: 1 }, pt: 1, ct: 1, direction: 1 },
     devices: [
@@ -55,8 +55,12 @@ test("a strategy becomes one StrategySettings (flags, W values, this month's lim
       dynamicDemandPct: 60,
       dynamicDemandSeedW: 7000,
       monthKey: 202406,
+      // The handler's own limits object: the meter and the twelve monthly limits ride along (no copy per strategy).
+      meterId: 10,
+      monthlyLimitW: MONTHLY.map((kw) => kw * 1000),
     },
   ]);
+  t.is(active.strategies()[0], r.handler.strategies[0].limits, "the settings are the handler's limits object, not a copy");
   t.deepEqual(active.problems, []);
   t.deepEqual(active.forMeter(10), { ...active.strategies()[0], ...topology });
   t.is(active.forMeter(10, 3), null);

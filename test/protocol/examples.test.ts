@@ -149,7 +149,7 @@ test("dynamic_demand_status (examples only) is a known field: checked, stored, r
   t.is(r.reply("create", command("create", "c1", { ...data, dynamic_demand_status: 3 })).msg, "data.dynamic_demand_status: must be one of 1, 2, got 3");
   t.is(r.reply("create", command("create", "c2", { ...data, dynamic_demand_status: 2 })).code, 200);
   t.is((r.reply("sync", example("sync_command")).data as Json[])[0].dynamic_demand_status, 2);
-  t.false(r.handler.strategies[0].limits.dynamicDemandEnabled);
+  t.false(r.handler.strategies[0].limits.dynamicDemand);
 });
 
 test("update merges by id: fields not sent keep their values, new fields are added, the merged whole is checked", (t) => {

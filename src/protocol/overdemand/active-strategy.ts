@@ -1,9 +1,9 @@
 /**
  * The one interface by which the strategy set reaches the control loop: src/control's StrategySource.
  *
- * One StrategySettings per stored strategy (one per meter and device type, enforced by the handler), built when a
- * command changed the set (command rate: `version` moves on, the loop reconfigures). Powers are in W, converted
- * once. Meter and devices (the topology) are resolved from the stored body when the loop asks, not kept. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
+ * The StrategySettings are the handler's own StrategyLimits objects (one per stored strategy, one per meter and
+ * device type, enforced by the handler), listed again when a command changed the set (command rate: `version` moves
+ * on, the loop reconfigures): no copy per strategy. Powers are in W, converted once. Meter and devices (the topology) are resolved from the stored body when the loop asks, not kept. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
  * allocation); the loop reads them every cycle.
  *
  * Clock not synced: the month is unknown, so `monthKey` is 0 and `demandLimitW` is the lowest of the twelve monthly
@@ -14,7 +14,7 @@
  */
 import type { Clock } from "../../../hal/types";
 import type { TickService } from "../../app/service";
-import type { ControlStrategy, DeviceType, StrategySettings, StrategySource, StrategyTopology } from "../../control/strategy-input";
+import type { ControlStrategy, StrategySettings, StrategySource, StrategyTopology } from "../../control/strategy-input";
 import type { LocalCalendar } from "./local-month";
 import { MONTHS, type StrategyBody } from "./model";
 import type { StrategyEntry, StrategyLimits } from "./strategy-set";
@@ -28,7 +28,8 @@ export interface StrategySetSource {
   onChange(listener: () => void): void;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** demandLimitW and monthKey are the two fields of a strategy's settings written after it is made. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** How often the month is looked at, in monotonic ms (a month boundary is found within this). */
 const MONTH_CHECK_MS = 1000;
@@ -39,9 +40,8 @@ export class ActiveStrategies implements StrategySource, TickService {
   version = 0;
   /** Why strategies or devices were left out of the list, for the status report. */
   problems: string[] = [];
-  private list: Mutable<StrategySettings>[] = [];
-  /** Per list entry: the handler's limits (twelve monthly limits in W), shared rather than copied. */
-  private limits: StrategyLimits[] = [];
+  /** The handler's limits of the strategies that can be controlled (StrategySettings with meter and monthly limits). */
+  private list: StrategyLimits[] = [];
   private monthKey = -1;
   private lastCheckMs = -Infinity;
 
@@ -65,9 +65,9 @@ export class ActiveStrategies implements StrategySource, TickService {
    * reported when the list was built.
    */
   topology(strategy: StrategySettings): StrategyTopology | null {
-    const index = this.list.indexOf(strategy as Mutable<StrategySettings>);
+    const index = this.list.indexOf(strategy as StrategyLimits);
     if (index < 0) return null;
-    const limits = this.limits[index];
+    const limits = this.list[index];
     let body: StrategyBody;
     try {
       body = this.source.body(strategy.id);
@@ -83,7 +83,7 @@ export class ActiveStrategies implements StrategySource, TickService {
   forMeter(meterId: number, deviceType = 2): ControlStrategy | null {
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
-      if (this.limits[i].meterId !== meterId || list[i].deviceType !== deviceType) continue;
+      if (list[i].meterId !== meterId || list[i].deviceType !== deviceType) continue;
       const topology = this.topology(list[i]);
       return topology === null ? null : { ...list[i], ...topology };
     }
@@ -110,16 +110,15 @@ export class ActiveStrategies implements StrategySource, TickService {
     this.monthKey = key;
     const month = key % 100;
     for (let i = 0; i < this.list.length; i++) {
-      const strategy = this.list[i];
-      const monthly = this.limits[i].monthlyLimitW;
+      const strategy = this.list[i] as Writable<StrategyLimits>;
+      const monthly = strategy.monthlyLimitW;
       strategy.monthKey = key;
       strategy.demandLimitW = key > 0 ? monthly[month - 1] : lowestSet(monthly);
     }
   }
 
   private rebuild(): void {
-    const list: Mutable<StrategySettings>[] = [];
-    const kept: StrategyLimits[] = [];
+    const list: StrategyLimits[] = [];
     const problems: string[] = [];
     for (const entry of this.source.strategies) {
       const limits = entry.limits;
@@ -141,24 +140,9 @@ export class ActiveStrategies implements StrategySource, TickService {
       const deviceProblems: string[] = [];
       this.spec.devices(body, limits.deviceType, deviceProblems);
       for (const problem of deviceProblems) problems.push(`${where} ${problem}`);
-      list.push({
-        id: entry.id,
-        deviceType: limits.deviceType as DeviceType,
-        antiBackflow: limits.streamingEnabled,
-        antiBackflowMarginW: limits.streamingConditionW,
-        phaseAntiBackflow: limits.phaseStreamingEnabled,
-        phaseMarginW: limits.phaseStreamingConditionW,
-        overDemand: limits.overDemandEnabled,
-        demandLimitW: 0,
-        dynamicDemand: limits.dynamicDemandEnabled,
-        dynamicDemandPct: limits.dynamicDemandPercentage,
-        dynamicDemandSeedW: limits.dynamicDemandW,
-        monthKey: 0,
-      });
-      kept.push(limits);
+      list.push(limits);
     }
     this.list = list;
-    this.limits = kept;
     this.problems = problems;
     this.monthKey = -1;
     this.refresh();

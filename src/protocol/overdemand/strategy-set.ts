@@ -4,28 +4,22 @@
  * (update merge, list output, the control loop's reconfiguration), so RAM does not grow by a body (about 1.3 KB)
  * per strategy.
  */
+import type { DeviceType, StrategySettings } from "../../control/strategy-input";
 import { putField, utf8Length } from "../json-values";
 import { MONTHS, STATUS_ENABLED, deviceTypeOf, type StrategyBody } from "./model";
 
 const W_PER_KW = 1000;
 
-/** One strategy's control numbers. Conditions are in W; an absent optional condition is 0 W. */
-export interface StrategyLimits {
-  readonly id: number;
+/**
+ * One strategy's control numbers: the control loop's StrategySettings themselves (conditions in W; an absent
+ * optional condition is 0 W), plus the meter and the twelve monthly limits this month's limit is picked from. One
+ * object per strategy serves the handler and the loop: a second, per-loop copy was ~14 heap slots a strategy.
+ * `demandLimitW` and `monthKey` are written by ActiveStrategies when the site's month changes.
+ */
+export interface StrategyLimits extends StrategySettings {
   readonly meterId: number;
-  /** 2 storage, 3 PV, 4 charging pile (absent in the command = 2). */
-  readonly deviceType: number;
-  readonly streamingEnabled: boolean;
-  readonly streamingConditionW: number;
-  readonly phaseStreamingEnabled: boolean;
-  readonly phaseStreamingConditionW: number;
-  readonly overDemandEnabled: boolean;
   /** Demand limit per month, index 0 = January. */
   readonly monthlyLimitW: readonly number[];
-  readonly dynamicDemandEnabled: boolean;
-  readonly dynamicDemandW: number;
-  /** Peak-tracking ratio in percent (0..100). */
-  readonly dynamicDemandPercentage: number;
 }
 
 export interface StrategyEntry {
@@ -52,16 +46,19 @@ export function limitsOf(body: StrategyBody): StrategyLimits {
   return {
     id: body.id as number,
     meterId: body.ele_meter_id as number,
-    deviceType: deviceTypeOf(body),
-    streamingEnabled: enabled(body, "streaming_status"),
-    streamingConditionW: num(body, "streaming_condition") * W_PER_KW,
-    phaseStreamingEnabled: enabled(body, "individual_phase_streaming_status"),
-    phaseStreamingConditionW: num(body, "individual_phase_streaming_condition") * W_PER_KW,
-    overDemandEnabled: enabled(body, "over_demand_status"),
+    deviceType: deviceTypeOf(body) as DeviceType,
+    antiBackflow: enabled(body, "streaming_status"),
+    antiBackflowMarginW: num(body, "streaming_condition") * W_PER_KW,
+    phaseAntiBackflow: enabled(body, "individual_phase_streaming_status"),
+    phaseMarginW: num(body, "individual_phase_streaming_condition") * W_PER_KW,
+    overDemand: enabled(body, "over_demand_status"),
     monthlyLimitW,
-    dynamicDemandEnabled: enabled(body, "dynamic_demand_status"),
-    dynamicDemandW: num(body, "dynamic_demand") * W_PER_KW,
-    dynamicDemandPercentage: num(body, "dynamic_demand_percentage"),
+    // Set for this month by ActiveStrategies (refresh), before the loop reads them.
+    demandLimitW: 0,
+    monthKey: 0,
+    dynamicDemand: enabled(body, "dynamic_demand_status"),
+    dynamicDemandSeedW: num(body, "dynamic_demand") * W_PER_KW,
+    dynamicDemandPct: num(body, "dynamic_demand_percentage"),
   };
 }
 
