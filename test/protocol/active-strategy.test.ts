@@ -55,9 +55,8 @@ test("a strategy becomes one StrategySettings (flags, W values, this month's lim
       dynamicDemandPct: 60,
       dynamicDemandSeedW: 7000,
       monthKey: 202406,
-      // The handler's own limits object: the meter and the twelve monthly limits ride along (no copy per strategy).
+      // The handler's own limits object: the meter rides along (no copy per strategy).
       meterId: 10,
-      monthlyLimitW: MONTHLY.map((kw) => kw * 1000),
     },
   ]);
   t.is(active.strategies()[0], r.handler.strategies[0].limits, "the settings are the handler's limits object, not a copy");

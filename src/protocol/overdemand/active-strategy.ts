@@ -17,7 +17,7 @@ import type { TickService } from "../../app/service";
 import type { ControlStrategy, StrategySettings, StrategySource, StrategyTopology } from "../../control/strategy-input";
 import type { LocalCalendar } from "./local-month";
 import { MONTHS, type StrategyBody } from "./model";
-import type { StrategyEntry, StrategyLimits } from "./strategy-set";
+import { W_PER_KW, type StrategyEntry, type StrategyLimits } from "./strategy-set";
 import { SPEC_TOPOLOGY, type Topology } from "./topology";
 
 /** Where the strategies come from: OverdemandHandler implements it. */
@@ -42,6 +42,8 @@ export class ActiveStrategies implements StrategySource, TickService {
   problems: string[] = [];
   /** The handler's limits of the strategies that can be controlled (StrategySettings with meter and monthly limits). */
   private list: StrategyLimits[] = [];
+  /** The monthly demand limits of list entry i at [12 i, 12 i + 12), W, index 0 = January (from the stored body). */
+  private monthly = new Float64Array(0);
   private monthKey = -1;
   private lastCheckMs = -Infinity;
 
@@ -111,14 +113,14 @@ export class ActiveStrategies implements StrategySource, TickService {
     const month = key % 100;
     for (let i = 0; i < this.list.length; i++) {
       const strategy = this.list[i] as Writable<StrategyLimits>;
-      const monthly = strategy.monthlyLimitW;
       strategy.monthKey = key;
-      strategy.demandLimitW = key > 0 ? monthly[month - 1] : lowestSet(monthly);
+      strategy.demandLimitW = key > 0 ? this.monthly[MONTHS * i + month - 1] : lowestSet(this.monthly, MONTHS * i);
     }
   }
 
   private rebuild(): void {
     const list: StrategyLimits[] = [];
+    const monthly: number[] = [];
     const problems: string[] = [];
     for (const entry of this.source.strategies) {
       const limits = entry.limits;
@@ -141,8 +143,11 @@ export class ActiveStrategies implements StrategySource, TickService {
       this.spec.devices(body, limits.deviceType, deviceProblems);
       for (const problem of deviceProblems) problems.push(`${where} ${problem}`);
       list.push(limits);
+      const limitsKw = body.over_demand_condition as number[];
+      for (let m = 0; m < MONTHS; m++) monthly.push(limitsKw[m] * W_PER_KW);
     }
     this.list = list;
+    this.monthly = new Float64Array(monthly);
     this.problems = problems;
     this.monthKey = -1;
     this.refresh();
@@ -150,9 +155,9 @@ export class ActiveStrategies implements StrategySource, TickService {
   }
 }
 
-/** The lowest of the monthly limits that are set (> 0), or 0 when none is. */
-function lowestSet(monthly: readonly number[]): number {
+/** The lowest of the twelve monthly limits at `from` that are set (> 0), or 0 when none is. */
+function lowestSet(monthly: Float64Array, from: number): number {
   let low = Infinity;
-  for (let m = 0; m < MONTHS; m++) if (monthly[m] > 0 && monthly[m] < low) low = monthly[m];
+  for (let m = from; m < from + MONTHS; m++) if (monthly[m] > 0 && monthly[m] < low) low = monthly[m];
   return low === Infinity ? 0 : low;
 }

@@ -6,20 +6,19 @@
  */
 import type { DeviceType, StrategySettings } from "../../control/strategy-input";
 import { putField, utf8Length } from "../json-values";
-import { MONTHS, STATUS_ENABLED, deviceTypeOf, type StrategyBody } from "./model";
+import { STATUS_ENABLED, deviceTypeOf, type StrategyBody } from "./model";
 
-const W_PER_KW = 1000;
+export const W_PER_KW = 1000;
 
 /**
  * One strategy's control numbers: the control loop's StrategySettings themselves (conditions in W; an absent
- * optional condition is 0 W), plus the meter and the twelve monthly limits this month's limit is picked from. One
- * object per strategy serves the handler and the loop: a second, per-loop copy was ~14 heap slots a strategy.
- * `demandLimitW` and `monthKey` are written by ActiveStrategies when the site's month changes.
+ * optional condition is 0 W), plus its meter. One object per strategy serves the handler and the loop: a second,
+ * per-loop copy was ~14 heap slots a strategy. `demandLimitW` and `monthKey` are written by ActiveStrategies when
+ * the site's month changes; the twelve monthly limits they come from are read from the stored body into
+ * ActiveStrategies' one column (an array of twelve per strategy was ~400 bytes of chunks in the simulator).
  */
 export interface StrategyLimits extends StrategySettings {
   readonly meterId: number;
-  /** Demand limit per month, index 0 = January. */
-  readonly monthlyLimitW: readonly number[];
 }
 
 export interface StrategyEntry {
@@ -40,9 +39,6 @@ function enabled(body: StrategyBody, key: string): boolean {
 
 /** The control projection of a validated body. */
 export function limitsOf(body: StrategyBody): StrategyLimits {
-  const monthly = body.over_demand_condition as number[];
-  const monthlyLimitW: number[] = [];
-  for (let i = 0; i < MONTHS; i++) monthlyLimitW.push(monthly[i] * W_PER_KW);
   return {
     id: body.id as number,
     meterId: body.ele_meter_id as number,
@@ -52,7 +48,6 @@ export function limitsOf(body: StrategyBody): StrategyLimits {
     phaseAntiBackflow: enabled(body, "individual_phase_streaming_status"),
     phaseMarginW: num(body, "individual_phase_streaming_condition") * W_PER_KW,
     overDemand: enabled(body, "over_demand_status"),
-    monthlyLimitW,
     // Set for this month by ActiveStrategies (refresh), before the loop reads them.
     demandLimitW: 0,
     monthKey: 0,
