@@ -121,11 +121,28 @@ export class CoreDevice extends SolverSlot {
    * bus) has moved on since the grid was measured; during a fast swing that difference made the first corrections
    * overshoot (a battery swinging from discharge to charge after a load drop: 11 % beyond the correction needed, 8 %
    * with this). Between its last two readings the power is interpolated; a reading older than the meter's is used
-   * as it is (carrying it forward along its slope was measured to overshoot more).
+   * as it is (carrying it forward along its slope was measured to overshoot more), unless the device acknowledged a
+   * command after that reading (below).
+   *
+   * A reading taken before the device acknowledged its last command says what it did before it: on a slow bus,
+   * where each device is read only every few cycles (bus-plan.ts), such a reading stood for up to a second while the
+   * battery had long followed its new setpoint, and the decision counted the old power (a 70 % load drop at 9600
+   * baud: export episodes after the first correction, 18-22 % overshoot). Then the power at `atMs` is taken to move
+   * from the reading to the acknowledged command over `plantLagMs` (ControlOptions): a battery's setpoint; a PV or
+   * charger limit only when it is below the reading (a limit above it says nothing of what the sun or the car
+   * gives). A device that does not follow is caught by checkFollowing on its next real reading.
    */
-  actualAt(atMs: number): number {
+  actualAt(atMs: number, plantLagMs: number): number {
     const w = this.actualW;
     const t = this.actualAtMs;
+    const ackedAt = this.ackedAtMs;
+    if (ackedAt > t && atMs >= ackedAt && w === w) {
+      const target = this.expectedW(this.ackedW);
+      if (target === target && (this.kind === Kind.Ess || target < w)) {
+        const f = plantLagMs > 0 ? (atMs - ackedAt) / plantLagMs : 1;
+        return f >= 1 ? target : w + (target - w) * f;
+      }
+    }
     if (!(atMs < t) || w !== w) return w;
     const w0 = this.prevActualW;
     const t0 = this.prevActualAtMs;
@@ -235,6 +252,23 @@ export class CoreDevice extends SolverSlot {
     }
   }
 
+  /**
+   * This decision's command was not written (the bus plan's writes per cycle, ControlGroup): the device goes on with
+   * `sentW`, the command it was last sent (W in its own terms). Its slot's previous command becomes that again, so
+   * the next decision starts from what the device really has (a PV or charger limit at its rating is "unlimited").
+   */
+  keepSent(sentW: number): void {
+    const slot = this.slot;
+    if (this.kind === Kind.Ess) {
+      this.commandW = sentW;
+      slot.cmd = sentW;
+      return;
+    }
+    this.commandW = sentW;
+    this.unlimited = sentW >= this.ratedW - 1;
+    slot.cmd = this.g(sentW);
+  }
+
   /** Leaving the safe state: PV restarts from the production it had when the safe state began (see prepare). */
   resume(): void {
     const before = this.recoverW;
@@ -262,17 +296,27 @@ export class CoreDevice extends SolverSlot {
     return options.followToleranceW > pctTol ? options.followToleranceW : pctTol;
   }
 
+  /**
+   * What an ESS does when it follows command `commandW`: the command within its power range, 0 where its state of
+   * charge forbids the direction. Other kinds: the command (a limit) itself.
+   */
+  expectedW(commandW: number): number {
+    if (this.kind !== Kind.Ess) return commandW;
+    let expected = commandW;
+    const soc = this.socPct;
+    if (expected > 0 && soc === soc && soc <= this.slot.socMinPct) expected = 0;
+    if (expected < 0 && soc === soc && soc >= this.slot.socMaxPct) expected = 0;
+    if (expected > this.maxDischargeW) expected = this.maxDischargeW;
+    if (expected < -this.maxChargeW) expected = -this.maxChargeW;
+    return expected;
+  }
+
   checkFollowing(nowMs: number, options: ControlOptions): number {
     if (this.ackedAtMs === -Infinity || this.actualW !== this.actualW || this.offline) return 0;
     const tolerance = this.tolerance(options);
     let offTrack: boolean;
     if (this.kind === Kind.Ess) {
-      let expected = this.ackedW;
-      const soc = this.socPct;
-      if (expected > 0 && soc === soc && soc <= this.slot.socMinPct) expected = 0;
-      if (expected < 0 && soc === soc && soc >= this.slot.socMaxPct) expected = 0;
-      if (expected > this.maxDischargeW) expected = this.maxDischargeW;
-      if (expected < -this.maxChargeW) expected = -this.maxChargeW;
+      const expected = this.expectedW(this.ackedW);
       offTrack = this.actualW - expected > tolerance || expected - this.actualW > tolerance;
     } else {
       offTrack = this.actualW > this.ackedW + tolerance;

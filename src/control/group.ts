@@ -261,6 +261,8 @@ export class ControlGroup implements MeterListener, DeviceListener {
     // More than the bus plan lets a cycle send: the largest changes go first (never written: first of all; a due
     // keep-alive: last); the rest stay unsent and are wanted again next cycle.
     this.deferredWrites += count - this.maxWrites;
+    const all = wanted;
+    let chosen = 0;
     for (let sends = this.maxWrites; sends > 0; sends--) {
       let best = -1;
       let bestChange = -1;
@@ -275,8 +277,11 @@ export class ControlGroup implements MeterListener, DeviceListener {
         }
       }
       wanted &= ~(1 << best);
-      this.send(best, core.devices[best].commandW, now);
+      chosen |= 1 << best;
     }
+    // The commands that go out take up what the unsent ones were to do (ControlCore.holdUnsent).
+    core.holdUnsent(chosen, all & ~chosen, perDevice, SENT_W * cap, now);
+    for (let i = 0; i < n; i++) if (chosen & (1 << i)) this.send(i, core.devices[i].commandW, now);
   }
 
   /** Write command `w` to device slot `i`; a refused send (transport queue full) keeps the last acknowledgement. */

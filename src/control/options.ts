@@ -46,6 +46,11 @@ export interface ControlOptions {
    * last two readings): the battery and the other devices make room before the export, not a period after it.
    */
   pvFeedForward: boolean;
+  /**
+   * How long a device takes to reach a command it acknowledged, ms: a device reading older than its acknowledgement
+   * is carried toward the command over this time (CoreDevice.actualAt). 0: at once.
+   */
+  plantLagMs: number;
   /** Demand is held this % below the threshold (meter accuracy, lag). */
   demandSafetyPct: number;
   /** Persist the month's peak when it rose by at least this much. */
@@ -69,6 +74,7 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = deepFreeze({
   safePvLimitW: 0,
   holdOnMissedRead: true,
   pvFeedForward: true,
+  plantLagMs: 200,
   demandSafetyPct: 2,
   peakPersistStepW: 1000,
 });
