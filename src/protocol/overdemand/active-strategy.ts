@@ -3,8 +3,9 @@
  *
  * The StrategySettings are the handler's own StrategyLimits objects (one per stored strategy, one per meter and
  * device type, enforced by the handler), listed again when a command changed the set (command rate: `version` moves
- * on, the loop reconfigures): no copy per strategy. Powers are in W, converted once. Meter and devices (the topology) are resolved from the stored body when the loop asks, not kept. `demandLimitW` and `monthKey` are rewritten in place when the site's local month changes (`tick`, no
- * allocation); the loop reads them every cycle.
+ * on, the loop reconfigures): no copy per strategy. Powers are in W, converted once. Meter and devices (the
+ * topology) are resolved from the stored body when the loop asks, not kept. `demandLimitW` and `monthKey` are
+ * rewritten in place when the site's local month changes (`tick`, no allocation); the loop reads them every cycle.
  *
  * Clock not synced: the month is unknown, so `monthKey` is 0 and `demandLimitW` is the lowest of the twelve monthly
  * limits that are set (> 0): never above any month's contract.
@@ -40,7 +41,7 @@ export class ActiveStrategies implements StrategySource, TickService {
   version = 0;
   /** Why strategies or devices were left out of the list, for the status report. */
   problems: string[] = [];
-  /** The handler's limits of the strategies that can be controlled (StrategySettings with meter and monthly limits). */
+  /** The handler's limits of the strategies that can be controlled (StrategySettings with their meter). */
   private list: StrategyLimits[] = [];
   /** The monthly demand limits of list entry i at [12 i, 12 i + 12), W, index 0 = January (from the stored body). */
   private monthly = new Float64Array(0);
