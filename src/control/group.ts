@@ -203,10 +203,10 @@ export class ControlGroup implements MeterListener, DeviceListener {
     }
   }
 
-  onDeviceRead(device: DeviceDriver): void {
+  onDeviceRead(device: DeviceDriver, actualW: number, actualAtMs: number, socPct: number): void {
     const d = this.core.devices[device.tag];
-    d.reading(device.actualW, device.actualAtMs);
-    d.socPct = device.socPct;
+    d.reading(actualW, actualAtMs);
+    d.socPct = socPct;
     const inCycle = IN_CYCLE * this.capacity + device.tag;
     if (this.perDevice[inCycle] === 1) {
       this.perDevice[inCycle] = 0;

@@ -9,7 +9,12 @@ import type { DeviceMap } from "./device-maps";
 import { pow10, writePoint } from "./points";
 
 export interface DeviceListener {
-  onDeviceRead(device: DeviceDriver): void;
+  /**
+   * The device's reads of this cycle finished; its actual power (W, NaN until read), when it was read and its SoC
+   * (%, NaN: none) are passed along, as the getters would give them (one call per device per cycle instead of
+   * three getters: the control cycle's XS step budget).
+   */
+  onDeviceRead(device: DeviceDriver, actualW: number, actualAtMs: number, socPct: number): void;
   onDeviceCommandDone(device: DeviceDriver, ok: boolean): void;
 }
 
@@ -215,7 +220,7 @@ export class DeviceDriver implements PollListener, ModbusListener {
       const soc = poller.value(this.map.soc);
       if (soc === soc) n[b + SOC_PCT] = soc;
     }
-    this.listener.onDeviceRead(this);
+    this.listener.onDeviceRead(this, n[b + ACTUAL_W], n[b + ACTUAL_AT_MS], n[b + SOC_PCT]);
   }
 
   onModbusDone(tx: ModbusTransaction): void {
