@@ -258,15 +258,16 @@ export class CoreDevice extends SolverSlot {
    * the next decision starts from what the device really has (a PV or charger limit at its rating is "unlimited").
    */
   keepSent(sentW: number): void {
-    const slot = this.slot;
-    if (this.kind === Kind.Ess) {
-      this.commandW = sentW;
-      slot.cmd = sentW;
-      return;
-    }
     this.commandW = sentW;
-    this.unlimited = sentW >= this.ratedW - 1;
-    slot.cmd = this.g(sentW);
+    if (this.kind !== Kind.Ess) this.unlimited = sentW >= this.ratedW - 1;
+    this.slot.cmd = this.g(sentW);
+  }
+
+  /** What the device gives on command `w` (W in its own terms), in G units: a limit above what it can do has no effect. */
+  givenG(w: number): number {
+    const slot = this.slot;
+    const g = this.kind === Kind.Charger ? -w : w;
+    return g < slot.gMin ? slot.gMin : g > slot.gMax ? slot.gMax : g;
   }
 
   /** Leaving the safe state: PV restarts from the production it had when the safe state began (see prepare). */

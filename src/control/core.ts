@@ -250,11 +250,7 @@ export class ControlCore {
       const w = sent[sentAt + i];
       if (w !== w) continue;
       const d = this.devices[i];
-      // What the device gives on its last command (a limit above what it can do has no effect).
-      let g = d.kind === Kind.Charger ? -w : w;
-      if (g < d.gMin) g = d.gMin;
-      if (g > d.gMax) g = d.gMax;
-      shortfall += d.next - g;
+      shortfall += d.next - d.givenG(w);
     }
     // Less than the hysteresis is not worth moving.
     const h = this.options.hysteresisW;
@@ -283,11 +279,8 @@ export class ControlCore {
       if (next < d.gMin) next = d.gMin;
       if (next > d.gMax) next = d.gMax;
       const w = sent[sentAt + i];
-      let g = NaN;
       if (w === w) {
-        g = d.kind === Kind.Charger ? -w : w;
-        if (g < d.gMin) g = d.gMin;
-        if (g > d.gMax) g = d.gMax;
+        const g = d.givenG(w);
         if (d.next >= g ? next < g : next > g) next = g;
         moved += next > g ? next - g : g - next;
       } else moved += Infinity;
